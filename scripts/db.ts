@@ -1,0 +1,82 @@
+/**
+ * Database commands: `tsx scripts/db.ts migrate | seed [--demo] | import-employees FILE.csv`.
+ * Without DATABASE_URL they work on the embedded database (./.data/pg).
+ */
+import { Args, Command, Options } from "@effect/cli"
+import { Console, Effect, Layer } from "effect"
+import { runScript } from "../src/cli/Cli"
+import { DatabaseConfig } from "../src/config"
+import * as Database from "../src/db/Database"
+import { seed } from "../src/db/Seed"
+import { importEmployees } from "../src/employees/EmployeeImport"
+import { EmployeeRepo } from "../src/employees/EmployeeRepo"
+
+const DatabaseLive = Database.layer.pipe(Layer.provide(DatabaseConfig.layer))
+
+/** Applies pending migrations and says which (seed and import need the tables too). */
+const migrateAndReport = Effect.gen(function* () {
+  const applied = yield* Database.migrate
+  for (const [id, name] of applied) yield* Console.log(`Applied migration ${id}_${name}`)
+  return applied
+})
+
+const migrate = Command.make("migrate", {}, () =>
+  Effect.gen(function* () {
+    const applied = yield* migrateAndReport
+    if (applied.length === 0) yield* Console.log("The database is up to date.")
+  }).pipe(Effect.provide(DatabaseLive)),
+).pipe(Command.withDescription("Create or update the tables (safe to run again)."))
+
+const demo = Options.boolean("demo").pipe(
+  Options.withDescription("Also add demo employees and a few upcoming activities."),
+)
+
+const seedCommand = Command.make("seed", { demo }, ({ demo }) =>
+  Effect.gen(function* () {
+    yield* migrateAndReport
+    const report = yield* seed({ demo })
+    yield* Console.log(
+      `Seeded: ${report.interests} interests, ${report.departments} departments, ${report.businessCenters} business centers added` +
+        (demo
+          ? `; demo: ${report.demoEmployees} employees, ${report.demoActivities} activities added`
+          : "") +
+        " (existing rows are kept as they are).",
+    )
+  }).pipe(Effect.provide(DatabaseLive)),
+).pipe(
+  Command.withDescription(
+    "Add the interest catalogue, departments and business centers (idempotent).",
+  ),
+)
+
+const file = Args.fileText({ name: "FILE.csv" }).pipe(
+  Args.withDescription(
+    "UTF-8 CSV with the header full_name,email,telegram_username,phone,department_code,business_center,position,hire_date",
+  ),
+)
+
+const importCommand = Command.make("import-employees", { file }, ({ file: [path, text] }) =>
+  Effect.gen(function* () {
+    yield* migrateAndReport
+    const report = yield* importEmployees(text)
+    yield* Console.log(
+      `Imported ${path}: ${report.inserted} inserted, ${report.updated} updated, ${report.unchanged} unchanged, ${report.skipped.length} skipped.`,
+    )
+    for (const { line, reason } of report.skipped) yield* Console.log(`  line ${line}: ${reason}`)
+    // Exit code 2: the good rows landed, but some need fixing.
+    if (report.skipped.length > 0) process.exitCode = 2
+  }).pipe(Effect.provide(EmployeeRepo.Default), Effect.provide(DatabaseLive)),
+).pipe(
+  Command.withDescription(
+    "Insert or update employees from HR's CSV, keyed by email. Bad rows are reported by line and skipped.",
+  ),
+)
+
+const db = Command.make("db").pipe(
+  Command.withDescription("ConnectBot database commands."),
+  Command.withSubcommands([migrate, seedCommand, importCommand]),
+)
+
+const cli = Command.run(db, { name: "tsx scripts/db.ts", version: "0.1.0" })
+
+runScript(cli(process.argv))

@@ -1,0 +1,44 @@
+import { ValidationError } from "@effect/cli"
+import { PlatformConfigProvider } from "@effect/platform"
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { ConfigError, Effect, FiberRef, HashSet, Layer, Logger } from "effect"
+import { describeConfigError, logLevelConfig } from "../config"
+
+/** Ops scripts print plain lines: log messages go to stderr, results to stdout. */
+const plainLogger = Logger.make(({ message }) => {
+  const parts = Array.isArray(message) ? message : [message]
+  process.stderr.write(`${parts.map(String).join(" ")}\n`)
+})
+
+/** The one line an operator reads when a command fails. */
+export const describeFailure = (error: unknown): string | undefined => {
+  if (ValidationError.isValidationError(error)) return undefined // @effect/cli printed it with usage.
+  if (ConfigError.isConfigError(error)) return describeConfigError(error)
+  if (typeof error === "object" && error !== null && "_tag" in error) {
+    const message = (error as { message?: unknown }).message
+    const text = typeof message === "string" && message !== "" ? message : String(error._tag)
+    return error._tag === "DatabaseError" ? `Database error: ${text}` : text
+  }
+  return String(error)
+}
+
+/**
+ * Runs an ops script: settings from the environment, then `.env` as a fallback; a typed failure
+ * becomes one line on stderr and exit code 1.
+ */
+export const runScript = <A, E>(program: Effect.Effect<A, E, NodeContext.NodeContext>): void => {
+  program.pipe(
+    Effect.provide(Layer.unwrapEffect(Effect.map(logLevelConfig, Logger.minimumLogLevel))),
+    // Only the plain logger: runMain would otherwise add its pretty one to stdout.
+    Effect.locally(FiberRef.currentLoggers, HashSet.make(plainLogger)),
+    Effect.tapError((error) =>
+      Effect.sync(() => {
+        const line = describeFailure(error)
+        if (line !== undefined) process.stderr.write(`Error: ${line}\n`)
+      }),
+    ),
+    Effect.provide(PlatformConfigProvider.layerDotEnvAdd(".env")),
+    Effect.provide(NodeContext.layer),
+    NodeRuntime.runMain({ disableErrorReporting: true }),
+  )
+}

@@ -1,0 +1,265 @@
+/**
+ * Every setting of ConnectBot (DESIGN.md "Bot"), read through Effect `Config` once, in the layer
+ * of the section that needs it: the database scripts need no bot token, the bot needs everything.
+ * A missing or malformed setting fails with a `ConfigError`; `describeConfigError` turns it into
+ * the one line that start-up prints.
+ */
+import { Config, ConfigError, Context, Either, Layer, LogLevel, Option, Redacted } from "effect"
+
+/**
+ * `parse` checks a raw value and says what was expected; the failure names the setting. Messages
+ * never echo the value: several settings are secrets or URLs that carry passwords.
+ */
+type Parse<A> = (raw: string) => Either.Either<A, string>
+
+/** A setting that may be absent; an empty value counts as absent (as `.env` files write it). */
+const optional = <A>(name: string, parse: Parse<A>): Config.Config<Option.Option<A>> =>
+  Config.option(Config.string(name)).pipe(
+    Config.mapOrFail((raw) =>
+      Option.isNone(raw) || raw.value.trim() === ""
+        ? Either.right(Option.none<A>())
+        : Either.map(
+            Either.mapLeft(parse(raw.value.trim()), (expected) =>
+              ConfigError.InvalidData([name], expected),
+            ),
+            Option.some,
+          ),
+    ),
+  )
+
+/** A setting that must be present and well-formed; an empty value counts as missing. */
+const required = <A>(name: string, parse: Parse<A>): Config.Config<A> =>
+  optional(name, parse).pipe(
+    Config.mapOrFail(
+      Either.fromOption(() => ConfigError.MissingData([name], `missing setting ${name}`)),
+    ),
+  )
+
+const withDefault = <A>(name: string, fallback: A, parse: Parse<A>): Config.Config<A> =>
+  Config.map(
+    optional(name, parse),
+    Option.getOrElse(() => fallback),
+  )
+
+const url =
+  (protocols: ReadonlyArray<string>, expected: string): Parse<URL> =>
+  (raw) => {
+    try {
+      const parsed = new URL(raw)
+      return protocols.includes(parsed.protocol) ? Either.right(parsed) : Either.left(expected)
+    } catch {
+      return Either.left(expected)
+    }
+  }
+
+/** A URL that may hold a password: validated, then kept Redacted. */
+const secretUrl =
+  (protocols: ReadonlyArray<string>, expected: string): Parse<Redacted.Redacted<string>> =>
+  (raw) =>
+    Either.map(url(protocols, expected)(raw), () => Redacted.make(raw))
+
+const matching =
+  (pattern: RegExp, expected: string): Parse<string> =>
+  (raw) =>
+    pattern.test(raw) ? Either.right(raw) : Either.left(expected)
+
+const oneOf =
+  <const L extends string>(...literals: ReadonlyArray<L>): Parse<L> =>
+  (raw) =>
+    (literals as ReadonlyArray<string>).includes(raw)
+      ? Either.right(raw as L)
+      : Either.left(`expected ${literals.join(" or ")}`)
+
+// ---------------------------------------------------------------------------------------------
+// Database
+
+export interface DatabaseSettings {
+  /** `None` → the embedded PGlite database under `embeddedDir`. */
+  readonly url: Option.Option<Redacted.Redacted<string>>
+  readonly embeddedDir: string
+}
+
+export const databaseSettingsConfig: Config.Config<DatabaseSettings> = Config.all({
+  url: optional(
+    "DATABASE_URL",
+    secretUrl(["postgres:", "postgresql:"], "expected a postgres:// or postgresql:// URL"),
+  ),
+  embeddedDir: withDefault("EMBEDDED_DATABASE_DIR", "./.data/pg", Either.right),
+})
+
+export class DatabaseConfig extends Context.Tag("connectbot/DatabaseConfig")<
+  DatabaseConfig,
+  DatabaseSettings
+>() {
+  static readonly layer = Layer.effect(DatabaseConfig, databaseSettingsConfig)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cache
+
+export interface CacheSettings {
+  /** `None` → the in-process memory cache. */
+  readonly redisUrl: Option.Option<Redacted.Redacted<string>>
+  /** Every key the app writes or deletes starts with this. */
+  readonly prefix: string
+}
+
+export const cacheSettingsConfig: Config.Config<CacheSettings> = Config.all({
+  redisUrl: optional(
+    "REDIS_URL",
+    secretUrl(["redis:", "rediss:"], "expected a redis:// or rediss:// URL"),
+  ),
+  // The prefix becomes a SCAN pattern: a glob character would let `clear` reach other keys.
+  prefix: withDefault(
+    "CACHE_PREFIX",
+    "connectbot:",
+    matching(
+      /^[A-Za-z0-9:_.-]+$/,
+      "expected letters, digits and : _ . - only (it is used in key patterns)",
+    ),
+  ),
+})
+
+export class CacheConfig extends Context.Tag("connectbot/CacheConfig")<
+  CacheConfig,
+  CacheSettings
+>() {
+  static readonly layer = Layer.effect(CacheConfig, cacheSettingsConfig)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bot
+
+export type Locale = "ru" | "en"
+
+export type Transport =
+  | { readonly _tag: "Polling" }
+  | {
+      readonly _tag: "Webhook"
+      /** The public HTTPS URL Telegram posts updates to. */
+      readonly url: URL
+      /** Telegram echoes it in `X-Telegram-Bot-Api-Secret-Token`. */
+      readonly secret: Redacted.Redacted<string>
+    }
+
+export interface BotSettings {
+  readonly token: Redacted.Redacted<string>
+  readonly apiRoot: string
+  readonly transport: Transport
+  /** The HTTP server (webhook, /healthz, /metrics) listens here in both modes. */
+  readonly port: number
+  readonly defaultLocale: Locale
+  /** Named in the refusal an unknown user gets. */
+  readonly adminContact: string
+}
+
+const webhookUrl = optional(
+  "WEBHOOK_URL",
+  url(["https:", "http:"], "expected the public https:// URL that Telegram posts updates to"),
+)
+
+// Telegram's rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+const webhookSecret = optional("WEBHOOK_SECRET", (raw) =>
+  Either.map(
+    matching(/^[A-Za-z0-9_-]{1,256}$/, "expected 1-256 characters: letters, digits, _ and -")(raw),
+    Redacted.make,
+  ),
+)
+
+const transport: Config.Config<Transport> = Config.all([
+  withDefault("BOT_MODE", "polling", oneOf("polling", "webhook")),
+  webhookUrl,
+  webhookSecret,
+]).pipe(
+  Config.mapOrFail(([mode, url, secret]): Either.Either<Transport, ConfigError.ConfigError> => {
+    if (mode === "polling") return Either.right({ _tag: "Polling" })
+    if (Option.isSome(url) && Option.isSome(secret)) {
+      return Either.right({ _tag: "Webhook", url: url.value, secret: secret.value })
+    }
+    const missing = [
+      ...(Option.isNone(url) ? ["WEBHOOK_URL"] : []),
+      ...(Option.isNone(secret) ? ["WEBHOOK_SECRET"] : []),
+    ]
+    return Either.left(
+      ConfigError.InvalidData(["BOT_MODE"], `webhook mode needs ${missing.join(" and ")}`),
+    )
+  }),
+)
+
+export const botSettingsConfig: Config.Config<BotSettings> = Config.all({
+  token: required("BOT_TOKEN", (raw) =>
+    Either.map(
+      matching(
+        /^\d+:[A-Za-z0-9_-]{20,}$/,
+        "expected a token from @BotFather, like 123456789:AA…",
+      )(raw),
+      Redacted.make,
+    ),
+  ),
+  apiRoot: withDefault("TELEGRAM_API_ROOT", "https://api.telegram.org", (raw) =>
+    Either.map(url(["https:", "http:"], "expected an http(s):// URL")(raw), () =>
+      raw.replace(/\/+$/, ""),
+    ),
+  ),
+  transport,
+  port: withDefault("PORT", 8080, (raw) => {
+    const port = Number(raw)
+    return /^\d+$/.test(raw) && port >= 1 && port <= 65535
+      ? Either.right(port)
+      : Either.left("expected a port number 1-65535")
+  }),
+  defaultLocale: withDefault<Locale>("BOT_DEFAULT_LOCALE", "ru", oneOf("ru", "en")),
+  adminContact: withDefault("ADMIN_CONTACT", "HR", Either.right),
+})
+
+export class BotConfig extends Context.Tag("connectbot/BotConfig")<BotConfig, BotSettings>() {
+  static readonly layer = Layer.effect(BotConfig, botSettingsConfig)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logging
+
+const logLevels = {
+  all: LogLevel.All,
+  trace: LogLevel.Trace,
+  debug: LogLevel.Debug,
+  info: LogLevel.Info,
+  warning: LogLevel.Warning,
+  error: LogLevel.Error,
+  fatal: LogLevel.Fatal,
+  none: LogLevel.None,
+} as const
+
+export const logLevelConfig: Config.Config<LogLevel.LogLevel> = withDefault(
+  "LOG_LEVEL",
+  LogLevel.Info,
+  (raw) => {
+    const level = logLevels[raw.toLowerCase() as keyof typeof logLevels]
+    return level
+      ? Either.right(level)
+      : Either.left(`expected one of ${Object.keys(logLevels).join(", ")}`)
+  },
+)
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One line naming every setting at fault, e.g.
+ * `Invalid setting PORT: expected a port number; missing setting BOT_TOKEN`.
+ */
+export const describeConfigError = (error: ConfigError.ConfigError): string => {
+  const problems = ConfigError.reduceWithContext(error, undefined, {
+    andCase: (_, left: Array<string>, right: Array<string>) => [...left, ...right],
+    orCase: (_, left: Array<string>, right: Array<string>) => [...left, ...right],
+    invalidDataCase: (_, path, message) => [`invalid setting ${path.join(".")}: ${message}`],
+    // The built-in messages of missing data say nothing more than the path (or "<redacted>").
+    missingDataCase: (_, path) => [`missing setting ${path.join(".")}`],
+    sourceUnavailableCase: (_, path, message) => [
+      `cannot read setting ${path.join(".")}: ${message}`,
+    ],
+    unsupportedCase: (_, path, message) => [`unsupported setting ${path.join(".")}: ${message}`],
+  })
+  const unique = [...new Set(problems)]
+  const line = unique.join("; ")
+  return line.charAt(0).toUpperCase() + line.slice(1)
+}

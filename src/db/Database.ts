@@ -1,0 +1,88 @@
+import { NodeContext } from "@effect/platform-node"
+import { Migrator, type SqlClient } from "@effect/sql"
+import { PgClient, PgMigrator } from "@effect/sql-pg"
+import { Duration, Effect, Layer, Option, Redacted, String as Str } from "effect"
+import Pg from "pg"
+import { DatabaseConfig } from "../config"
+import { DatabaseError } from "../domain/Errors"
+import { embeddedServer } from "./Embedded"
+import initial from "./migrations/0001_initial"
+
+const DATE_OID = 1082
+
+/**
+ * Options shared by every PgClient of the app, on real Postgres and on the embedded database:
+ * snake_case columns appear as camelCase fields, and `date` columns stay `YYYY-MM-DD` strings
+ * (`pg` would turn them into a `Date` at local midnight, which a time zone can shift a day).
+ */
+export const pgClientOptions = {
+  transformResultNames: Str.snakeToCamel,
+  transformQueryNames: Str.camelToSnake,
+  connectTimeout: Duration.seconds(5),
+  types: {
+    getTypeParser: ((oid: number, format?: "text" | "binary") =>
+      oid === DATE_OID && format !== "binary"
+        ? (value: string) => value
+        : Pg.types.getTypeParser(oid, format)) as Pg.CustomTypesConfig["getTypeParser"],
+  },
+} as const
+
+/** Where the data lives, for logs and `status`: never the URL itself, which carries a password. */
+export type DatabaseLocation =
+  | { readonly _tag: "Postgres"; readonly host: string; readonly database: string }
+  | { readonly _tag: "Embedded"; readonly dataDir: string; readonly owner: boolean }
+
+const describe = (location: DatabaseLocation): string =>
+  location._tag === "Postgres"
+    ? `Postgres at ${location.host}/${location.database}`
+    : location.owner
+      ? `the embedded database in ${location.dataDir}`
+      : `the embedded database in ${location.dataDir} (opened by another ConnectBot process)`
+
+const locate = (url: Redacted.Redacted<string>): DatabaseLocation => {
+  const parsed = new URL(Redacted.value(url))
+  return { _tag: "Postgres", host: parsed.host, database: parsed.pathname.replace(/^\//, "") }
+}
+
+/**
+ * PgClient and SqlClient over `DATABASE_URL`, or over the embedded PGlite database when it is
+ * absent. Says once where the data lives. A connection failure is a `DatabaseError`.
+ */
+export const layer: Layer.Layer<
+  PgClient.PgClient | SqlClient.SqlClient,
+  DatabaseError,
+  DatabaseConfig
+> = Layer.unwrapScoped(
+  Effect.gen(function* () {
+    const settings = yield* DatabaseConfig
+    if (Option.isSome(settings.url)) {
+      const location = locate(settings.url.value)
+      yield* Effect.logInfo(`Database: ${describe(location)}`)
+      return PgClient.layer({ ...pgClientOptions, url: settings.url.value })
+    }
+    const server = yield* embeddedServer(settings.embeddedDir)
+    yield* Effect.logInfo(
+      `Database: ${describe({ _tag: "Embedded", dataDir: settings.embeddedDir, owner: server.owner })} (no DATABASE_URL)`,
+    )
+    return PgClient.layer({
+      ...pgClientOptions,
+      host: "127.0.0.1",
+      port: server.port,
+      username: "postgres",
+      database: "postgres",
+      maxConnections: 4,
+    })
+  }),
+).pipe(
+  Layer.mapError((cause) =>
+    cause instanceof DatabaseError ? cause : new DatabaseError({ cause }),
+  ),
+)
+
+export const migrations = Migrator.fromRecord({ "0001_initial": initial })
+
+/** Applies every pending migration; returns the ones applied now (none when up to date). */
+export const migrate = PgMigrator.run({ loader: migrations }).pipe(
+  Effect.provide(NodeContext.layer),
+  Effect.mapError((cause) => new DatabaseError({ cause })),
+)

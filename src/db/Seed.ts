@@ -1,0 +1,279 @@
+import { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+import { DatabaseError } from "../domain/Errors"
+import type { ScheduleFrequency } from "../domain/Models"
+
+/** The interest catalogue of DESIGN.md, in the order the bot shows it. */
+export const defaultInterests: ReadonlyArray<{
+  readonly code: string
+  readonly emoji: string
+  readonly name: string
+  readonly nameEn: string
+  readonly description: string
+  readonly scheduleFrequency: ScheduleFrequency
+}> = [
+  {
+    code: "coffee",
+    emoji: "☕️",
+    name: "Тайный кофе",
+    nameEn: "Secret coffee",
+    description: "Кофе с коллегой, которого выберет бот",
+    scheduleFrequency: "weekly",
+  },
+  {
+    code: "lunch",
+    emoji: "🍝",
+    name: "Обед вслепую",
+    nameEn: "Blind lunch",
+    description: "Обед с незнакомыми коллегами",
+    scheduleFrequency: "weekly",
+  },
+  {
+    code: "walk",
+    emoji: "🚶",
+    name: "Слепая прогулка",
+    nameEn: "Blind walk",
+    description: "Прогулка с коллегой из другого отдела",
+    scheduleFrequency: "weekly",
+  },
+  {
+    code: "chess",
+    emoji: "♟️",
+    name: "Шахматы",
+    nameEn: "Chess",
+    description: "Партии и турниры",
+    scheduleFrequency: "biweekly",
+  },
+  {
+    code: "pingpong",
+    emoji: "🏓",
+    name: "Настольный теннис",
+    nameEn: "Table tennis",
+    description: "Игры и турниры по настольному теннису",
+    scheduleFrequency: "weekly",
+  },
+  {
+    code: "games",
+    emoji: "🎲",
+    name: "Настольные игры",
+    nameEn: "Board games",
+    description: "Вечера настольных игр",
+    scheduleFrequency: "biweekly",
+  },
+  {
+    code: "photo",
+    emoji: "📸",
+    name: "Фотоквесты",
+    nameEn: "Photo quests",
+    description: "Фотопрогулки с заданиями",
+    scheduleFrequency: "monthly",
+  },
+  {
+    code: "masterclass",
+    emoji: "🧠",
+    name: "Мастер-классы",
+    nameEn: "Master classes",
+    description: "Коллеги учат коллег",
+    scheduleFrequency: "monthly",
+  },
+  {
+    code: "clubs",
+    emoji: "📚",
+    name: "Клубы по интересам",
+    nameEn: "Interest clubs",
+    description: "Книжный, киноклуб и другие",
+    scheduleFrequency: "monthly",
+  },
+]
+
+export const defaultDepartments: ReadonlyArray<{ readonly code: string; readonly name: string }> = [
+  { code: "IT", name: "Информационные технологии" },
+  { code: "MARKETING", name: "Маркетинг" },
+  { code: "SALES", name: "Продажи" },
+  { code: "ACCOUNTING", name: "Бухгалтерия" },
+  { code: "HR", name: "Отдел персонала" },
+  { code: "DEVELOPMENT", name: "Разработка" },
+  { code: "SUPPORT", name: "Поддержка" },
+]
+
+export const defaultBusinessCenters: ReadonlyArray<string> = [
+  "БЦ Москва-Сити",
+  "БЦ Око",
+  "БЦ Федерация",
+  "БЦ Гринвич",
+]
+
+const demoEmployees = [
+  {
+    fullName: "Анна Смирнова",
+    email: "anna.smirnova@demo.connectbot.example",
+    telegramUsername: "demo_anna",
+    department: "HR",
+    office: "БЦ Москва-Сити",
+    position: "HR-менеджер",
+    interests: ["coffee", "walk", "clubs"],
+  },
+  {
+    fullName: "Иван Петров",
+    email: "ivan.petrov@demo.connectbot.example",
+    telegramUsername: "demo_ivan",
+    department: "DEVELOPMENT",
+    office: "БЦ Око",
+    position: "Разработчик",
+    interests: ["chess", "pingpong", "games"],
+  },
+  {
+    fullName: "Мария Козлова",
+    email: "maria.kozlova@demo.connectbot.example",
+    telegramUsername: "demo_maria",
+    department: "MARKETING",
+    office: "БЦ Федерация",
+    position: "Маркетолог",
+    interests: ["photo", "coffee", "masterclass"],
+  },
+  {
+    fullName: "Дмитрий Волков",
+    email: "dmitry.volkov@demo.connectbot.example",
+    telegramUsername: "demo_dmitry",
+    department: "SALES",
+    office: "БЦ Гринвич",
+    position: "Менеджер по продажам",
+    interests: ["lunch", "pingpong"],
+  },
+  {
+    fullName: "Елена Новикова",
+    email: "elena.novikova@demo.connectbot.example",
+    telegramUsername: "demo_elena",
+    department: "SUPPORT",
+    office: "БЦ Москва-Сити",
+    position: "Специалист поддержки",
+    interests: ["games", "walk"],
+  },
+] as const
+
+/** Upcoming demo activities, `inDays` from the day of seeding. */
+const demoActivities = [
+  {
+    title: "Тайный кофе: знакомство",
+    interest: "coffee",
+    inDays: 2,
+    hour: 11,
+    minutes: 30,
+    location: "Кофейня на 1 этаже, БЦ Москва-Сити",
+    max: 2,
+  },
+  {
+    title: "Турнир по настольному теннису",
+    interest: "pingpong",
+    inDays: 3,
+    hour: 18,
+    minutes: 90,
+    location: "Игровая, БЦ Око",
+    max: 8,
+  },
+  {
+    title: "Шахматный вечер",
+    interest: "chess",
+    inDays: 5,
+    hour: 18,
+    minutes: 120,
+    location: "Переговорная «Гамбит», БЦ Око",
+    max: 10,
+  },
+  {
+    title: "Вечер настольных игр",
+    interest: "games",
+    inDays: 6,
+    hour: 19,
+    minutes: 150,
+    location: "Лаунж, БЦ Федерация",
+    max: 12,
+  },
+  {
+    title: "Мастер-класс: публичные выступления",
+    interest: "masterclass",
+    inDays: 9,
+    hour: 16,
+    minutes: 90,
+    location: "Конференц-зал, БЦ Гринвич",
+    max: 30,
+  },
+] as const
+
+export interface SeedReport {
+  readonly interests: number
+  readonly departments: number
+  readonly businessCenters: number
+  readonly demoEmployees: number
+  readonly demoActivities: number
+}
+
+/**
+ * Seeds the reference data (and with `demo`, demo employees and upcoming activities). Idempotent:
+ * existing rows are left as ops edited them; the report counts rows added by this run.
+ */
+export const seed = (options: { readonly demo: boolean }) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    return yield* sql.withTransaction(
+      Effect.gen(function* () {
+        const interests = yield* sql`
+          INSERT INTO interests ${sql.insert(defaultInterests.map((interest) => ({ ...interest })))}
+          ON CONFLICT DO NOTHING RETURNING id`
+        const departments = yield* sql`
+          INSERT INTO departments ${sql.insert(defaultDepartments.map((department) => ({ ...department })))}
+          ON CONFLICT DO NOTHING RETURNING id`
+        const businessCenters = yield* sql`
+          INSERT INTO business_centers ${sql.insert(defaultBusinessCenters.map((name) => ({ name })))}
+          ON CONFLICT DO NOTHING RETURNING id`
+        const report: SeedReport = {
+          interests: interests.length,
+          departments: departments.length,
+          businessCenters: businessCenters.length,
+          demoEmployees: 0,
+          demoActivities: 0,
+        }
+        return options.demo ? { ...report, ...(yield* seedDemo) } : report
+      }),
+    )
+  }).pipe(Effect.catchTag("SqlError", (cause) => Effect.fail(new DatabaseError({ cause }))))
+
+const seedDemo = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  let addedEmployees = 0
+  for (const employee of demoEmployees) {
+    const inserted = yield* sql`
+      INSERT INTO employees (full_name, email, telegram_username, position, department_id, business_center_id, hire_date)
+      VALUES (
+        ${employee.fullName}, ${employee.email}, ${employee.telegramUsername}, ${employee.position},
+        (SELECT id FROM departments WHERE code = ${employee.department}),
+        (SELECT id FROM business_centers WHERE name = ${employee.office}),
+        current_date - 365
+      )
+      ON CONFLICT (email) DO NOTHING RETURNING id`
+    addedEmployees += inserted.length
+    yield* sql`
+      INSERT INTO employee_interests (employee_id, interest_id)
+      SELECT e.id, i.id FROM employees e, interests i
+      WHERE e.email = ${employee.email} AND i.code IN ${sql.in(employee.interests)}
+      ON CONFLICT DO NOTHING`
+  }
+  let addedActivities = 0
+  for (const activity of demoActivities) {
+    // Re-seeding adds no second copy while the first one is still ahead.
+    const inserted = yield* sql`
+      INSERT INTO activities (title, activity_type, interest_id, description, scheduled_at, duration_minutes, location, status, max_participants)
+      SELECT ${activity.title}, ${activity.interest}, i.id, i.description,
+             date_trunc('day', now()) + make_interval(days => ${activity.inDays}, hours => ${activity.hour}),
+             ${activity.minutes}, ${activity.location}, 'scheduled', ${activity.max}
+      FROM interests i
+      WHERE i.code = ${activity.interest}
+        AND NOT EXISTS (
+          SELECT 1 FROM activities a
+          WHERE a.title = ${activity.title} AND a.status = 'scheduled' AND a.scheduled_at > now()
+        )
+      RETURNING id`
+    addedActivities += inserted.length
+  }
+  return { demoEmployees: addedEmployees, demoActivities: addedActivities }
+})

@@ -1,0 +1,77 @@
+import { Schema } from "effect"
+import { ActivityId, EmployeeId, InterestId } from "./Ids"
+
+/** Postgres could not be reached or refused the statement. The user may retry later. */
+export class DatabaseError extends Schema.TaggedError<DatabaseError>()("DatabaseError", {
+  cause: Schema.Defect,
+}) {
+  override get message(): string {
+    return describeCause(this.cause)
+  }
+}
+
+/** "outer: inner: innermost", skipping empty and repeated messages (driver errors nest). */
+const describeCause = (cause: unknown): string => {
+  const parts: Array<string> = []
+  let current: unknown = cause
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
+    if (current instanceof Error) {
+      // Node's AggregateError (every address refused) has an empty message of its own.
+      const own =
+        current.message ||
+        (current instanceof AggregateError ? String(current.errors[0]?.message ?? "") : "") ||
+        String((current as { code?: unknown }).code ?? "")
+      if (own && !parts.some((part) => part.includes(own))) parts.push(own)
+      current = current.cause
+    } else {
+      parts.push(String(current))
+      current = undefined
+    }
+  }
+  return parts.join(": ") || "unknown database error"
+}
+
+export class EmployeeNotFound extends Schema.TaggedError<EmployeeNotFound>()("EmployeeNotFound", {
+  employeeId: EmployeeId,
+}) {
+  override get message(): string {
+    return `Employee ${this.employeeId} does not exist`
+  }
+}
+
+export class ActivityNotFound extends Schema.TaggedError<ActivityNotFound>()("ActivityNotFound", {
+  activityId: ActivityId,
+}) {
+  override get message(): string {
+    return `Activity ${this.activityId} does not exist`
+  }
+}
+
+/** Some interests of a change are unknown or retired from the catalogue. */
+export class InterestNotFound extends Schema.TaggedError<InterestNotFound>()("InterestNotFound", {
+  interestIds: Schema.Array(InterestId),
+}) {
+  override get message(): string {
+    return `Unknown or inactive interests: ${this.interestIds.join(", ")}`
+  }
+}
+
+/** A change that both turns an interest on and off. */
+export class ConflictingInterestChange extends Schema.TaggedError<ConflictingInterestChange>()(
+  "ConflictingInterestChange",
+  { interestIds: Schema.Array(InterestId) },
+) {
+  override get message(): string {
+    return `Interests both enabled and disabled in one change: ${this.interestIds.join(", ")}`
+  }
+}
+
+/** Notification settings exist only for interests the employee has turned on. */
+export class NotSubscribed extends Schema.TaggedError<NotSubscribed>()("NotSubscribed", {
+  employeeId: EmployeeId,
+  interestId: InterestId,
+}) {
+  override get message(): string {
+    return `Employee ${this.employeeId} has not turned on interest ${this.interestId}`
+  }
+}
