@@ -1,0 +1,223 @@
+import { execFile } from "node:child_process"
+import { mkdtemp, readFile, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { SqlClient } from "@effect/sql"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Option } from "effect"
+import { DatabaseConfig } from "../../src/config"
+import * as Database from "../../src/db/Database"
+import * as TestDatabase from "../support/TestDatabase"
+
+/** The tables and columns of DESIGN.md "Data": ops and HR query them by these names. */
+const contract: Record<string, ReadonlyArray<string>> = {
+  departments: ["id", "code", "name", "description", "is_active"],
+  business_centers: ["id", "name", "address", "is_active"],
+  employees: [
+    "id",
+    "full_name",
+    "position",
+    "department_id",
+    "business_center_id",
+    "email",
+    "phone",
+    "telegram_id",
+    "telegram_username",
+    "normalized_username",
+    "is_active",
+    "authorized",
+    "hire_date",
+    "birth_date",
+    "last_activity",
+    "created_at",
+    "updated_at",
+  ],
+  interests: ["id", "code", "name", "emoji", "description", "is_active", "schedule_frequency"],
+  employee_interests: [
+    "employee_id",
+    "interest_id",
+    "is_active",
+    "receive_notifications",
+    "notification_frequency",
+    "created_at",
+    "updated_at",
+  ],
+  activities: [
+    "id",
+    "title",
+    "activity_type",
+    "interest_id",
+    "description",
+    "scheduled_at",
+    "duration_minutes",
+    "location",
+    "status",
+    "max_participants",
+    "created_by",
+    "created_at",
+    "updated_at",
+  ],
+  activity_participants: [
+    "activity_id",
+    "employee_id",
+    "status",
+    "rating",
+    "feedback",
+    "invited_at",
+    "responded_at",
+    "attended_at",
+  ],
+  bot_admins: [
+    "employee_id",
+    "is_super_admin",
+    "can_manage_users",
+    "can_manage_activities",
+    "can_view_reports",
+  ],
+}
+
+const columnsOf = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const rows = yield* sql<{ tableName: string; columnName: string }>`
+    SELECT table_name, column_name FROM information_schema.columns
+    WHERE table_schema = 'public'`
+  const tables = new Map<string, Array<string>>()
+  for (const { tableName, columnName } of rows) {
+    tables.set(tableName, [...(tables.get(tableName) ?? []), columnName])
+  }
+  return tables
+})
+
+const expectContract = Effect.gen(function* () {
+  const tables = yield* columnsOf
+  for (const [table, columns] of Object.entries(contract)) {
+    expect(tables.get(table), table).toEqual(expect.arrayContaining([...columns]))
+  }
+})
+
+/** Ops add rows with plain SQL: only identifying columns are required. */
+const plainSqlInserts = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const [department] = yield* sql<{ id: number }>`
+    INSERT INTO departments (code, name) VALUES ('OPS', 'Ops') RETURNING id`
+  yield* sql`INSERT INTO business_centers (name) VALUES ('БЦ Тест')`
+  const [employee] = yield* sql<{ id: number; normalizedUsername: string; isActive: boolean }>`
+    INSERT INTO employees (full_name, email, telegram_username, department_id)
+    VALUES ('Ops Person', 'ops@example.com', ' @Ops_Per-son.X ', ${department?.id ?? null})
+    RETURNING id, normalized_username, is_active`
+  expect(employee).toMatchObject({ normalizedUsername: "opspersonx", isActive: true })
+  const [interest] = yield* sql<{ id: number }>`
+    INSERT INTO interests (code, name) VALUES ('ops-test', 'Ops') RETURNING id`
+  yield* sql`
+    INSERT INTO employee_interests (employee_id, interest_id)
+    VALUES (${employee?.id ?? null}, ${interest?.id ?? null})`
+  const [activity] = yield* sql<{ id: number; status: string }>`
+    INSERT INTO activities (title, scheduled_at) VALUES ('Ops meetup', now() + interval '1 day')
+    RETURNING id, status`
+  expect(activity?.status).toBe("scheduled")
+  yield* sql`
+    INSERT INTO activity_participants (activity_id, employee_id)
+    VALUES (${activity?.id ?? null}, ${employee?.id ?? null})`
+  yield* sql`INSERT INTO bot_admins (employee_id) VALUES (${employee?.id ?? null})`
+  // CHECK constraints keep the enumerations honest.
+  const bad = yield* Effect.either(
+    sql`INSERT INTO activities (title, scheduled_at, status) VALUES ('x', now(), 'postponed')`,
+  )
+  expect(bad._tag).toBe("Left")
+})
+
+describe("migrations on Postgres", () => {
+  it.layer(TestDatabase.fresh)((it) => {
+    it.effect("apply to an empty database, then are a no-op", () =>
+      Effect.gen(function* () {
+        expect(yield* Database.migrate).toEqual([[1, "initial"]])
+        expect(yield* Database.migrate).toEqual([])
+        yield* expectContract
+        yield* plainSqlInserts
+      }),
+    )
+
+    it.effect("create the indexes the queries need", () =>
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const rows = yield* sql<{ indexdef: string }>`
+          SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'`
+        const defs = rows.map((row) => row.indexdef).join("\n")
+        expect(defs).toMatch(/UNIQUE INDEX \S+ ON public\.employees USING btree \(telegram_id\)/)
+        expect(defs).toMatch(/ON public\.employees USING btree \(normalized_username\)/)
+        expect(defs).toMatch(/ON public\.employees USING btree \(is_active, authorized\)/)
+        expect(defs).toMatch(/ON public\.activities USING btree \(status, scheduled_at\)/)
+        expect(defs).toMatch(/UNIQUE INDEX \S+ ON public\.employees USING btree \(email\)/)
+      }),
+    )
+  })
+})
+
+const runDbScript = (args: ReadonlyArray<string>, embeddedDir: string) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, EMBEDDED_DATABASE_DIR: embeddedDir }
+    delete env.DATABASE_URL
+    execFile(
+      "node_modules/.bin/tsx",
+      ["scripts/db.ts", ...args],
+      { env, timeout: 60_000 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    )
+  })
+
+describe("the embedded database (PGlite)", () => {
+  const embedded = (dir: string) =>
+    Database.layer.pipe(
+      Layer.provide(Layer.succeed(DatabaseConfig, { url: Option.none(), embeddedDir: dir })),
+    )
+
+  it.live("is created on first use, migrated, and keeps its data between runs", () =>
+    Effect.gen(function* () {
+      const root = yield* Effect.acquireRelease(
+        Effect.promise(() => mkdtemp(join(tmpdir(), "connectbot-pglite-"))),
+        (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true })),
+      )
+      const dir = join(root, "pg")
+
+      const first = yield* Effect.gen(function* () {
+        const applied = yield* Database.migrate
+        yield* expectContract
+        yield* plainSqlInserts
+        return applied
+      }).pipe(Effect.provide(embedded(dir)))
+      expect(first).toEqual([[1, "initial"]])
+
+      const second = yield* Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const applied = yield* Database.migrate
+        const rows = yield* sql<{ email: string }>`SELECT email FROM employees`
+        return { applied, emails: rows.map((row) => row.email) }
+      }).pipe(Effect.provide(embedded(dir)))
+      expect(second).toEqual({ applied: [], emails: ["ops@example.com"] })
+    }).pipe(Effect.scoped),
+  )
+
+  it.live("is joined, not opened twice, by a second process", () =>
+    Effect.gen(function* () {
+      const root = yield* Effect.acquireRelease(
+        Effect.promise(() => mkdtemp(join(tmpdir(), "connectbot-pglite-"))),
+        (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true })),
+      )
+      const dir = join(root, "pg")
+      const owner = yield* Layer.build(embedded(dir))
+      yield* Database.migrate.pipe(Effect.provide(owner))
+      const lock = JSON.parse(yield* Effect.promise(() => readFile(`${dir}.lock`, "utf8")))
+      expect(lock.pid).toBe(process.pid)
+
+      // An ops script run while the bot holds the database writes through the bot's server.
+      const child = yield* Effect.promise(() => runDbScript(["seed"], dir))
+      expect(child.code).toBe(0)
+      expect(child.stderr).toContain("opened by another ConnectBot process")
+
+      const sql = yield* SqlClient.SqlClient.pipe(Effect.provide(owner))
+      const [row] = yield* sql<{ count: number }>`SELECT count(*)::int AS count FROM interests`
+      expect(row?.count).toBe(9)
+    }).pipe(Effect.scoped),
+  )
+})
