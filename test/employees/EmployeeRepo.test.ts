@@ -50,27 +50,32 @@ describe("EmployeeRepo", () => {
         ["@ivan-petrov{}", "IVAN_PETROV{}"],
         ["  ivan.petrov_{}  ", "ivan-petrov{}"],
       ] as const) {
-        it.effect(`links on first recognition: HR wrote "${stored}", Telegram says "${typed}"`, () =>
-          Effect.gen(function* () {
-            const repo = yield* EmployeeRepo
-            const tag = unique()
-            const id = yield* insertEmployee({ username: stored.replace("{}", tag) })
-            const telegramId = newTelegramId()
-            const first = yield* repo.recognize({ telegramId, username: typed.replace("{}", tag) })
-            expect(first).toMatchObject({ _tag: "Recognized", linked: true })
-            if (first._tag === "Recognized") expect(first.employee.id).toBe(id)
+        it.effect(
+          `links on first recognition: HR wrote "${stored}", Telegram says "${typed}"`,
+          () =>
+            Effect.gen(function* () {
+              const repo = yield* EmployeeRepo
+              const tag = unique()
+              const id = yield* insertEmployee({ username: stored.replace("{}", tag) })
+              const telegramId = newTelegramId()
+              const first = yield* repo.recognize({
+                telegramId,
+                username: typed.replace("{}", tag),
+              })
+              expect(first).toMatchObject({ _tag: "Recognized", linked: true })
+              if (first._tag === "Recognized") expect(first.employee.id).toBe(id)
 
-            const row = yield* employeeRow(id)
-            expect(Number(row?.telegramId)).toBe(telegramId)
-            expect(row?.authorized).toBe(true)
-            expect(row?.lastActivity).toBeInstanceOf(Date)
-            // The username as Telegram spells it now, without the @.
-            expect(row?.telegramUsername).toBe(typed.replace("{}", tag).replace(/^@/, ""))
+              const row = yield* employeeRow(id)
+              expect(Number(row?.telegramId)).toBe(telegramId)
+              expect(row?.authorized).toBe(true)
+              expect(row?.lastActivity).toBeInstanceOf(Date)
+              // The username as Telegram spells it now, without the @.
+              expect(row?.telegramUsername).toBe(typed.replace("{}", tag).replace(/^@/, ""))
 
-            // From now on the Telegram id alone is enough, even after a username change.
-            const again = yield* repo.recognize({ telegramId, username: `someone_else_${tag}` })
-            expect(again).toMatchObject({ _tag: "Recognized", linked: false })
-          }),
+              // From now on the Telegram id alone is enough, even after a username change.
+              const again = yield* repo.recognize({ telegramId, username: `someone_else_${tag}` })
+              expect(again).toMatchObject({ _tag: "Recognized", linked: false })
+            }),
         )
       }
 
@@ -80,7 +85,10 @@ describe("EmployeeRepo", () => {
           const tag = unique()
           const a = yield* insertEmployee({ username: `anna_k${tag}` })
           const b = yield* insertEmployee({ username: `anna.k${tag}` })
-          const result = yield* repo.recognize({ telegramId: newTelegramId(), username: `annak${tag}` })
+          const result = yield* repo.recognize({
+            telegramId: newTelegramId(),
+            username: `annak${tag}`,
+          })
           expect(result._tag).toBe("Unknown")
           expect((yield* employeeRow(a))?.telegramId).toBeNull()
           expect((yield* employeeRow(b))?.telegramId).toBeNull()
@@ -92,7 +100,10 @@ describe("EmployeeRepo", () => {
           const repo = yield* EmployeeRepo
           const tag = unique()
           const byName = yield* insertEmployee({ username: `gone${tag}`, isActive: false })
-          const unmatched = yield* repo.recognize({ telegramId: newTelegramId(), username: `gone${tag}` })
+          const unmatched = yield* repo.recognize({
+            telegramId: newTelegramId(),
+            username: `gone${tag}`,
+          })
           expect(unmatched._tag).toBe("Unknown")
           expect((yield* employeeRow(byName))?.telegramId).toBeNull()
 
@@ -108,7 +119,10 @@ describe("EmployeeRepo", () => {
           const tag = unique()
           yield* insertEmployee({ username: `olga${tag}`, isActive: false })
           const active = yield* insertEmployee({ username: `olga${tag}` })
-          const result = yield* repo.recognize({ telegramId: newTelegramId(), username: `olga${tag}` })
+          const result = yield* repo.recognize({
+            telegramId: newTelegramId(),
+            username: `olga${tag}`,
+          })
           expect(result).toMatchObject({ _tag: "Recognized", linked: true })
           if (result._tag === "Recognized") expect(result.employee.id).toBe(active)
         }),
@@ -132,7 +146,10 @@ describe("EmployeeRepo", () => {
           const tag = unique()
           const owner = newTelegramId()
           yield* insertEmployee({ username: `boss${tag}`, telegramId: owner })
-          const impostor = yield* repo.recognize({ telegramId: newTelegramId(), username: `boss${tag}` })
+          const impostor = yield* repo.recognize({
+            telegramId: newTelegramId(),
+            username: `boss${tag}`,
+          })
           expect(impostor._tag).toBe("Unknown")
           expect((yield* repo.recognize({ telegramId: owner }))._tag).toBe("Recognized")
         }),
@@ -142,9 +159,9 @@ describe("EmployeeRepo", () => {
         Effect.gen(function* () {
           const repo = yield* EmployeeRepo
           expect((yield* repo.recognize({ telegramId: newTelegramId() }))._tag).toBe("Unknown")
-          expect((yield* repo.recognize({ telegramId: newTelegramId(), username: " @ " }))._tag).toBe(
-            "Unknown",
-          )
+          expect(
+            (yield* repo.recognize({ telegramId: newTelegramId(), username: " @ " }))._tag,
+          ).toBe("Unknown")
         }),
       )
     })
@@ -182,7 +199,11 @@ describe("EmployeeRepo", () => {
           const repo = yield* EmployeeRepo
           const sql = yield* SqlClient.SqlClient
           const id = yield* insertEmployee({})
-          expect(yield* repo.activityCounts(id)).toMatchObject({ upcoming: 0, attended: 0, joined: 0 })
+          expect(yield* repo.activityCounts(id)).toMatchObject({
+            upcoming: 0,
+            attended: 0,
+            joined: 0,
+          })
           const soon = yield* insertActivity({})
           const later = yield* insertActivity({ inHours: 48 })
           const past = yield* insertActivity({ inHours: -48, status: "completed" })
@@ -192,7 +213,11 @@ describe("EmployeeRepo", () => {
           yield* sql`
             INSERT INTO activity_participants (activity_id, employee_id, status, attended_at)
             VALUES (${past}, ${id}, 'attended', now())`
-          expect(yield* repo.activityCounts(id)).toMatchObject({ upcoming: 1, attended: 1, joined: 2 })
+          expect(yield* repo.activityCounts(id)).toMatchObject({
+            upcoming: 1,
+            attended: 1,
+            joined: 2,
+          })
         }),
       )
     })
@@ -213,7 +238,11 @@ describe("EmployeeRepo", () => {
             "masterclass",
             "clubs",
           ])
-          expect(catalogue[0]).toMatchObject({ emoji: "☕️", name: "Тайный кофе", nameEn: "Secret coffee" })
+          expect(catalogue[0]).toMatchObject({
+            emoji: "☕️",
+            name: "Тайный кофе",
+            nameEn: "Secret coffee",
+          })
         }),
       )
 
@@ -225,10 +254,16 @@ describe("EmployeeRepo", () => {
             ["coffee", "chess", "games", "photo"].map(interestId),
           )
           const ids = [coffee, chess, games, photo] as Array<InterestId>
-          const three = yield* repo.applyInterestChanges(id, { enable: ids.slice(0, 3), disable: [] })
+          const three = yield* repo.applyInterestChanges(id, {
+            enable: ids.slice(0, 3),
+            disable: [],
+          })
           expect(codes(three)).toEqual(["coffee", "chess", "games"])
 
-          const two = yield* repo.applyInterestChanges(id, { enable: [], disable: [chess as InterestId] })
+          const two = yield* repo.applyInterestChanges(id, {
+            enable: [],
+            disable: [chess as InterestId],
+          })
           expect(codes(two)).toEqual(["coffee", "games"])
 
           // Enabling what is on and disabling what is off changes nothing.
@@ -256,7 +291,9 @@ describe("EmployeeRepo", () => {
           const before = yield* sql`SELECT * FROM employee_interests WHERE employee_id = ${id}`
           const after = yield* repo.applyInterestChanges(id, { enable: [], disable: [] })
           expect(codes(after)).toEqual(["walk"])
-          expect(yield* sql`SELECT * FROM employee_interests WHERE employee_id = ${id}`).toEqual(before)
+          expect(yield* sql`SELECT * FROM employee_interests WHERE employee_id = ${id}`).toEqual(
+            before,
+          )
         }),
       )
 
@@ -266,7 +303,10 @@ describe("EmployeeRepo", () => {
           const id = yield* insertEmployee({})
           const walk = yield* interestId("walk")
           const error = yield* Effect.flip(
-            repo.applyInterestChanges(id, { enable: [walk, InterestId.make(999_999)], disable: [] }),
+            repo.applyInterestChanges(id, {
+              enable: [walk, InterestId.make(999_999)],
+              disable: [],
+            }),
           )
           expect(error).toMatchObject({ _tag: "InterestNotFound", interestIds: [999_999] })
           expect(yield* repo.activeInterests(id)).toEqual([])
@@ -278,7 +318,9 @@ describe("EmployeeRepo", () => {
           const repo = yield* EmployeeRepo
           const id = yield* insertEmployee({})
           const walk = yield* interestId("walk")
-          const error = yield* Effect.flip(repo.applyInterestChanges(id, { enable: [walk], disable: [walk] }))
+          const error = yield* Effect.flip(
+            repo.applyInterestChanges(id, { enable: [walk], disable: [walk] }),
+          )
           expect(error._tag).toBe("ConflictingInterestChange")
           expect(yield* repo.activeInterests(id)).toEqual([])
         }),
@@ -289,7 +331,10 @@ describe("EmployeeRepo", () => {
           const repo = yield* EmployeeRepo
           const walk = yield* interestId("walk")
           const error = yield* Effect.flip(
-            repo.applyInterestChanges(EmployeeId.make(2_000_000_000), { enable: [walk], disable: [] }),
+            repo.applyInterestChanges(EmployeeId.make(2_000_000_000), {
+              enable: [walk],
+              disable: [],
+            }),
           )
           expect(error._tag).toBe("EmployeeNotFound")
         }),
@@ -336,7 +381,9 @@ describe("EmployeeRepo", () => {
           const chess = yield* interestId("chess")
           yield* repo.applyInterestChanges(id, { enable: [coffee, chess], disable: [] })
           const defaults = yield* repo.notificationSettings(id)
-          expect(defaults.map((s) => [s.code, s.receiveNotifications, s.notificationFrequency])).toEqual([
+          expect(
+            defaults.map((s) => [s.code, s.receiveNotifications, s.notificationFrequency]),
+          ).toEqual([
             ["coffee", true, "immediate"],
             ["chess", true, "immediate"],
           ])
@@ -347,7 +394,9 @@ describe("EmployeeRepo", () => {
             notificationFrequency: "weekly",
           })
           const after = yield* repo.notificationSettings(id)
-          expect(after.map((s) => [s.code, s.receiveNotifications, s.notificationFrequency])).toEqual([
+          expect(
+            after.map((s) => [s.code, s.receiveNotifications, s.notificationFrequency]),
+          ).toEqual([
             ["coffee", true, "weekly"],
             ["chess", false, "immediate"],
           ])
@@ -365,28 +414,35 @@ describe("EmployeeRepo", () => {
     })
 
     describe("activities", () => {
-      it.effect("upcoming: scheduled and ahead only, the employee's interests first, then by date", () =>
-        Effect.gen(function* () {
-          const repo = yield* EmployeeRepo
-          const id = yield* insertEmployee({})
-          yield* repo.applyInterestChanges(id, { enable: [yield* interestId("chess")], disable: [] })
-          const later = yield* insertActivity({ interestCode: "games", inHours: 5 })
-          const sooner = yield* insertActivity({ interestCode: "games", inHours: 2 })
-          const chess = yield* insertActivity({ interestCode: "chess", inHours: 30 })
-          const draft = yield* insertActivity({ status: "draft" })
-          const cancelled = yield* insertActivity({ status: "cancelled" })
-          const past = yield* insertActivity({ inHours: -1 })
-          const mine = new Set([later, sooner, chess, draft, cancelled, past])
-          const upcoming = (yield* repo.upcomingActivities(id, { limit: 1000 })).filter((a) =>
-            mine.has(a.id),
-          )
-          expect(upcoming.map((a) => a.id)).toEqual([chess, sooner, later])
-          expect(upcoming.map((a) => a.matchesInterests)).toEqual([true, false, false])
+      it.effect(
+        "upcoming: scheduled and ahead only, the employee's interests first, then by date",
+        () =>
+          Effect.gen(function* () {
+            const repo = yield* EmployeeRepo
+            const id = yield* insertEmployee({})
+            yield* repo.applyInterestChanges(id, {
+              enable: [yield* interestId("chess")],
+              disable: [],
+            })
+            const later = yield* insertActivity({ interestCode: "games", inHours: 5 })
+            const sooner = yield* insertActivity({ interestCode: "games", inHours: 2 })
+            const chess = yield* insertActivity({ interestCode: "chess", inHours: 30 })
+            const draft = yield* insertActivity({ status: "draft" })
+            const cancelled = yield* insertActivity({ status: "cancelled" })
+            const past = yield* insertActivity({ inHours: -1 })
+            const mine = new Set([later, sooner, chess, draft, cancelled, past])
+            const upcoming = (yield* repo.upcomingActivities(id, { limit: 1000 })).filter((a) =>
+              mine.has(a.id),
+            )
+            expect(upcoming.map((a) => a.id)).toEqual([chess, sooner, later])
+            expect(upcoming.map((a) => a.matchesInterests)).toEqual([true, false, false])
 
-          yield* repo.join(sooner, id)
-          const joined = (yield* repo.upcomingActivities(id, { limit: 1000 })).find((a) => a.id === sooner)
-          expect(joined).toMatchObject({ joined: true, participantCount: 1 })
-        }),
+            yield* repo.join(sooner, id)
+            const joined = (yield* repo.upcomingActivities(id, { limit: 1000 })).find(
+              (a) => a.id === sooner,
+            )
+            expect(joined).toMatchObject({ joined: true, participantCount: 1 })
+          }),
       )
 
       it.effect("join, join again, leave, leave again: clear outcomes", () =>
@@ -394,18 +450,29 @@ describe("EmployeeRepo", () => {
           const repo = yield* EmployeeRepo
           const activity = yield* insertActivity({ maxParticipants: 3 })
           const id = yield* insertEmployee({ fullName: "Иван Иванов" })
-          expect(yield* repo.join(activity, id)).toMatchObject({ _tag: "Joined", participantCount: 1 })
+          expect(yield* repo.join(activity, id)).toMatchObject({
+            _tag: "Joined",
+            participantCount: 1,
+          })
           expect(yield* repo.join(activity, id)).toMatchObject({
             _tag: "AlreadyJoined",
             participantCount: 1,
           })
           const participants = yield* repo.participants(activity)
-          expect(participants.map((p) => [p.fullName, p.status])).toEqual([["Иван Иванов", "confirmed"]])
+          expect(participants.map((p) => [p.fullName, p.status])).toEqual([
+            ["Иван Иванов", "confirmed"],
+          ])
           expect(yield* repo.participantCount(activity)).toBe(1)
-          expect(yield* repo.leave(activity, id)).toMatchObject({ _tag: "Left", participantCount: 0 })
+          expect(yield* repo.leave(activity, id)).toMatchObject({
+            _tag: "Left",
+            participantCount: 0,
+          })
           expect((yield* repo.leave(activity, id))._tag).toBe("NotJoined")
           expect(yield* repo.participants(activity)).toEqual([])
-          expect(yield* repo.join(activity, id)).toMatchObject({ _tag: "Joined", participantCount: 1 })
+          expect(yield* repo.join(activity, id)).toMatchObject({
+            _tag: "Joined",
+            participantCount: 1,
+          })
         }),
       )
 
@@ -416,9 +483,15 @@ describe("EmployeeRepo", () => {
           const first = yield* insertEmployee({})
           const second = yield* insertEmployee({})
           yield* repo.join(activity, first)
-          expect(yield* repo.join(activity, second)).toMatchObject({ _tag: "Full", maxParticipants: 1 })
+          expect(yield* repo.join(activity, second)).toMatchObject({
+            _tag: "Full",
+            maxParticipants: 1,
+          })
           const cancelled = yield* insertActivity({ status: "cancelled" })
-          expect(yield* repo.join(cancelled, second)).toMatchObject({ _tag: "NotOpen", status: "cancelled" })
+          expect(yield* repo.join(cancelled, second)).toMatchObject({
+            _tag: "NotOpen",
+            status: "cancelled",
+          })
           const started = yield* insertActivity({ inHours: -1 })
           expect((yield* repo.join(started, second))._tag).toBe("NotOpen")
           expect((yield* repo.leave(cancelled, second))._tag).toBe("NotOpen")
