@@ -16,11 +16,11 @@ export class CsvSyntaxError extends Data.TaggedError("CsvSyntaxError")<{
 }
 
 /**
- * Guesses the delimiter from the header: spreadsheets in a Russian locale export `;`-separated
- * files, everything else uses `,`.
+ * Guesses the delimiter from the header (the first non-blank line, as blank lines are skipped):
+ * spreadsheets in a Russian locale export `;`-separated files, everything else uses `,`.
  */
 const detectDelimiter = (text: string): "," | ";" => {
-  const header = text.slice(0, text.search(/\r?\n|$/))
+  const header = text.split(/\r\n|\r|\n/).find((line) => line.trim() !== "") ?? ""
   return header.includes(";") && !header.includes(",") ? ";" : ","
 }
 
@@ -63,7 +63,9 @@ export const parseCsv = (
           afterQuote = true
         }
       } else {
-        if (char === "\n") line++
+        // A line break inside a quoted field is part of the value, but still a physical line:
+        // `\n`, `\r\n` and a lone `\r` (which ends a record outside quotes) each count once.
+        if (char === "\n" || (char === "\r" && text[i + 1] !== "\n")) line++
         field += char
       }
       continue

@@ -111,6 +111,12 @@ export const importEmployees = (csv: string) =>
   Effect.gen(function* () {
     const repo = yield* EmployeeRepo
     const sql = yield* SqlClient.SqlClient
+    // A spreadsheet saved as "CSV" in a Windows code page decodes to replacement characters.
+    if (csv.includes("\uFFFD")) {
+      return yield* new ImportFileError({
+        reason: 'the file is not UTF-8 text: save it from the spreadsheet as "CSV UTF-8"',
+      })
+    }
     const records = yield* Either.mapLeft(
       parseCsv(csv),
       (error) => new ImportFileError({ reason: error.message }),
@@ -124,6 +130,12 @@ export const importEmployees = (csv: string) =>
         reason: `the header lacks ${missing.join(", ")} (expected ${importColumns.join(",")})`,
       })
     }
+    const repeated = importColumns.filter(
+      (column) => names.indexOf(column) !== names.lastIndexOf(column),
+    )
+    if (repeated.length > 0) {
+      return yield* new ImportFileError({ reason: `the header repeats ${repeated.join(", ")}` })
+    }
 
     const lookups: Lookups = {
       departments: new Map((yield* repo.departments).map((d) => [d.code.toUpperCase(), d.id])),
@@ -136,6 +148,9 @@ export const importEmployees = (csv: string) =>
     const valid: Array<{ readonly line: number; readonly row: EmployeeImport }> = []
     const firstLineOfEmail = new Map<string, number>()
     for (const record of rows) {
+      // A row of empty cells (`;;;;;;;`) is what spreadsheets export for an empty row: it is
+      // blank, like a blank line, not a row without an email.
+      if (record.fields.every((field) => field.trim() === "")) continue
       if (record.fields.length !== names.length) {
         skipped.push({
           line: record.line,

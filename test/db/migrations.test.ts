@@ -103,7 +103,7 @@ const plainSqlInserts = Effect.gen(function* () {
   yield* sql`INSERT INTO business_centers (name) VALUES ('БЦ Тест')`
   const [employee] = yield* sql<{ id: number; normalizedUsername: string; isActive: boolean }>`
     INSERT INTO employees (full_name, email, telegram_username, department_id)
-    VALUES ('Ops Person', 'ops@example.com', ' @Ops_Per-son.X ', ${department?.id ?? null})
+    VALUES ('Ops Person', ' Ops@Example.COM ', ' @Ops_Per-son.X ', ${department?.id ?? null})
     RETURNING id, normalized_username, is_active`
   expect(employee).toMatchObject({ normalizedUsername: "opspersonx", isActive: true })
   const [interest] = yield* sql<{ id: number }>`
