@@ -4,7 +4,17 @@
  * A missing or malformed setting fails with a `ConfigError`; `describeConfigError` turns it into
  * the one line that start-up prints.
  */
-import { Config, ConfigError, Context, Either, Layer, LogLevel, Option, Redacted } from "effect"
+import {
+  Array as Arr,
+  Config,
+  ConfigError,
+  Context,
+  Either,
+  Layer,
+  LogLevel,
+  Option,
+  Redacted,
+} from "effect"
 
 /**
  * `parse` checks a raw value and says what was expected; the failure names the setting. Messages
@@ -12,20 +22,26 @@ import { Config, ConfigError, Context, Either, Layer, LogLevel, Option, Redacted
  */
 type Parse<A> = (raw: string) => Either.Either<A, string>
 
-/** A setting that may be absent; an empty value counts as absent (as `.env` files write it). */
-const optional = <A>(name: string, parse: Parse<A>): Config.Config<Option.Option<A>> =>
-  Config.option(Config.string(name)).pipe(
-    Config.mapOrFail((raw) =>
-      Option.isNone(raw) || raw.value.trim() === ""
-        ? Either.right(Option.none<A>())
-        : Either.map(
-            Either.mapLeft(parse(raw.value.trim()), (expected) =>
-              ConfigError.InvalidData([name], expected),
-            ),
-            Option.some,
+/** The raw value of a setting, if present. */
+const rawSetting = (name: string): Config.Config<Option.Option<string>> =>
+  Config.option(Config.string(name))
+
+/** Checks a raw value; an empty value counts as absent (as `.env` files write it). */
+const check =
+  <A>(name: string, parse: Parse<A>) =>
+  (raw: Option.Option<string>): Either.Either<Option.Option<A>, ConfigError.ConfigError> =>
+    Option.isNone(raw) || raw.value.trim() === ""
+      ? Either.right(Option.none<A>())
+      : Either.map(
+          Either.mapLeft(parse(raw.value.trim()), (expected) =>
+            ConfigError.InvalidData([name], expected),
           ),
-    ),
-  )
+          Option.some,
+        )
+
+/** A setting that may be absent. */
+const optional = <A>(name: string, parse: Parse<A>): Config.Config<Option.Option<A>> =>
+  rawSetting(name).pipe(Config.mapOrFail(check(name, parse)))
 
 /** A setting that must be present and well-formed; an empty value counts as missing. */
 const required = <A>(name: string, parse: Parse<A>): Config.Config<A> =>
@@ -153,35 +169,62 @@ export interface BotSettings {
   readonly adminContact: string
 }
 
-const webhookUrl = optional(
+const checkMode = check("BOT_MODE", oneOf("polling", "webhook"))
+
+const checkWebhookUrl = check(
   "WEBHOOK_URL",
   url(["https:", "http:"], "expected the public https:// URL that Telegram posts updates to"),
 )
 
 // Telegram's rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
-const webhookSecret = optional("WEBHOOK_SECRET", (raw) =>
+const checkWebhookSecret = check("WEBHOOK_SECRET", (raw) =>
   Either.map(
     matching(/^[A-Za-z0-9_-]{1,256}$/, "expected 1-256 characters: letters, digits, _ and -")(raw),
     Redacted.make,
   ),
 )
 
+/**
+ * Read together so that one line names every setting at fault: a malformed WEBHOOK_URL and a
+ * missing WEBHOOK_SECRET alike. The webhook settings are required only in webhook mode.
+ */
 const transport: Config.Config<Transport> = Config.all([
-  withDefault("BOT_MODE", "polling", oneOf("polling", "webhook")),
-  webhookUrl,
-  webhookSecret,
+  rawSetting("BOT_MODE"),
+  rawSetting("WEBHOOK_URL"),
+  rawSetting("WEBHOOK_SECRET"),
 ]).pipe(
-  Config.mapOrFail(([mode, url, secret]): Either.Either<Transport, ConfigError.ConfigError> => {
-    if (mode === "polling") return Either.right({ _tag: "Polling" })
-    if (Option.isSome(url) && Option.isSome(secret)) {
-      return Either.right({ _tag: "Webhook", url: url.value, secret: secret.value })
-    }
-    const missing = [
-      ...(Option.isNone(url) ? ["WEBHOOK_URL"] : []),
-      ...(Option.isNone(secret) ? ["WEBHOOK_SECRET"] : []),
-    ]
-    return Either.left(
-      ConfigError.InvalidData(["BOT_MODE"], `webhook mode needs ${missing.join(" and ")}`),
+  Config.mapOrFail(([rawMode, rawUrl, rawSecret]) => {
+    const mode = Either.map(
+      checkMode(rawMode),
+      Option.getOrElse(() => "polling"),
+    )
+    const webhook = Either.isRight(mode) && mode.right === "webhook"
+    const neededInWebhookMode =
+      <A>(name: string) =>
+      (checked: Either.Either<Option.Option<A>, ConfigError.ConfigError>) =>
+        Either.flatMap(checked, (value) =>
+          webhook && Option.isNone(value)
+            ? Either.left(ConfigError.MissingData([name], `missing setting ${name}`))
+            : Either.right(value),
+        )
+    const url = neededInWebhookMode<URL>("WEBHOOK_URL")(checkWebhookUrl(rawUrl))
+    const secret = neededInWebhookMode<Redacted.Redacted<string>>("WEBHOOK_SECRET")(
+      checkWebhookSecret(rawSecret),
+    )
+    return Either.all([mode, url, secret]).pipe(
+      Either.map(
+        ([, url, secret]): Transport =>
+          Option.isSome(url) && Option.isSome(secret) && webhook
+            ? { _tag: "Webhook", url: url.value, secret: secret.value }
+            : { _tag: "Polling" },
+      ),
+      Either.orElse(() =>
+        Either.left(
+          Arr.getSomes([Either.getLeft(mode), Either.getLeft(url), Either.getLeft(secret)]).reduce(
+            (left, right) => ConfigError.And(left, right),
+          ),
+        ),
+      ),
     )
   }),
 )
@@ -234,9 +277,10 @@ export const logLevelConfig: Config.Config<LogLevel.LogLevel> = withDefault(
   "LOG_LEVEL",
   LogLevel.Info,
   (raw) => {
-    const level = logLevels[raw.toLowerCase() as keyof typeof logLevels]
-    return level
-      ? Either.right(level)
+    const name = raw.toLowerCase()
+    // Own keys only: "constructor" or "__proto__" must not pass for a level.
+    return Object.hasOwn(logLevels, name)
+      ? Either.right(logLevels[name as keyof typeof logLevels])
       : Either.left(`expected one of ${Object.keys(logLevels).join(", ")}`)
   },
 )

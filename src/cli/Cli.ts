@@ -1,7 +1,7 @@
 import { ValidationError } from "@effect/cli"
 import { PlatformConfigProvider } from "@effect/platform"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { ConfigError, Effect, FiberRef, HashSet, Layer, Logger } from "effect"
+import { Cause, ConfigError, Effect, FiberRef, HashSet, Layer, Logger, Option } from "effect"
 import { describeConfigError, logLevelConfig } from "../config"
 
 /** Ops scripts print plain lines: log messages go to stderr, results to stdout. */
@@ -19,6 +19,7 @@ export const describeFailure = (error: unknown): string | undefined => {
     const text = typeof message === "string" && message !== "" ? message : String(error._tag)
     return error._tag === "DatabaseError" ? `Database error: ${text}` : text
   }
+  if (error instanceof Error) return error.message || error.name
   return String(error)
 }
 
@@ -31,9 +32,16 @@ export const runScript = <A, E>(program: Effect.Effect<A, E, NodeContext.NodeCon
     Effect.provide(Layer.unwrapEffect(Effect.map(logLevelConfig, Logger.minimumLogLevel))),
     // Only the plain logger: runMain would otherwise add its pretty one to stdout.
     Effect.locally(FiberRef.currentLoggers, HashSet.make(plainLogger)),
-    Effect.tapError((error) =>
+    // runMain reports nothing (disableErrorReporting), so a defect is printed here too: a bug must
+    // not end the script with exit code 1 and no word. Interruption (Ctrl-C) prints nothing.
+    Effect.tapErrorCause((cause) =>
       Effect.sync(() => {
-        const line = describeFailure(error)
+        const failure = Cause.failureOption(cause)
+        const line = Option.isSome(failure)
+          ? describeFailure(failure.value)
+          : Cause.isInterruptedOnly(cause)
+            ? undefined
+            : `unexpected defect (a bug): ${Cause.pretty(cause)}`
         if (line !== undefined) process.stderr.write(`Error: ${line}\n`)
       }),
     ),

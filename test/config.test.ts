@@ -1,0 +1,426 @@
+import { inspect } from "node:util"
+import { describe, expect, it } from "@effect/vitest"
+import { Config, ConfigProvider, Effect, LogLevel, Option, Redacted } from "effect"
+import {
+  botSettingsConfig,
+  cacheSettingsConfig,
+  databaseSettingsConfig,
+  describeConfigError,
+  logLevelConfig,
+} from "../src/config"
+
+const token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+const webhookSecret = "wh_Secret-value-42"
+
+/** Reads `config` from exactly these settings, as start-up does from the environment. */
+const read = <A>(config: Config.Config<A>, settings: Record<string, string>) =>
+  Effect.withConfigProvider(config, ConfigProvider.fromMap(new Map(Object.entries(settings))))
+
+/** The line start-up prints when `config` cannot be read from these settings. */
+const failureLine = <A>(config: Config.Config<A>, settings: Record<string, string>) =>
+  Effect.map(Effect.flip(read(config, settings)), describeConfigError)
+
+/** Every way a successful read could end up in a log line. */
+const renderings = (value: unknown) => [String(value), JSON.stringify(value), inspect(value)]
+
+describe("defaults", () => {
+  it.effect("the bot needs only BOT_TOKEN: polling, port 8080, Russian, the public Bot API", () =>
+    Effect.gen(function* () {
+      const settings = yield* read(botSettingsConfig, { BOT_TOKEN: token })
+      expect(Redacted.value(settings.token)).toBe(token)
+      expect(settings.transport).toEqual({ _tag: "Polling" })
+      expect(settings.port).toBe(8080)
+      expect(settings.defaultLocale).toBe("ru")
+      expect(settings.apiRoot).toBe("https://api.telegram.org")
+      expect(settings.adminContact).toBe("HR")
+    }),
+  )
+
+  it.effect("no DATABASE_URL means the embedded database in ./.data/pg", () =>
+    Effect.gen(function* () {
+      const settings = yield* read(databaseSettingsConfig, {})
+      expect(Option.isNone(settings.url)).toBe(true)
+      expect(settings.embeddedDir).toBe("./.data/pg")
+    }),
+  )
+
+  it.effect("no REDIS_URL means the memory cache; keys under connectbot:", () =>
+    Effect.gen(function* () {
+      const settings = yield* read(cacheSettingsConfig, {})
+      expect(Option.isNone(settings.redisUrl)).toBe(true)
+      expect(settings.prefix).toBe("connectbot:")
+    }),
+  )
+
+  it.effect("LOG_LEVEL defaults to info", () =>
+    Effect.gen(function* () {
+      expect(yield* read(logLevelConfig, {})).toBe(LogLevel.Info)
+    }),
+  )
+
+  it.effect("an empty or blank value counts as absent, as .env files write it", () =>
+    Effect.gen(function* () {
+      const empty = {
+        BOT_TOKEN: token,
+        DATABASE_URL: "",
+        EMBEDDED_DATABASE_DIR: "",
+        REDIS_URL: " ",
+        CACHE_PREFIX: "",
+        TELEGRAM_API_ROOT: "",
+        BOT_MODE: "",
+        WEBHOOK_URL: "",
+        WEBHOOK_SECRET: "",
+        PORT: "",
+        BOT_DEFAULT_LOCALE: "",
+        ADMIN_CONTACT: "",
+        LOG_LEVEL: "",
+      }
+      const bot = yield* read(botSettingsConfig, empty)
+      expect(bot.transport).toEqual({ _tag: "Polling" })
+      expect(bot.port).toBe(8080)
+      expect(bot.defaultLocale).toBe("ru")
+      expect(bot.apiRoot).toBe("https://api.telegram.org")
+      expect(bot.adminContact).toBe("HR")
+      const database = yield* read(databaseSettingsConfig, empty)
+      expect(Option.isNone(database.url)).toBe(true)
+      expect(database.embeddedDir).toBe("./.data/pg")
+      const cache = yield* read(cacheSettingsConfig, empty)
+      expect(Option.isNone(cache.redisUrl)).toBe(true)
+      expect(cache.prefix).toBe("connectbot:")
+      expect(yield* read(logLevelConfig, empty)).toBe(LogLevel.Info)
+      expect(yield* failureLine(botSettingsConfig, { ...empty, BOT_TOKEN: "  " })).toBe(
+        "Missing setting BOT_TOKEN",
+      )
+    }),
+  )
+})
+
+describe("values given", () => {
+  it.effect("every bot setting is used as given", () =>
+    Effect.gen(function* () {
+      const settings = yield* read(botSettingsConfig, {
+        BOT_TOKEN: ` ${token} `,
+        TELEGRAM_API_ROOT: "http://127.0.0.1:8081/",
+        BOT_MODE: "webhook",
+        WEBHOOK_URL: "https://bot.example.com/telegram",
+        WEBHOOK_SECRET: webhookSecret,
+        PORT: "3000",
+        BOT_DEFAULT_LOCALE: "en",
+        ADMIN_CONTACT: "@hr_anna",
+      })
+      expect(Redacted.value(settings.token)).toBe(token)
+      // The trailing slash goes: the bot appends `/bot<token>/<method>` to the root.
+      expect(settings.apiRoot).toBe("http://127.0.0.1:8081")
+      expect(settings.transport._tag).toBe("Webhook")
+      if (settings.transport._tag === "Webhook") {
+        expect(settings.transport.url.href).toBe("https://bot.example.com/telegram")
+        expect(Redacted.value(settings.transport.secret)).toBe(webhookSecret)
+      }
+      expect(settings.port).toBe(3000)
+      expect(settings.defaultLocale).toBe("en")
+      expect(settings.adminContact).toBe("@hr_anna")
+    }),
+  )
+
+  it.effect("every trailing slash of TELEGRAM_API_ROOT is removed, a path is kept", () =>
+    Effect.gen(function* () {
+      const settings = yield* read(botSettingsConfig, {
+        BOT_TOKEN: token,
+        TELEGRAM_API_ROOT: "https://tg.example.com/api//",
+      })
+      expect(settings.apiRoot).toBe("https://tg.example.com/api")
+    }),
+  )
+
+  it.effect("database, cache and log settings are used as given", () =>
+    Effect.gen(function* () {
+      const database = yield* read(databaseSettingsConfig, {
+        DATABASE_URL: "postgresql://app:pw@db.internal:5432/connectbot",
+        EMBEDDED_DATABASE_DIR: "/var/lib/connectbot/pg",
+      })
+      expect(Option.map(database.url, Redacted.value)).toEqual(
+        Option.some("postgresql://app:pw@db.internal:5432/connectbot"),
+      )
+      expect(database.embeddedDir).toBe("/var/lib/connectbot/pg")
+      expect(
+        (yield* read(databaseSettingsConfig, { EMBEDDED_DATABASE_DIR: "/tmp/pg" })).embeddedDir,
+      ).toBe("/tmp/pg")
+      const cache = yield* read(cacheSettingsConfig, {
+        REDIS_URL: "rediss://:pw@cache.internal:6380/2",
+        CACHE_PREFIX: "acme.bot-1:",
+      })
+      expect(Option.map(cache.redisUrl, Redacted.value)).toEqual(
+        Option.some("rediss://:pw@cache.internal:6380/2"),
+      )
+      expect(cache.prefix).toBe("acme.bot-1:")
+      expect(yield* read(logLevelConfig, { LOG_LEVEL: "debug" })).toBe(LogLevel.Debug)
+      expect(yield* read(logLevelConfig, { LOG_LEVEL: "Warning" })).toBe(LogLevel.Warning)
+    }),
+  )
+})
+
+describe("a missing or malformed setting gives one line naming it", () => {
+  const bot = { BOT_TOKEN: token }
+  const webhook = {
+    ...bot,
+    BOT_MODE: "webhook",
+    WEBHOOK_URL: "https://bot.example.com/telegram",
+    WEBHOOK_SECRET: webhookSecret,
+  }
+  const cases: ReadonlyArray<{
+    readonly name: string
+    readonly config: Config.Config<unknown>
+    readonly settings: Record<string, string>
+    /** The setting the line must name. */
+    readonly names: string
+    /** A value that must not appear in the line. */
+    readonly secret?: string
+  }> = [
+    { name: "BOT_TOKEN missing", config: botSettingsConfig, settings: {}, names: "BOT_TOKEN" },
+    {
+      name: "BOT_TOKEN malformed",
+      config: botSettingsConfig,
+      settings: { BOT_TOKEN: "123456789-AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw" },
+      names: "BOT_TOKEN",
+      secret: "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+    },
+    {
+      name: "TELEGRAM_API_ROOT without a scheme",
+      config: botSettingsConfig,
+      settings: { ...bot, TELEGRAM_API_ROOT: "api.telegram.org" },
+      names: "TELEGRAM_API_ROOT",
+    },
+    {
+      name: "TELEGRAM_API_ROOT not http(s)",
+      config: botSettingsConfig,
+      settings: { ...bot, TELEGRAM_API_ROOT: "ftp://api.telegram.org" },
+      names: "TELEGRAM_API_ROOT",
+    },
+    {
+      name: "BOT_MODE unknown",
+      config: botSettingsConfig,
+      settings: { ...bot, BOT_MODE: "push" },
+      names: "BOT_MODE",
+    },
+    {
+      name: "webhook mode without WEBHOOK_URL",
+      config: botSettingsConfig,
+      settings: { ...webhook, WEBHOOK_URL: "" },
+      names: "WEBHOOK_URL",
+      secret: webhookSecret,
+    },
+    {
+      name: "webhook mode without WEBHOOK_SECRET",
+      config: botSettingsConfig,
+      settings: { ...webhook, WEBHOOK_SECRET: "" },
+      names: "WEBHOOK_SECRET",
+    },
+    {
+      name: "WEBHOOK_URL malformed",
+      config: botSettingsConfig,
+      settings: { ...webhook, WEBHOOK_URL: "bot.example.com/telegram" },
+      names: "WEBHOOK_URL",
+      secret: webhookSecret,
+    },
+    {
+      name: "WEBHOOK_SECRET with characters Telegram refuses",
+      config: botSettingsConfig,
+      settings: { ...webhook, WEBHOOK_SECRET: "my webhook secret!" },
+      names: "WEBHOOK_SECRET",
+      secret: "my webhook secret!",
+    },
+    { name: "PORT 0", config: botSettingsConfig, settings: { ...bot, PORT: "0" }, names: "PORT" },
+    {
+      name: "PORT above 65535",
+      config: botSettingsConfig,
+      settings: { ...bot, PORT: "65536" },
+      names: "PORT",
+    },
+    {
+      name: "PORT not a number",
+      config: botSettingsConfig,
+      settings: { ...bot, PORT: "80a" },
+      names: "PORT",
+    },
+    {
+      name: "PORT a fraction",
+      config: botSettingsConfig,
+      settings: { ...bot, PORT: "8080.5" },
+      names: "PORT",
+    },
+    {
+      name: "BOT_DEFAULT_LOCALE unsupported",
+      config: botSettingsConfig,
+      settings: { ...bot, BOT_DEFAULT_LOCALE: "de" },
+      names: "BOT_DEFAULT_LOCALE",
+    },
+    {
+      name: "DATABASE_URL of another database",
+      config: databaseSettingsConfig,
+      settings: { DATABASE_URL: "mysql://user:secretpw@db.internal/connectbot" },
+      names: "DATABASE_URL",
+      secret: "secretpw",
+    },
+    {
+      name: "DATABASE_URL not a URL",
+      config: databaseSettingsConfig,
+      settings: { DATABASE_URL: "host=db user=app password=secretpw" },
+      names: "DATABASE_URL",
+      secret: "secretpw",
+    },
+    {
+      name: "REDIS_URL of another scheme",
+      config: cacheSettingsConfig,
+      settings: { REDIS_URL: "http://:secretpw@cache.internal:6379" },
+      names: "REDIS_URL",
+      secret: "secretpw",
+    },
+    {
+      name: "REDIS_URL not a URL",
+      config: cacheSettingsConfig,
+      settings: { REDIS_URL: "cache.internal:6379 secretpw" },
+      names: "REDIS_URL",
+      secret: "secretpw",
+    },
+    {
+      name: "CACHE_PREFIX with a glob character",
+      config: cacheSettingsConfig,
+      settings: { CACHE_PREFIX: "connectbot:*" },
+      names: "CACHE_PREFIX",
+    },
+    {
+      name: "CACHE_PREFIX with brackets",
+      config: cacheSettingsConfig,
+      settings: { CACHE_PREFIX: "cb[1]:" },
+      names: "CACHE_PREFIX",
+    },
+    {
+      name: "LOG_LEVEL unknown",
+      config: logLevelConfig,
+      settings: { LOG_LEVEL: "verbose" },
+      names: "LOG_LEVEL",
+    },
+    {
+      name: "LOG_LEVEL naming an Object property",
+      config: logLevelConfig,
+      settings: { LOG_LEVEL: "constructor" },
+      names: "LOG_LEVEL",
+    },
+    {
+      name: "LOG_LEVEL __proto__",
+      config: logLevelConfig,
+      settings: { LOG_LEVEL: "__proto__" },
+      names: "LOG_LEVEL",
+    },
+  ]
+
+  for (const { name, config, settings, names, secret } of cases) {
+    it.effect(name, () =>
+      Effect.gen(function* () {
+        const line = yield* failureLine(config, settings)
+        expect(line).toMatch(/^(Missing|Invalid) setting [A-Z_]+\b/)
+        expect(line).toContain(names)
+        expect(line).not.toMatch(/[\n;]/) // one line, one problem
+        if (secret !== undefined) expect(line).not.toContain(secret)
+      }),
+    )
+  }
+})
+
+describe("several settings at fault", () => {
+  it.effect("are all named on one line", () =>
+    Effect.gen(function* () {
+      const line = yield* failureLine(botSettingsConfig, {
+        TELEGRAM_API_ROOT: "telegram",
+        BOT_MODE: "push",
+        PORT: "http",
+        BOT_DEFAULT_LOCALE: "fr",
+      })
+      for (const setting of [
+        "BOT_TOKEN",
+        "TELEGRAM_API_ROOT",
+        "BOT_MODE",
+        "PORT",
+        "BOT_DEFAULT_LOCALE",
+      ]) {
+        expect(line).toContain(setting)
+      }
+      expect(line).not.toContain("\n")
+    }),
+  )
+
+  it.effect("a malformed WEBHOOK_URL and a missing WEBHOOK_SECRET are named together", () =>
+    Effect.gen(function* () {
+      const line = yield* failureLine(botSettingsConfig, {
+        BOT_TOKEN: token,
+        BOT_MODE: "webhook",
+        WEBHOOK_URL: "bot.example.com",
+      })
+      expect(line).toContain("WEBHOOK_URL")
+      expect(line).toContain("WEBHOOK_SECRET")
+      expect(line).not.toContain("\n")
+    }),
+  )
+
+  it.effect("across the sections of the app, without any secret", () =>
+    Effect.gen(function* () {
+      const line = yield* failureLine(
+        Config.all([
+          botSettingsConfig,
+          databaseSettingsConfig,
+          cacheSettingsConfig,
+          logLevelConfig,
+        ]),
+        {
+          BOT_TOKEN: "123:secrettoken",
+          DATABASE_URL: "mysql://user:secretpw@db/connectbot",
+          REDIS_URL: "memcached://:secretpw@cache",
+          CACHE_PREFIX: "a b",
+          LOG_LEVEL: "loud",
+        },
+      )
+      for (const setting of [
+        "BOT_TOKEN",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "CACHE_PREFIX",
+        "LOG_LEVEL",
+      ]) {
+        expect(line).toContain(setting)
+      }
+      expect(line).not.toContain("\n")
+      expect(line).not.toContain("secretpw")
+      expect(line).not.toContain("secrettoken")
+    }),
+  )
+})
+
+describe("secrets never show when settings are printed", () => {
+  it.effect("the bot token and the webhook secret", () =>
+    Effect.gen(function* () {
+      const settings = yield* read(botSettingsConfig, {
+        BOT_TOKEN: token,
+        BOT_MODE: "webhook",
+        WEBHOOK_URL: "https://bot.example.com/telegram",
+        WEBHOOK_SECRET: webhookSecret,
+      })
+      for (const text of renderings(settings)) {
+        expect(text).not.toContain(token.split(":")[1])
+        expect(text).not.toContain(webhookSecret)
+      }
+    }),
+  )
+
+  it.effect("the passwords in DATABASE_URL and REDIS_URL", () =>
+    Effect.gen(function* () {
+      const database = yield* read(databaseSettingsConfig, {
+        DATABASE_URL: "postgres://app:dbSecretPw@db.internal:5432/connectbot",
+      })
+      const cache = yield* read(cacheSettingsConfig, {
+        REDIS_URL: "redis://default:redisSecretPw@cache.internal:6379",
+      })
+      for (const text of renderings(database)) expect(text).not.toContain("dbSecretPw")
+      for (const text of renderings(cache)) expect(text).not.toContain("redisSecretPw")
+    }),
+  )
+})

@@ -1,0 +1,207 @@
+/**
+ * `tsx scripts/db.ts` as an operator runs it: a child process, judged by its exit code and by what
+ * it prints. Each test owns a fresh database (or a fresh embedded data directory).
+ */
+import { execFile } from "node:child_process"
+import * as Fs from "node:fs/promises"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import Pg from "pg"
+import { freshDatabase } from "../support/TestDatabase"
+
+const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "../..")
+const tsx = Path.join(root, "node_modules/.bin/tsx")
+
+interface Run {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/**
+ * Runs the script with only the given settings: whatever DATABASE_URL, REDIS_URL and the like the
+ * test runner was started with stay out of the child.
+ */
+const db = (args: ReadonlyArray<string>, settings: Record<string, string>) =>
+  Effect.promise(
+    () =>
+      new Promise<Run>((resolve) => {
+        const env = { ...process.env }
+        for (const name of ["DATABASE_URL", "REDIS_URL", "EMBEDDED_DATABASE_DIR", "LOG_LEVEL"]) {
+          delete env[name]
+        }
+        execFile(
+          tsx,
+          ["scripts/db.ts", ...args],
+          { cwd: root, env: { ...env, NO_COLOR: "1", ...settings }, timeout: 45_000 },
+          (error, stdout, stderr) =>
+            resolve({
+              // A child killed by the timeout has no exit code: null fails every expectation.
+              code: error === null ? 0 : typeof error.code === "number" ? error.code : null,
+              stdout,
+              stderr,
+            }),
+        )
+      }),
+  )
+
+const errorLines = (run: Run) => run.stderr.split("\n").filter((line) => line.startsWith("Error:"))
+
+const counts = (url: string) =>
+  Effect.promise(async () => {
+    const client = new Pg.Client({ connectionString: url })
+    await client.connect()
+    try {
+      const { rows } = await client.query<Record<string, string>>(`
+        SELECT (SELECT count(*) FROM interests) AS interests,
+               (SELECT count(*) FROM departments) AS departments,
+               (SELECT count(*) FROM business_centers) AS business_centers,
+               (SELECT count(*) FROM employees) AS employees,
+               (SELECT count(*) FROM activities) AS activities`)
+      return Object.fromEntries(Object.entries(rows[0] ?? {}).map(([k, v]) => [k, Number(v)]))
+    } finally {
+      await client.end()
+    }
+  })
+
+const tempDir = Effect.acquireRelease(
+  Effect.promise(() => Fs.mkdtemp(Path.join(Os.tmpdir(), "connectbot-db-test-"))),
+  (dir) => Effect.promise(() => Fs.rm(dir, { recursive: true, force: true })),
+)
+
+describe("tsx scripts/db.ts", () => {
+  it.effect("--help lists every command", () =>
+    Effect.gen(function* () {
+      const run = yield* db(["--help"], {})
+      expect(run.code).toBe(0)
+      for (const command of ["migrate", "seed", "import-employees"]) {
+        expect(run.stdout).toContain(command)
+      }
+    }),
+  )
+
+  it.effect("an unknown command fails and names the ones there are", () =>
+    Effect.gen(function* () {
+      const run = yield* db(["migrat"], {})
+      expect(run.code).not.toBe(0)
+      expect(run.stdout + run.stderr).toContain("migrate")
+    }),
+  )
+
+  it.effect("a DATABASE_URL that is not Postgres: exit 1, one line naming it, no password", () =>
+    Effect.gen(function* () {
+      const run = yield* db(["migrate"], { DATABASE_URL: "mysql://user:secretpw@h/db" })
+      expect(run.code).toBe(1)
+      const errors = errorLines(run)
+      expect(errors).toHaveLength(1)
+      expect(errors[0]).toContain("DATABASE_URL")
+      expect(run.stdout + run.stderr).not.toContain("secretpw")
+    }),
+  )
+
+  it.effect("a Postgres that does not answer: exit 1, one database error line", () =>
+    Effect.gen(function* () {
+      const run = yield* db(["migrate"], { DATABASE_URL: "postgres://postgres@127.0.0.1:1/x" })
+      expect(run.code).toBe(1)
+      const errors = errorLines(run)
+      expect(errors).toHaveLength(1)
+      expect(errors[0]).toMatch(/^Error: Database error: \S/)
+    }),
+  )
+
+  it.scoped("migrate applies the schema once, then says it is up to date", () =>
+    Effect.gen(function* () {
+      const { url } = yield* freshDatabase
+      const first = yield* db(["migrate"], { DATABASE_URL: url })
+      expect(first.code).toBe(0)
+      expect(first.stdout).toContain("Applied migration 1_initial")
+      const second = yield* db(["migrate"], { DATABASE_URL: url })
+      expect(second.code).toBe(0)
+      expect(second.stdout).not.toContain("Applied migration")
+      expect(second.stdout).toContain("up to date")
+    }),
+  )
+
+  it.scoped("seed --demo adds the catalogue once; a second run adds nothing", () =>
+    Effect.gen(function* () {
+      const { url } = yield* freshDatabase
+      const first = yield* db(["seed", "--demo"], { DATABASE_URL: url })
+      expect(first.code).toBe(0)
+      expect(first.stdout).toContain("9 interests, 7 departments, 4 business centers added")
+      const seeded = yield* counts(url)
+      expect(seeded).toMatchObject({ interests: 9, departments: 7, business_centers: 4 })
+      expect(seeded.employees).toBeGreaterThan(0)
+      expect(seeded.activities).toBeGreaterThan(0)
+
+      const second = yield* db(["seed", "--demo"], { DATABASE_URL: url })
+      expect(second.code).toBe(0)
+      expect(second.stdout).toContain(
+        "0 interests, 0 departments, 0 business centers added; demo: 0 employees, 0 activities added",
+      )
+      expect(yield* counts(url)).toEqual(seeded)
+    }),
+  )
+
+  it.scoped("import-employees lands the good rows and names the line of a bad one (exit 2)", () =>
+    Effect.gen(function* () {
+      const { url } = yield* freshDatabase
+      const dir = yield* tempDir
+      const file = Path.join(dir, "employees.csv")
+      yield* Effect.promise(() =>
+        Fs.writeFile(
+          file,
+          [
+            "full_name,email,telegram_username,phone,department_code,business_center,position,hire_date",
+            "Ольга Иванова,olga.ivanova@example.com,olga_iv,,,,Аналитик,2023-04-01",
+            "Пётр Сидоров,,petr_s,,,,Инженер,2022-01-10",
+            "Кира Орлова,kira.orlova@example.com,,,,,Дизайнер,",
+          ].join("\n"),
+        ),
+      )
+      const run = yield* db(["import-employees", file], { DATABASE_URL: url })
+      expect(run.code).toBe(2)
+      expect(run.stdout).toContain("2 inserted")
+      expect(run.stdout).toMatch(/line 3\b.*no email/)
+      expect(run.stdout).not.toMatch(/line [124]\b/)
+      expect((yield* counts(url)).employees).toBe(2)
+    }),
+  )
+
+  it.scoped("import-employees of a file that does not exist fails and names it", () =>
+    Effect.gen(function* () {
+      const { url } = yield* freshDatabase
+      const dir = yield* tempDir
+      const missing = Path.join(dir, "nowhere.csv")
+      const run = yield* db(["import-employees", missing], { DATABASE_URL: url })
+      expect(run.code).not.toBe(0)
+      expect(run.code).not.toBeNull()
+      expect(run.stdout + run.stderr).toContain(missing)
+    }),
+  )
+
+  it.scoped(
+    "without DATABASE_URL, seed --demo works on the embedded database in EMBEDDED_DATABASE_DIR",
+    () =>
+      Effect.gen(function* () {
+        const dataDir = Path.join(yield* tempDir, "pg")
+        // An empty DATABASE_URL counts as absent and keeps one from a local .env out.
+        const settings = { DATABASE_URL: "", EMBEDDED_DATABASE_DIR: dataDir }
+        const first = yield* db(["seed", "--demo"], settings)
+        expect(first.code).toBe(0)
+        expect(first.stdout).toContain("Applied migration 1_initial")
+        expect(first.stdout).toContain("9 interests, 7 departments, 4 business centers added")
+        expect((yield* Effect.promise(() => Fs.readdir(dataDir))).length).toBeGreaterThan(0)
+
+        const second = yield* db(["seed", "--demo"], settings)
+        expect(second.code).toBe(0)
+        expect(second.stdout).not.toContain("Applied migration")
+        expect(second.stdout).toContain(
+          "0 interests, 0 departments, 0 business centers added; demo: 0 employees, 0 activities added",
+        )
+      }),
+    60_000,
+  )
+})
