@@ -1,12 +1,11 @@
-import { execFile } from "node:child_process"
-import { mkdtemp, readFile, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
 import { DatabaseConfig } from "../../src/config"
 import * as Database from "../../src/db/Database"
+import { runScript, tempDir } from "../support/Scripts"
 import * as TestDatabase from "../support/TestDatabase"
 
 /** The tables and columns of DESIGN.md "Data": ops and HR query them by these names. */
@@ -153,19 +152,6 @@ describe("migrations on Postgres", () => {
   })
 })
 
-const runDbScript = (args: ReadonlyArray<string>, embeddedDir: string) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, EMBEDDED_DATABASE_DIR: embeddedDir }
-    delete env.DATABASE_URL
-    execFile(
-      "node_modules/.bin/tsx",
-      ["scripts/db.ts", ...args],
-      { env, timeout: 60_000 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    )
-  })
-
 describe("the embedded database (PGlite)", () => {
   const embedded = (dir: string) =>
     Database.layer.pipe(
@@ -174,11 +160,7 @@ describe("the embedded database (PGlite)", () => {
 
   it.live("is created on first use, migrated, and keeps its data between runs", () =>
     Effect.gen(function* () {
-      const root = yield* Effect.acquireRelease(
-        Effect.promise(() => mkdtemp(join(tmpdir(), "connectbot-pglite-"))),
-        (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true })),
-      )
-      const dir = join(root, "pg")
+      const dir = join(yield* tempDir, "pg")
 
       const first = yield* Effect.gen(function* () {
         const applied = yield* Database.migrate
@@ -200,18 +182,17 @@ describe("the embedded database (PGlite)", () => {
 
   it.live("is joined, not opened twice, by a second process", () =>
     Effect.gen(function* () {
-      const root = yield* Effect.acquireRelease(
-        Effect.promise(() => mkdtemp(join(tmpdir(), "connectbot-pglite-"))),
-        (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true })),
-      )
-      const dir = join(root, "pg")
+      const dir = join(yield* tempDir, "pg")
       const owner = yield* Layer.build(embedded(dir))
       yield* Database.migrate.pipe(Effect.provide(owner))
       const lock = JSON.parse(yield* Effect.promise(() => readFile(`${dir}.lock`, "utf8")))
       expect(lock.pid).toBe(process.pid)
 
       // An ops script run while the bot holds the database writes through the bot's server.
-      const child = yield* Effect.promise(() => runDbScript(["seed"], dir))
+      const child = yield* runScript("db.ts", ["seed"], {
+        EMBEDDED_DATABASE_DIR: dir,
+        DATABASE_URL: "",
+      })
       expect(child.code).toBe(0)
       expect(child.stderr).toContain("opened by another ConnectBot process")
 

@@ -1,23 +1,11 @@
-import { randomBytes } from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
-import { seed } from "../../src/db/Seed"
+import { Effect } from "effect"
 import { ImportFileError, importEmployees } from "../../src/employees/EmployeeImport"
-import { EmployeeRepo } from "../../src/employees/EmployeeRepo"
-import * as TestDatabase from "../support/TestDatabase"
-
-/** A fresh migrated database with the reference data (departments, business centers). */
-const TestLayer = Layer.merge(
-  EmployeeRepo.Default,
-  Layer.effectDiscard(seed({ demo: false })),
-).pipe(Layer.provideMerge(TestDatabase.migrated))
+import { RepoLive, unique } from "../support/Fixtures"
 
 const header =
   "full_name,email,telegram_username,phone,department_code,business_center,position,hire_date"
-
-/** A suffix that makes this test's emails its own. */
-const unique = () => randomBytes(4).toString("hex")
 
 /** A CSV file from its lines (header included), with the given line end and a final one. */
 const file = (lines: ReadonlyArray<string>, eol = "\n") => `${lines.join(eol)}${eol}`
@@ -80,7 +68,7 @@ const businessCenterId = (name: string) =>
   })
 
 describe("importEmployees", () => {
-  it.layer(TestLayer)((it) => {
+  it.layer(RepoLive)((it) => {
     it.effect("inserts every row of a clean file with the right columns", () =>
       Effect.gen(function* () {
         const u = unique()

@@ -2,51 +2,18 @@
  * `tsx scripts/db.ts` as an operator runs it: a child process, judged by its exit code and by what
  * it prints. Each test owns a fresh database (or a fresh embedded data directory).
  */
-import { execFile } from "node:child_process"
 import * as Fs from "node:fs/promises"
-import * as Os from "node:os"
 import * as Path from "node:path"
-import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import Pg from "pg"
+import { runScript, type ScriptRun, tempDir } from "../support/Scripts"
 import { freshDatabase } from "../support/TestDatabase"
 
-const root = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "../..")
-const tsx = Path.join(root, "node_modules/.bin/tsx")
+type Run = ScriptRun
 
-interface Run {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-/**
- * Runs the script with only the given settings: whatever DATABASE_URL, REDIS_URL and the like the
- * test runner was started with stay out of the child.
- */
 const db = (args: ReadonlyArray<string>, settings: Record<string, string>) =>
-  Effect.promise(
-    () =>
-      new Promise<Run>((resolve) => {
-        const env = { ...process.env }
-        for (const name of ["DATABASE_URL", "REDIS_URL", "EMBEDDED_DATABASE_DIR", "LOG_LEVEL"]) {
-          delete env[name]
-        }
-        execFile(
-          tsx,
-          ["scripts/db.ts", ...args],
-          { cwd: root, env: { ...env, NO_COLOR: "1", ...settings }, timeout: 45_000 },
-          (error, stdout, stderr) =>
-            resolve({
-              // A child killed by the timeout has no exit code: null fails every expectation.
-              code: error === null ? 0 : typeof error.code === "number" ? error.code : null,
-              stdout,
-              stderr,
-            }),
-        )
-      }),
-  )
+  runScript("db.ts", args, settings)
 
 const errorLines = (run: Run) => run.stderr.split("\n").filter((line) => line.startsWith("Error:"))
 
@@ -66,11 +33,6 @@ const counts = (url: string) =>
       await client.end()
     }
   })
-
-const tempDir = Effect.acquireRelease(
-  Effect.promise(() => Fs.mkdtemp(Path.join(Os.tmpdir(), "connectbot-db-test-"))),
-  (dir) => Effect.promise(() => Fs.rm(dir, { recursive: true, force: true })),
-)
 
 describe("tsx scripts/db.ts", () => {
   it.effect("--help lists every command", () =>
