@@ -1,8 +1,10 @@
 import * as Fs from "node:fs/promises"
+import * as Net from "node:net"
 import * as Path from "node:path"
+import { setTimeout as sleep } from "node:timers/promises"
 import { PGlite } from "@electric-sql/pglite"
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { DatabaseError } from "../domain/Errors"
 
 /**
@@ -10,9 +12,10 @@ import { DatabaseError } from "../domain/Errors"
  * `dataDir`, served on a loopback port through the Postgres wire protocol so that the very same
  * PgClient, migrations and queries run on it.
  *
- * PGlite is a single-user database: only one process may open the directory. The process that
- * opens it writes `<dataDir>.lock` with its pid and port; another process (an ops script while the
- * bot runs) finds the lock and connects to that port instead of opening the files a second time.
+ * PGlite is a single-user database: two processes opening one directory would corrupt it. The
+ * process that opens it holds `<dataDir>.lock` (its pid, then its port once it serves); another
+ * process (an ops script while the bot runs) waits while the owner starts, then connects to the
+ * owner's port instead of opening the files a second time.
  */
 export interface EmbeddedServer {
   readonly port: number
@@ -20,9 +23,15 @@ export interface EmbeddedServer {
   readonly owner: boolean
 }
 
-const LockFile = Schema.parseJson(Schema.Struct({ pid: Schema.Int, port: Schema.Int }))
-const decodeLock = Schema.decodeUnknownOption(LockFile)
-const encodeLock = Schema.encodeSync(LockFile)
+const Lock = Schema.parseJson(Schema.Struct({ pid: Schema.Int, port: Schema.NullOr(Schema.Int) }))
+type Lock = typeof Lock.Type
+const decodeLock = Schema.decodeUnknownOption(Lock)
+const encodeLock = Schema.encodeSync(Lock)
+
+/** How long a second process waits for the owner to start serving. */
+const STARTUP_WAIT_MS = 60_000
+/** How long the owner, shutting down, waits for other processes to finish their statements. */
+const DRAIN_WAIT_MS = 10_000
 
 const isAlive = (pid: number): boolean => {
   try {
@@ -34,48 +43,87 @@ const isAlive = (pid: number): boolean => {
   }
 }
 
-/** The port of a live server that another process runs on this directory, if any. */
-const readLiveLock = async (lockPath: string): Promise<number | undefined> => {
-  const text = await Fs.readFile(lockPath, "utf8").catch(() => undefined)
-  if (text === undefined) return undefined
-  const lock = decodeLock(text)
-  if (lock._tag === "Some" && lock.value.pid !== process.pid && isAlive(lock.value.pid)) {
-    return lock.value.port
+const accepts = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = Net.connect({ host: "127.0.0.1", port })
+    socket.once("connect", () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once("error", () => resolve(false))
+  })
+
+/** Writes the lock in one step, so that a reader never sees half of it. */
+const writeLock = async (lockPath: string, lock: Lock, mode: "create" | "replace") => {
+  const temporary = `${lockPath}.${process.pid}.tmp`
+  await Fs.writeFile(temporary, encodeLock(lock))
+  try {
+    // link() fails if the lock exists: of two processes starting together, one wins.
+    if (mode === "create") await Fs.link(temporary, lockPath)
+    else await Fs.rename(temporary, lockPath)
+  } finally {
+    await Fs.rm(temporary, { force: true })
   }
-  // A lock left by a process that died: the files are free again.
-  await Fs.rm(lockPath, { force: true })
-  return undefined
+}
+
+type Claim = { readonly _tag: "Claimed" } | { readonly _tag: "Shared"; readonly port: number }
+
+/** Claims the directory, or finds the live server of the process that holds it. */
+const claim = async (lockPath: string): Promise<Claim> => {
+  const deadline = Date.now() + STARTUP_WAIT_MS
+  for (;;) {
+    try {
+      await writeLock(lockPath, { pid: process.pid, port: null }, "create")
+      return { _tag: "Claimed" }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error
+    }
+    const lock = decodeLock(await Fs.readFile(lockPath, "utf8").catch(() => ""))
+    if (Option.isNone(lock) || !isAlive(lock.value.pid)) {
+      // Left by a process that died: the files are free again.
+      await Fs.rm(lockPath, { force: true })
+      continue
+    }
+    const { pid, port } = lock.value
+    if (port !== null && (await accepts(port))) return { _tag: "Shared", port }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `the embedded database is held by process ${pid}, which does not answer; stop it, or remove ${lockPath} if it is not ConnectBot`,
+      )
+    }
+    // The owner is still starting.
+    await sleep(200)
+  }
 }
 
 const open = async (dataDir: string) => {
   const lockPath = `${Path.resolve(dataDir)}.lock`
   await Fs.mkdir(Path.dirname(lockPath), { recursive: true })
-  const shared = await readLiveLock(lockPath)
-  if (shared !== undefined) return { port: shared, owner: false, close: async () => {} }
-
-  // Claim the directory atomically: of two processes starting together, one creates the lock.
-  const handle = await Fs.open(lockPath, "wx")
+  const claimed = await claim(lockPath)
+  if (claimed._tag === "Shared") return { port: claimed.port, owner: false, close: async () => {} }
   try {
     await Fs.mkdir(dataDir, { recursive: true })
     const db = await PGlite.create(dataDir)
-    // Several pooled connections share the one PGlite session; the socket server queues their
-    // statements and keeps a transaction's statements together.
+    // Pooled connections, ours and other processes', share the one PGlite session; the socket
+    // server queues their statements and keeps a transaction's statements together.
     const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 16 })
     await server.start()
     const port = Number(server.getServerConn().split(":").pop())
-    await handle.writeFile(encodeLock({ pid: process.pid, port }))
-    await handle.close()
+    await writeLock(lockPath, { pid: process.pid, port }, "replace")
     return {
       port,
       owner: true,
       close: async () => {
+        // Our own pool is closed by now; let the processes that joined finish.
+        const until = Date.now() + DRAIN_WAIT_MS
+        while (server.getStats().activeConnections > 0 && Date.now() < until) await sleep(100)
         await server.stop()
         await db.close()
+        // Only now may another process open the files.
         await Fs.rm(lockPath, { force: true })
       },
     }
   } catch (error) {
-    await handle.close().catch(() => {})
     await Fs.rm(lockPath, { force: true })
     throw error
   }

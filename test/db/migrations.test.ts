@@ -201,4 +201,23 @@ describe("the embedded database (PGlite)", () => {
       expect(row?.count).toBe(9)
     }).pipe(Effect.scoped),
   )
+
+  it.live("two processes starting together on a new directory both succeed", () =>
+    Effect.gen(function* () {
+      const dir = join(yield* tempDir, "pg")
+      const settings = { EMBEDDED_DATABASE_DIR: dir, DATABASE_URL: "" }
+      const runs = yield* Effect.all(
+        [runScript("db.ts", ["seed"], settings), runScript("db.ts", ["seed", "--demo"], settings)],
+        { concurrency: "unbounded" },
+      )
+      expect(runs.map((run) => run.code)).toEqual([0, 0])
+      const counts = yield* Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        return yield* sql<{ interests: number; employees: number }>`
+          SELECT (SELECT count(*)::int FROM interests) AS interests,
+                 (SELECT count(*)::int FROM employees) AS employees`
+      }).pipe(Effect.provide(embedded(dir)))
+      expect(counts).toEqual([{ interests: 9, employees: 5 }])
+    }).pipe(Effect.scoped),
+  )
 })
