@@ -26,7 +26,7 @@ import {
   Employee,
   EmployeeProfile,
   Interest,
-  type NotificationFrequency,
+  NotificationFrequency,
   NotificationSetting,
   Participant,
   ParticipantStatus,
@@ -452,15 +452,18 @@ export class EmployeeRepo extends Effect.Service<EmployeeRepo>()("connectbot/Emp
         employeeId: EmployeeId,
         interestId: InterestId,
         receiveNotifications: Schema.Boolean,
-        notificationFrequency: Schema.NullOr(Schema.String),
+        notificationFrequency: Schema.NullOr(NotificationFrequency),
       }),
-      Result: Schema.Struct({ one: Schema.Int }),
+      Result: NotificationSetting,
       execute: (request) => sql`
-        UPDATE employee_interests
+        UPDATE employee_interests ei
         SET receive_notifications = ${request.receiveNotifications},
-            notification_frequency = COALESCE(${request.notificationFrequency}, notification_frequency)
-        WHERE employee_id = ${request.employeeId} AND interest_id = ${request.interestId} AND is_active
-        RETURNING 1 AS one`,
+            notification_frequency = COALESCE(${request.notificationFrequency}, ei.notification_frequency)
+        FROM interests i
+        WHERE i.id = ei.interest_id AND i.is_active AND ei.is_active
+          AND ei.employee_id = ${request.employeeId} AND ei.interest_id = ${request.interestId}
+        RETURNING ei.interest_id, i.code, i.name, i.name_en, i.emoji,
+                  ei.receive_notifications, ei.notification_frequency`,
     })
 
     /** Turns notifications of one active interest on or off (and optionally sets how often). */
@@ -480,8 +483,7 @@ export class EmployeeRepo extends Effect.Service<EmployeeRepo>()("connectbot/Emp
           notificationFrequency: settings.notificationFrequency ?? null,
         })
         if (Option.isNone(updated)) return yield* new NotSubscribed({ employeeId, interestId })
-        const all = yield* listNotificationSettings(employeeId)
-        return all.find((setting) => setting.interestId === interestId) as NotificationSetting
+        return updated.value
       }).pipe(orDatabaseError)
 
     // -- activities -----------------------------------------------------------------------------

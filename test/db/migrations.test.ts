@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option } from "effect"
+import { Effect, Layer, Logger, LogLevel, Option } from "effect"
 import { DatabaseConfig } from "../../src/config"
 import * as Database from "../../src/db/Database"
 import { runScript, tempDir } from "../support/Scripts"
@@ -156,6 +156,7 @@ describe("the embedded database (PGlite)", () => {
   const embedded = (dir: string) =>
     Database.layer.pipe(
       Layer.provide(Layer.succeed(DatabaseConfig, { url: Option.none(), embeddedDir: dir })),
+      Layer.provide(Logger.minimumLogLevel(LogLevel.Warning)),
     )
 
   it.live("is created on first use, migrated, and keeps its data between runs", () =>

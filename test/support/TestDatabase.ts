@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto"
 import type { SqlClient } from "@effect/sql"
 import type { PgClient } from "@effect/sql-pg"
-import { Effect, Layer, Option, Redacted } from "effect"
+import { Effect, Layer, Logger, LogLevel, Option, Redacted } from "effect"
 import Pg from "pg"
 import { DatabaseConfig } from "../../src/config"
 import * as Database from "../../src/db/Database"
@@ -47,6 +47,8 @@ export const fresh: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, Databas
             embeddedDir: "./.data/unused",
           }),
         ),
+        // "Database: Postgres at …" once per test file is noise in the test output.
+        Layer.provide(Logger.minimumLogLevel(LogLevel.Warning)),
       ),
     ),
   )
