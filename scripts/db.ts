@@ -3,11 +3,13 @@
  * Without DATABASE_URL they work on the embedded database (./.data/pg).
  */
 import { Args, Command, Options } from "@effect/cli"
+import { FileSystem } from "@effect/platform"
 import { Console, Effect, Layer } from "effect"
 import { runScript } from "../src/cli/Cli"
 import { DatabaseConfig } from "../src/config"
 import * as Database from "../src/db/Database"
 import { seed } from "../src/db/Seed"
+import { ImportFileError } from "../src/domain/Errors"
 import { importEmployees } from "../src/employees/EmployeeImport"
 import { EmployeeRepo } from "../src/employees/EmployeeRepo"
 
@@ -49,23 +51,48 @@ const seedCommand = Command.make("seed", { demo }, ({ demo }) =>
   ),
 )
 
-const file = Args.fileText({ name: "FILE.csv" }).pipe(
+const file = Args.text({ name: "FILE.csv" }).pipe(
   Args.withDescription(
     "UTF-8 CSV with the header full_name,email,telegram_username,phone,department_code,business_center,position,hire_date",
   ),
 )
 
-const importCommand = Command.make("import-employees", { file }, ({ file: [path, text] }) =>
+/** The file's text; a file that cannot be read fails before anything else happens. */
+const readText = (path: string) =>
   Effect.gen(function* () {
-    yield* migrateAndReport
-    const report = yield* importEmployees(text)
+    const fs = yield* FileSystem.FileSystem
+    const bytes = yield* fs.readFile(path)
+    return new TextDecoder().decode(bytes)
+  }).pipe(
+    Effect.mapError(
+      (error) =>
+        new ImportFileError({
+          reason: `cannot read ${path}: ${
+            error._tag === "SystemError" && error.reason === "NotFound"
+              ? "no such file"
+              : error._tag === "SystemError" && error.reason === "PermissionDenied"
+                ? "permission denied"
+                : ((error.cause as Error | undefined)?.message ?? error.message)
+          }`,
+        }),
+    ),
+  )
+
+const importCommand = Command.make("import-employees", { file }, ({ file: path }) =>
+  Effect.gen(function* () {
+    // Read first: a file that cannot be read does not even open the database.
+    const text = yield* readText(path)
+    const report = yield* Effect.zipRight(migrateAndReport, importEmployees(text)).pipe(
+      Effect.provide(EmployeeRepo.Default),
+      Effect.provide(DatabaseLive),
+    )
     yield* Console.log(
       `Imported ${path}: ${report.inserted} inserted, ${report.updated} updated, ${report.unchanged} unchanged, ${report.skipped.length} skipped.`,
     )
     for (const { line, reason } of report.skipped) yield* Console.log(`  line ${line}: ${reason}`)
     // Exit code 2: the good rows landed, but some need fixing.
     if (report.skipped.length > 0) process.exitCode = 2
-  }).pipe(Effect.provide(EmployeeRepo.Default), Effect.provide(DatabaseLive)),
+  }),
 ).pipe(
   Command.withDescription(
     "Insert or update employees from HR's CSV, keyed by email. Bad rows are reported by line and skipped.",

@@ -173,7 +173,11 @@ const checkMode = check("BOT_MODE", oneOf("polling", "webhook"))
 
 const checkWebhookUrl = check(
   "WEBHOOK_URL",
-  url(["https:", "http:"], "expected the public https:// URL that Telegram posts updates to"),
+  url(
+    ["https:", "http:"],
+    // Telegram's own servers post only to https; a local Bot API server may use http.
+    "expected the https:// URL that Telegram posts updates to",
+  ),
 )
 
 // Telegram's rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.

@@ -1,7 +1,8 @@
 import { NodeContext } from "@effect/platform-node"
-import { Migrator, type SqlClient } from "@effect/sql"
+import { Migrator, SqlClient } from "@effect/sql"
+import { SqlError } from "@effect/sql/SqlError"
 import { PgClient, PgMigrator } from "@effect/sql-pg"
-import { Duration, Effect, Layer, Option, Redacted, String as Str } from "effect"
+import { Duration, Effect, Layer, Option, ParseResult, Redacted, String as Str } from "effect"
 import Pg from "pg"
 import { DatabaseConfig } from "../config"
 import { DatabaseError } from "../domain/Errors"
@@ -82,7 +83,45 @@ export const layer: Layer.Layer<
 export const migrations = Migrator.fromRecord({ "0001_initial": initial })
 
 /** Applies every pending migration; returns the ones applied now (none when up to date). */
-export const migrate = PgMigrator.run({ loader: migrations }).pipe(
+export const migrate = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  // The migrator creates its table before it takes its lock, so processes starting together on
+  // a new database would collide: they take turns on an advisory lock, and the table is created
+  // here (as the migrator would) because its existence probe would abort our transaction.
+  return yield* sql.withTransaction(
+    Effect.gen(function* () {
+      yield* sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`
+      yield* sql`
+        CREATE TABLE IF NOT EXISTS effect_sql_migrations (
+          migration_id integer primary key,
+          created_at timestamp with time zone not null default now(),
+          name text not null
+        )`
+      return yield* PgMigrator.run({ loader: migrations })
+    }),
+  )
+}).pipe(
   Effect.provide(NodeContext.layer),
   Effect.mapError((cause) => new DatabaseError({ cause })),
 )
+
+/**
+ * Keys of the transaction-scoped advisory locks (`pg_advisory_xact_lock`) the app takes. Any
+ * constant does; these spell "cbmg" and "cbsd" so that ops can tell them in `pg_locks`.
+ */
+export const MIGRATION_LOCK = 0x63626d67
+export const SEED_LOCK = 0x63627364
+
+/**
+ * A driver failure is the expected `DatabaseError` (Postgres down, a statement refused); a row
+ * that does not decode means the schema and the code disagree: a bug, so a defect.
+ */
+const isSqlError = (error: unknown): error is SqlError => error instanceof SqlError
+
+export const orDatabaseError = <A, E, R>(
+  self: Effect.Effect<A, E, R>,
+): Effect.Effect<A, Exclude<E, SqlError | ParseResult.ParseError> | DatabaseError, R> =>
+  self.pipe(
+    Effect.catchIf(isSqlError, (cause) => Effect.fail(new DatabaseError({ cause }))),
+    Effect.catchIf(ParseResult.isParseError, Effect.die),
+  ) as Effect.Effect<A, Exclude<E, SqlError | ParseResult.ParseError> | DatabaseError, R>

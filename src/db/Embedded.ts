@@ -33,6 +33,13 @@ const STARTUP_WAIT_MS = 60_000
 /** How long the owner, shutting down, waits for other processes to finish their statements. */
 const DRAIN_WAIT_MS = 10_000
 
+/**
+ * The directories this process holds (lock path → port once serving). A lock naming our own pid
+ * is ours only if it is here; otherwise an earlier process with the same pid left it (a
+ * container's pid 1 after a restart).
+ */
+const heldHere = new Map<string, number | null>()
+
 const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0)
@@ -41,6 +48,27 @@ const isAlive = (pid: number): boolean => {
     // EPERM: the process exists but belongs to someone else.
     return (error as NodeJS.ErrnoException).code === "EPERM"
   }
+}
+
+const isLive = (lockPath: string, lock: Lock): boolean =>
+  lock.pid === process.pid ? heldHere.has(lockPath) : isAlive(lock.pid)
+
+/**
+ * Removes a lock left by a dead process. Moved aside first, then checked: if another process
+ * replaced it with a fresh lock meanwhile, that one is put back.
+ */
+const removeStale = async (lockPath: string) => {
+  const aside = `${lockPath}.stale.${process.pid}`
+  try {
+    await Fs.rename(lockPath, aside)
+  } catch {
+    return // Already gone: someone else cleaned up.
+  }
+  const moved = decodeLock(await Fs.readFile(aside, "utf8").catch(() => ""))
+  if (Option.isSome(moved) && isLive(lockPath, moved.value)) {
+    await Fs.link(aside, lockPath).catch(() => {})
+  }
+  await Fs.rm(aside, { force: true })
 }
 
 const accepts = (port: number) =>
@@ -72,16 +100,18 @@ type Claim = { readonly _tag: "Claimed" } | { readonly _tag: "Shared"; readonly 
 const claim = async (lockPath: string): Promise<Claim> => {
   const deadline = Date.now() + STARTUP_WAIT_MS
   for (;;) {
+    heldHere.set(lockPath, null)
     try {
       await writeLock(lockPath, { pid: process.pid, port: null }, "create")
       return { _tag: "Claimed" }
     } catch (error) {
+      heldHere.delete(lockPath)
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error
     }
     const lock = decodeLock(await Fs.readFile(lockPath, "utf8").catch(() => ""))
-    if (Option.isNone(lock) || !isAlive(lock.value.pid)) {
-      // Left by a process that died: the files are free again.
-      await Fs.rm(lockPath, { force: true })
+    if (Option.isNone(lock) || !isLive(lockPath, lock.value)) {
+      // Left by a process that died (locks are written whole, so unreadable means foreign).
+      await removeStale(lockPath)
       continue
     }
     const { pid, port } = lock.value
@@ -110,6 +140,7 @@ const open = async (dataDir: string) => {
     await server.start()
     const port = Number(server.getServerConn().split(":").pop())
     await writeLock(lockPath, { pid: process.pid, port }, "replace")
+    heldHere.set(lockPath, port)
     return {
       port,
       owner: true,
@@ -120,10 +151,12 @@ const open = async (dataDir: string) => {
         await server.stop()
         await db.close()
         // Only now may another process open the files.
+        heldHere.delete(lockPath)
         await Fs.rm(lockPath, { force: true })
       },
     }
   } catch (error) {
+    heldHere.delete(lockPath)
     await Fs.rm(lockPath, { force: true })
     throw error
   }

@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
-import { DatabaseError } from "../domain/Errors"
 import type { ScheduleFrequency } from "../domain/Models"
+import { orDatabaseError, SEED_LOCK } from "./Database"
 
 /** The interest catalogue of DESIGN.md, in the order the bot shows it. */
 export const defaultInterests: ReadonlyArray<{
@@ -217,6 +217,8 @@ export const seed = (options: { readonly demo: boolean }) =>
     const sql = yield* SqlClient.SqlClient
     return yield* sql.withTransaction(
       Effect.gen(function* () {
+        // Seeds running together (two processes starting on a new database) take turns.
+        yield* sql`SELECT pg_advisory_xact_lock(${SEED_LOCK})`
         const interests = yield* sql`
           INSERT INTO interests ${sql.insert(defaultInterests.map((interest) => ({ ...interest })))}
           ON CONFLICT DO NOTHING RETURNING id`
@@ -236,7 +238,7 @@ export const seed = (options: { readonly demo: boolean }) =>
         return options.demo ? { ...report, ...(yield* seedDemo) } : report
       }),
     )
-  }).pipe(Effect.catchTag("SqlError", (cause) => Effect.fail(new DatabaseError({ cause }))))
+  }).pipe(orDatabaseError)
 
 const seedDemo = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient

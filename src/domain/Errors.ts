@@ -75,3 +75,22 @@ export class NotSubscribed extends Schema.TaggedError<NotSubscribed>()("NotSubsc
     return `Employee ${this.employeeId} has not turned on interest ${this.interestId}`
   }
 }
+
+/** A CSV file that cannot be read as CSV (an unclosed quote, text after a closing quote). */
+export class CsvSyntaxError extends Schema.TaggedError<CsvSyntaxError>()("CsvSyntaxError", {
+  line: Schema.Int,
+  reason: Schema.String,
+}) {
+  override get message(): string {
+    return `line ${this.line}: ${this.reason}`
+  }
+}
+
+/** An import file that cannot be imported as a whole; nothing was written. */
+export class ImportFileError extends Schema.TaggedError<ImportFileError>()("ImportFileError", {
+  reason: Schema.String,
+}) {
+  override get message(): string {
+    return this.reason
+  }
+}

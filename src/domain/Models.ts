@@ -73,16 +73,6 @@ export class Interest extends Schema.Class<Interest>("Interest")({
 export const NotificationFrequency = Schema.Literal("immediate", "daily", "weekly")
 export type NotificationFrequency = typeof NotificationFrequency.Type
 
-export class EmployeeInterest extends Schema.Class<EmployeeInterest>("EmployeeInterest")({
-  employeeId: EmployeeId,
-  interestId: InterestId,
-  isActive: Schema.Boolean,
-  receiveNotifications: Schema.Boolean,
-  notificationFrequency: NotificationFrequency,
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-}) {}
-
 /** How an employee hears about one of their active interests. */
 export class NotificationSetting extends Schema.Class<NotificationSetting>("NotificationSetting")({
   interestId: InterestId,

@@ -1,18 +1,10 @@
-import { Data, Either } from "effect"
+import { Either } from "effect"
+import { CsvSyntaxError } from "../domain/Errors"
 
 /** One record of a CSV file, with the line it starts on (the header is line 1). */
 export interface CsvRecord {
   readonly line: number
   readonly fields: ReadonlyArray<string>
-}
-
-export class CsvSyntaxError extends Data.TaggedError("CsvSyntaxError")<{
-  readonly line: number
-  readonly reason: string
-}> {
-  override get message(): string {
-    return `line ${this.line}: ${this.reason}`
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { SqlClient } from "@effect/sql"
-import { Data, Effect, Either, Schema } from "effect"
-import { DatabaseError } from "../domain/Errors"
+import { Effect, Either, Schema } from "effect"
+import { orDatabaseError } from "../db/Database"
+import { ImportFileError } from "../domain/Errors"
 import { LocalDate } from "../domain/Time"
 import { parseCsv } from "./Csv"
 import { type EmployeeImport, EmployeeRepo, type ImportedEmployee } from "./EmployeeRepo"
@@ -17,15 +18,6 @@ export const importColumns = [
   "hire_date",
 ] as const
 type Column = (typeof importColumns)[number]
-
-/** The file as a whole cannot be imported; nothing was written. */
-export class ImportFileError extends Data.TaggedError("ImportFileError")<{
-  readonly reason: string
-}> {
-  override get message(): string {
-    return this.reason
-  }
-}
 
 export interface SkippedRow {
   readonly line: number
@@ -185,7 +177,4 @@ export const importEmployees = (csv: string) =>
       skipped,
       changed: results.filter((result) => result.outcome !== "unchanged"),
     } satisfies ImportReport
-  }).pipe(
-    Effect.catchTag("SqlError", (cause) => Effect.fail(new DatabaseError({ cause }))),
-    Effect.withSpan("importEmployees"),
-  )
+  }).pipe(orDatabaseError, Effect.withSpan("importEmployees"))

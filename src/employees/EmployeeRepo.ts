@@ -1,10 +1,10 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
-import { SqlError } from "@effect/sql/SqlError"
-import { Array as Arr, Effect, Option, ParseResult, Schema, Stream } from "effect"
+import type { SqlError } from "@effect/sql/SqlError"
+import { Array as Arr, Effect, Option, Schema, Stream } from "effect"
+import { orDatabaseError } from "../db/Database"
 import {
   ActivityNotFound,
   ConflictingInterestChange,
-  DatabaseError,
   EmployeeNotFound,
   InterestNotFound,
   NotSubscribed,
@@ -55,20 +55,6 @@ export interface ImportedEmployee {
   readonly employeeId: EmployeeId
   readonly telegramId: TelegramId | null
 }
-
-const isSqlError = (error: unknown): error is SqlError => error instanceof SqlError
-
-/**
- * A driver failure is the expected `DatabaseError` (Postgres down, a statement refused); a row
- * that does not decode means the schema and the code disagree, which is a bug, not an outcome.
- */
-const orDatabaseError = <A, E, R>(
-  self: Effect.Effect<A, E, R>,
-): Effect.Effect<A, Exclude<E, SqlError | ParseResult.ParseError> | DatabaseError, R> =>
-  self.pipe(
-    Effect.catchIf(isSqlError, (cause) => Effect.fail(new DatabaseError({ cause }))),
-    Effect.catchIf(ParseResult.isParseError, Effect.die),
-  ) as Effect.Effect<A, Exclude<E, SqlError | ParseResult.ParseError> | DatabaseError, R>
 
 /** `pg` reports constraint violations by SQLSTATE; 23505 is unique_violation. */
 const isUniqueViolation = (error: SqlError): boolean =>
@@ -377,7 +363,7 @@ export class EmployeeRepo extends Effect.Service<EmployeeRepo>()("connectbot/Emp
     const lockEmployee = SqlSchema.findOne({
       Request: EmployeeId,
       Result: Id,
-      execute: (id) => sql`SELECT id FROM employees WHERE id = ${id} FOR UPDATE`,
+      execute: (id) => sql`SELECT id FROM employees WHERE id = ${id} FOR NO KEY UPDATE`,
     })
 
     const findExistingInterests = SqlSchema.findAll({
@@ -534,19 +520,37 @@ export class EmployeeRepo extends Effect.Service<EmployeeRepo>()("connectbot/Emp
         orDatabaseError,
       )
 
-    const listParticipants = SqlSchema.findAll({
-      Request: ActivityId,
+    const listParticipantsOf = SqlSchema.findAll({
+      Request: Schema.Array(ActivityId),
       Result: Participant,
-      execute: (id) => sql`
+      execute: (ids) => sql`
         SELECT p.activity_id, p.employee_id, e.full_name, e.telegram_username, p.status, p.rating,
                p.invited_at, p.responded_at, p.attended_at
         FROM activity_participants p
         JOIN employees e ON e.id = p.employee_id
-        WHERE p.activity_id = ${id} AND p.status IN ${holdsPlace}
-        ORDER BY p.responded_at NULLS LAST, p.employee_id`,
+        WHERE p.activity_id IN ${sql.in(ids)} AND p.status IN ${holdsPlace}
+        ORDER BY p.activity_id, p.responded_at NULLS LAST, p.employee_id`,
     })
+
+    /**
+     * The people holding a place in each of the activities, in the order they joined, in one
+     * query (cache warm-up); every id gets an entry.
+     */
+    const participantsOf = (activityIds: ReadonlyArray<ActivityId>) =>
+      (activityIds.length === 0 ? Effect.succeed([]) : listParticipantsOf(activityIds)).pipe(
+        Effect.map((rows) => {
+          const byActivity = new Map<ActivityId, Array<Participant>>(
+            activityIds.map((id) => [id, []]),
+          )
+          for (const row of rows) byActivity.get(row.activityId)?.push(row)
+          return byActivity as ReadonlyMap<ActivityId, ReadonlyArray<Participant>>
+        }),
+        orDatabaseError,
+      )
+
     /** The people holding a place in the activity, in the order they joined. */
-    const participants = (activityId: ActivityId) => orDatabaseError(listParticipants(activityId))
+    const participants = (activityId: ActivityId) =>
+      Effect.map(participantsOf([activityId]), (byActivity) => byActivity.get(activityId) ?? [])
 
     const countParticipants = SqlSchema.single({
       Request: ActivityId,
@@ -696,6 +700,7 @@ export class EmployeeRepo extends Effect.Service<EmployeeRepo>()("connectbot/Emp
       upcomingActivities,
       getActivity,
       participants,
+      participantsOf,
       participantCount,
       join,
       leave,

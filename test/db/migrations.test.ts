@@ -1,10 +1,11 @@
-import { readFile } from "node:fs/promises"
-import { join } from "node:path"
+import { access, mkdir, readFile, writeFile } from "node:fs/promises"
+import { dirname, join } from "node:path"
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Logger, LogLevel, Option } from "effect"
 import { DatabaseConfig } from "../../src/config"
 import * as Database from "../../src/db/Database"
+import { seed } from "../../src/db/Seed"
 import { runScript, tempDir } from "../support/Scripts"
 import * as TestDatabase from "../support/TestDatabase"
 
@@ -152,6 +153,38 @@ describe("migrations on Postgres", () => {
   })
 })
 
+describe("processes starting together on a new Postgres database", () => {
+  it.layer(TestDatabase.fresh)((it) => {
+    it.effect("migrate once between them, and seed once", () =>
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const applied = yield* Effect.all(
+          Array.from({ length: 4 }, () => Database.migrate),
+          {
+            concurrency: "unbounded",
+          },
+        )
+        expect(applied.flat()).toEqual([[1, "initial"]])
+        const seeded = yield* Effect.all(
+          Array.from({ length: 3 }, () => seed({ demo: true })),
+          { concurrency: "unbounded" },
+        )
+        expect(seeded.map((report) => report.demoActivities).sort()).toEqual([0, 0, 5])
+        const [counts] = yield* sql<{ interests: number; activities: number }>`
+          SELECT (SELECT count(*)::int FROM interests) AS interests,
+                 (SELECT count(*)::int FROM activities) AS activities`
+        expect(counts).toEqual({ interests: 9, activities: 5 })
+      }),
+    )
+  })
+})
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  )
+
 describe("the embedded database (PGlite)", () => {
   const embedded = (dir: string) =>
     Database.layer.pipe(
@@ -219,6 +252,21 @@ describe("the embedded database (PGlite)", () => {
                  (SELECT count(*)::int FROM employees) AS employees`
       }).pipe(Effect.provide(embedded(dir)))
       expect(counts).toEqual([{ interests: 9, employees: 5 }])
+    }).pipe(Effect.scoped),
+  )
+
+  it.live("takes over a lock left by a process that died, or by an earlier self", () =>
+    Effect.gen(function* () {
+      const dir = join(yield* tempDir, "pg")
+      yield* Effect.promise(() => mkdir(dirname(dir), { recursive: true }))
+      // A pid above Linux's largest (no such process), and our own pid from a previous life
+      // (a container's pid 1 after a restart).
+      for (const pid of [2 ** 22 + 12345, process.pid]) {
+        yield* Effect.promise(() => writeFile(`${dir}.lock`, JSON.stringify({ pid, port: 1 })))
+        const applied = yield* Database.migrate.pipe(Effect.provide(embedded(dir)))
+        expect(applied.length).toBeLessThanOrEqual(1)
+        expect(yield* Effect.promise(() => exists(`${dir}.lock`))).toBe(false)
+      }
     }).pipe(Effect.scoped),
   )
 })

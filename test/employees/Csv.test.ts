@@ -1,6 +1,7 @@
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
-import { type CsvRecord, CsvSyntaxError, parseCsv } from "../../src/employees/Csv"
+import { CsvSyntaxError } from "../../src/domain/Errors"
+import { type CsvRecord, parseCsv } from "../../src/employees/Csv"
 
 const records = (input: string): ReadonlyArray<CsvRecord> => {
   const result = parseCsv(input)

@@ -1,7 +1,8 @@
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { ImportFileError, importEmployees } from "../../src/employees/EmployeeImport"
+import { ImportFileError } from "../../src/domain/Errors"
+import { importEmployees } from "../../src/employees/EmployeeImport"
 import { RepoLive, unique } from "../support/Fixtures"
 
 const header =

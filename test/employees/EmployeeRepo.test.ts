@@ -2,6 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
 import { Chunk, Effect, Stream } from "effect"
 import { ActivityId, EmployeeId, InterestId } from "../../src/domain/Ids"
+import { normalizeUsername } from "../../src/domain/Username"
 import { EmployeeRepo } from "../../src/employees/EmployeeRepo"
 import {
   insertActivity,
@@ -78,6 +79,31 @@ describe("EmployeeRepo", () => {
             }),
         )
       }
+
+      it.effect("the code and the generated column normalise usernames alike", () =>
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient
+          const samples = [
+            " @Ivan_Petrov ",
+            "ivan.petrov",
+            "@@double",
+            "A-B_C.D",
+            "@",
+            "   ",
+            "x@y",
+            "ÉCOLE_1",
+          ]
+          for (const username of samples) {
+            const id = yield* insertEmployee({ username })
+            const [row] = yield* sql<{ normalizedUsername: string | null }>`
+              SELECT normalized_username FROM employees WHERE id = ${id}`
+            expect(row?.normalizedUsername, username).toBe(normalizeUsername(username))
+          }
+          expect(normalizeUsername(" @Ivan_Petrov ")).toBe("ivanpetrov")
+          expect(normalizeUsername("@@double")).toBe("@double")
+          expect(normalizeUsername("@")).toBeNull()
+        }),
+      )
 
       it.effect("two employees with the same normalised username: no match, nobody linked", () =>
         Effect.gen(function* () {
@@ -340,20 +366,21 @@ describe("EmployeeRepo", () => {
         }),
       )
 
-      it.effect("concurrent changes of one employee both land", () =>
+      it.effect("two changes enabling the same new interest at once both succeed", () =>
         Effect.gen(function* () {
           const repo = yield* EmployeeRepo
+          const sql = yield* SqlClient.SqlClient
           const id = yield* insertEmployee({})
           const chess = yield* interestId("chess")
-          const lunch = yield* interestId("lunch")
-          yield* Effect.all(
-            [
+          const results = yield* Effect.all(
+            Array.from({ length: 4 }, () =>
               repo.applyInterestChanges(id, { enable: [chess], disable: [] }),
-              repo.applyInterestChanges(id, { enable: [lunch], disable: [] }),
-            ],
+            ),
             { concurrency: "unbounded" },
           )
-          expect(codes(yield* repo.activeInterests(id))).toEqual(["lunch", "chess"])
+          expect(results.map(codes)).toEqual([["chess"], ["chess"], ["chess"], ["chess"]])
+          const rows = yield* sql`SELECT 1 FROM employee_interests WHERE employee_id = ${id}`
+          expect(rows).toHaveLength(1)
         }),
       )
 
@@ -573,6 +600,25 @@ describe("EmployeeRepo", () => {
           expect(ids).toEqual(expect.arrayContaining(linked))
           expect(ids).not.toContain(unlinked)
           expect(ids).not.toContain(inactive)
+        }),
+      )
+
+      it.effect("participants of many activities in one call", () =>
+        Effect.gen(function* () {
+          const repo = yield* EmployeeRepo
+          const busy = yield* insertActivity({})
+          const quiet = yield* insertActivity({})
+          const first = yield* insertEmployee({ fullName: "Первый" })
+          const second = yield* insertEmployee({ fullName: "Второй" })
+          const gone = yield* insertEmployee({ fullName: "Ушедший" })
+          yield* repo.join(busy, first)
+          yield* repo.join(busy, gone)
+          yield* repo.join(busy, second)
+          yield* repo.leave(busy, gone)
+          const byActivity = yield* repo.participantsOf([busy, quiet])
+          expect(byActivity.get(busy)?.map((p) => p.fullName)).toEqual(["Первый", "Второй"])
+          expect(byActivity.get(quiet)).toEqual([])
+          expect((yield* repo.participantsOf([])).size).toBe(0)
         }),
       )
 

@@ -132,16 +132,31 @@ describe("tsx scripts/db.ts", () => {
     }),
   )
 
-  it.scoped("import-employees of a file that does not exist fails and names it", () =>
-    Effect.gen(function* () {
-      const { url } = yield* freshDatabase
-      const dir = yield* tempDir
-      const missing = Path.join(dir, "nowhere.csv")
-      const run = yield* db(["import-employees", missing], { DATABASE_URL: url })
-      expect(run.code).not.toBe(0)
-      expect(run.code).not.toBeNull()
-      expect(run.stdout + run.stderr).toContain(missing)
-    }),
+  it.scoped(
+    "import-employees of a file that does not exist: exit 1, one line, no tables made",
+    () =>
+      Effect.gen(function* () {
+        const { url } = yield* freshDatabase
+        const dir = yield* tempDir
+        const missing = Path.join(dir, "nowhere.csv")
+        const run = yield* db(["import-employees", missing], { DATABASE_URL: url })
+        expect(run.code).toBe(1)
+        expect(errorLines(run)).toEqual([`Error: cannot read ${missing}: no such file`])
+        // The file is read before the database is touched.
+        const tables = yield* Effect.promise(async () => {
+          const client = new Pg.Client({ connectionString: url })
+          await client.connect()
+          try {
+            const { rows } = await client.query(
+              "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'",
+            )
+            return rows[0]?.n
+          } finally {
+            await client.end()
+          }
+        })
+        expect(tables).toBe(0)
+      }),
   )
 
   it.scoped(
