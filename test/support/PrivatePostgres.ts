@@ -1,0 +1,86 @@
+import { execFile } from "node:child_process"
+import * as Fs from "node:fs/promises"
+import * as Net from "node:net"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { promisify } from "node:util"
+import { Effect } from "effect"
+
+const run = promisify(execFile)
+
+/** The server binaries of the machine's PostgreSQL (Debian lays them out by major version). */
+const binaries = Effect.promise(async () => {
+  const root = "/usr/lib/postgresql"
+  const [major] = (await Fs.readdir(root)).sort((a, b) => Number(b) - Number(a))
+  return Path.join(root, major ?? "", "bin")
+})
+
+const freePort = Effect.promise(
+  () =>
+    new Promise<number>((resolve, reject) => {
+      const server = Net.createServer()
+      server.once("error", reject)
+      server.listen(0, "127.0.0.1", () => {
+        const address = server.address() as Net.AddressInfo
+        server.close(() => resolve(address.port))
+      })
+    }),
+)
+
+/** Postgres refuses to run as root: its files and processes belong to the `postgres` user. */
+const asPostgres = (command: string, args: ReadonlyArray<string>) =>
+  process.getuid?.() === 0
+    ? run("runuser", ["-u", "postgres", "--", command, ...args])
+    : run(command, args)
+
+export interface PrivatePostgres {
+  readonly url: string
+  readonly stop: Effect.Effect<void>
+  readonly start: Effect.Effect<void>
+}
+
+/**
+ * A PostgreSQL server of the test's own, on a free loopback port, that the test may stop and
+ * start again (the shared one on 5432 serves every other test and must stay up). Removed with
+ * its files when the scope closes.
+ */
+export const privatePostgres = Effect.gen(function* () {
+  const bin = yield* binaries
+  const port = yield* freePort
+  const dir = yield* Effect.acquireRelease(
+    Effect.promise(async () => {
+      const dir = await Fs.mkdtemp(Path.join(Os.tmpdir(), "connectbot-pg-"))
+      if (process.getuid?.() === 0) await run("chown", ["postgres", dir])
+      return dir
+    }),
+    (dir) => Effect.promise(() => Fs.rm(dir, { recursive: true, force: true })),
+  )
+  const data = Path.join(dir, "data")
+  const pgCtl = Path.join(bin, "pg_ctl")
+  yield* Effect.promise(() =>
+    asPostgres(Path.join(bin, "initdb"), [
+      "-D",
+      data,
+      "-A",
+      "trust",
+      "-U",
+      "postgres",
+      "--no-sync",
+    ]),
+  )
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`
+  const start = Effect.promise(() =>
+    asPostgres(pgCtl, ["-D", data, "-o", options, "-l", Path.join(dir, "log"), "-w", "start"]),
+  ).pipe(Effect.asVoid)
+  const stopServer = Effect.tryPromise(() =>
+    asPostgres(pgCtl, ["-D", data, "-m", "fast", "-w", "stop"]),
+  )
+  const stop = Effect.orDie(stopServer).pipe(Effect.asVoid)
+  // Stopped already by the test, or not: either way it is gone before its files are.
+  yield* Effect.acquireRelease(start, () => Effect.ignore(stopServer))
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    start,
+    stop,
+  } satisfies PrivatePostgres
+})
