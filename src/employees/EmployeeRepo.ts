@@ -60,6 +60,15 @@ export interface ImportedEmployee {
 const isUniqueViolation = (error: SqlError): boolean =>
   (error.cause as { code?: unknown } | undefined)?.code === "23505"
 
+/** A row that must exist: its absence is the given typed error. */
+const someOrFail =
+  <E>(notFound: () => E) =>
+  <A, E2, R>(self: Effect.Effect<Option.Option<A>, E2, R>): Effect.Effect<A, E | E2, R> =>
+    Effect.flatMap(
+      self,
+      Option.match({ onNone: () => Effect.fail(notFound()), onSome: Effect.succeed }),
+    )
+
 const Count = Schema.Struct({ count: Schema.Int })
 const Id = Schema.Struct({ id: Schema.Int })
 
@@ -153,12 +162,7 @@ export class EmployeeRepo extends Effect.Service<EmployeeRepo>()("connectbot/Emp
 
     const getEmployee = (employeeId: EmployeeId) =>
       findById(employeeId).pipe(
-        Effect.flatMap(
-          Option.match({
-            onNone: () => Effect.fail(new EmployeeNotFound({ employeeId })),
-            onSome: Effect.succeed,
-          }),
-        ),
+        someOrFail(() => new EmployeeNotFound({ employeeId })),
         orDatabaseError,
       )
 
@@ -177,12 +181,7 @@ export class EmployeeRepo extends Effect.Service<EmployeeRepo>()("connectbot/Emp
     /** The employee with their department and office names. */
     const getProfile = (employeeId: EmployeeId) =>
       findProfile(employeeId).pipe(
-        Effect.flatMap(
-          Option.match({
-            onNone: () => Effect.fail(new EmployeeNotFound({ employeeId })),
-            onSome: Effect.succeed,
-          }),
-        ),
+        someOrFail(() => new EmployeeNotFound({ employeeId })),
         orDatabaseError,
       )
 
@@ -214,12 +213,7 @@ export class EmployeeRepo extends Effect.Service<EmployeeRepo>()("connectbot/Emp
     /** Deactivates (or reactivates) an employee; an inactive employee is refused by the bot. */
     const setActive = (employeeId: EmployeeId, isActive: boolean) =>
       updateActive({ employeeId, isActive }).pipe(
-        Effect.flatMap(
-          Option.match({
-            onNone: () => Effect.fail(new EmployeeNotFound({ employeeId })),
-            onSome: Effect.succeed,
-          }),
-        ),
+        someOrFail(() => new EmployeeNotFound({ employeeId })),
         orDatabaseError,
       )
 
@@ -511,12 +505,7 @@ export class EmployeeRepo extends Effect.Service<EmployeeRepo>()("connectbot/Emp
 
     const getActivity = (activityId: ActivityId) =>
       findActivity(activityId).pipe(
-        Effect.flatMap(
-          Option.match({
-            onNone: () => Effect.fail(new ActivityNotFound({ activityId })),
-            onSome: Effect.succeed,
-          }),
-        ),
+        someOrFail(() => new ActivityNotFound({ activityId })),
         orDatabaseError,
       )
 
