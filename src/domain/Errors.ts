@@ -11,7 +11,7 @@ export class DatabaseError extends Schema.TaggedError<DatabaseError>()("Database
 }
 
 /** "outer: inner: innermost", skipping empty and repeated messages (driver errors nest). */
-const describeCause = (cause: unknown): string => {
+export const describeCause = (cause: unknown): string => {
   const parts: Array<string> = []
   let current: unknown = cause
   for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {

@@ -1,0 +1,44 @@
+/**
+ * Cache metrics as Effect metrics (the bot exposes them on /metrics): hits, misses and errors per
+ * key namespace, and the backend in use.
+ */
+import { Effect, Metric } from "effect"
+import type { CacheBackend } from "./Cache"
+import { type Namespace, namespaceOf } from "./Keys"
+
+const hits = Metric.counter("connectbot_cache_hits_total", {
+  description: "Cache reads answered from the cache",
+  incremental: true,
+})
+const misses = Metric.counter("connectbot_cache_misses_total", {
+  description: "Cache reads that found nothing (or a value that no longer decodes)",
+  incremental: true,
+})
+const errors = Metric.counter("connectbot_cache_errors_total", {
+  description: "Cache operations that failed or timed out",
+  incremental: true,
+})
+/** 1 for the backend in use, 0 for the other: `connectbot_cache_backend{backend="redis"}`. */
+const backendGauge = Metric.gauge("connectbot_cache_backend", {
+  description: "The cache backend in use (1) and the one not in use (0)",
+})
+/** 0 while Redis is failing and the cache stands aside. */
+const availableGauge = Metric.gauge("connectbot_cache_available", {
+  description: "1 when the cache backend answers, 0 while it is failing",
+})
+
+const count = (counter: Metric.Metric.Counter<number>, key: string) =>
+  Metric.increment(Metric.tagged(counter, "namespace", namespaceOf(key) satisfies Namespace))
+
+export const recordHit = (key: string) => count(hits, key)
+export const recordMiss = (key: string) => count(misses, key)
+export const recordError = (key: string) => count(errors, key)
+
+export const recordBackend = (backend: CacheBackend) =>
+  Effect.all([
+    Metric.set(Metric.tagged(backendGauge, "backend", "redis"), backend._tag === "Redis" ? 1 : 0),
+    Metric.set(Metric.tagged(backendGauge, "backend", "memory"), backend._tag === "Memory" ? 1 : 0),
+    Metric.set(availableGauge, 1),
+  ])
+
+export const recordAvailable = (available: boolean) => Metric.set(availableGauge, available ? 1 : 0)

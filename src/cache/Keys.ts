@@ -1,0 +1,46 @@
+/**
+ * The cache keys, their values and lifetimes (DESIGN.md "Cache keys" — a contract: ops read these
+ * keys). Keys are relative to `CACHE_PREFIX`. Each cached read names its key, the Schema its
+ * value is written and read through, and its TTL, in one place: the bot, `warmup` and the tests
+ * all use these.
+ */
+import { Duration, Schema } from "effect"
+import type { ActivityId, EmployeeId, TelegramId } from "../domain/Ids"
+import { Employee, Interest, Participant } from "../domain/Models"
+
+/** `emp:{telegramId}`: the employee that a Telegram account is linked to (recognition). */
+export const EmployeeEntry = {
+  key: (telegramId: TelegramId) => `emp:${telegramId}`,
+  schema: Employee,
+  ttl: Duration.seconds(3600),
+} as const
+
+/** `int:{employeeId}`: the employee's active interests. */
+export const InterestsEntry = {
+  key: (employeeId: EmployeeId) => `int:${employeeId}`,
+  schema: Schema.Array(Interest),
+  ttl: Duration.seconds(1800),
+} as const
+
+/** `act:{activityId}:participants`: the people holding a place, in the order they joined. */
+export const ParticipantsEntry = {
+  key: (activityId: ActivityId) => `act:${activityId}:participants`,
+  schema: Schema.Array(Participant),
+  ttl: Duration.seconds(900),
+} as const
+
+/** `sess:{telegramId}`: the bot session; its TTL is renewed on every use. */
+export const sessionKey = (telegramId: TelegramId) => `sess:${telegramId}`
+export const sessionTtl = Duration.seconds(7200)
+
+/** Namespaces that `status` counts and metrics label; anything else is `other`. */
+export const namespaces = ["emp", "int", "act", "sess"] as const
+export type Namespace = (typeof namespaces)[number] | "other"
+
+export const namespaceOf = (key: string): Namespace => {
+  const head = key.slice(0, key.indexOf(":"))
+  return (namespaces as ReadonlyArray<string>).includes(head) ? (head as Namespace) : "other"
+}
+
+/** Every key of data read from Postgres (not sessions): what a lost change feed must drop. */
+export const cachedReadPatterns = ["emp:*", "int:*", "act:*"] as const

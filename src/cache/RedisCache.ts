@@ -1,0 +1,350 @@
+/**
+ * The Redis cache (ioredis). Built only when Redis answers at start (`make` fails with
+ * `RedisUnavailable` otherwise, and `CacheLive` falls back to memory).
+ *
+ * At run time every command has a timeout and there is no offline queue, so a dead or frozen
+ * Redis is a `CacheError` within `commandTimeout`, never a hang. After `failureThreshold`
+ * failures in a row the circuit opens: for `coolDown` no command is sent (reads miss, writes are
+ * skipped at once); then one command probes. Deletions that could not reach Redis are kept and
+ * applied before Redis is read again, so no entry invalidated during an outage is served after it.
+ */
+import { Duration, Effect, HashSet, Layer, Option, Redacted, Ref, Schema } from "effect"
+import IORedis from "ioredis"
+import { CacheConfig } from "../config"
+import { describeCause } from "../domain/Errors"
+import { Cache, CacheBackend, CacheError } from "./Cache"
+import { recordAvailable, recordBackend } from "./CacheMetrics"
+import { globToRegExp, makeCache, type Store } from "./Store"
+
+/** Redis did not answer at start; `reason` says why, without any secret. */
+export class RedisUnavailable extends Schema.TaggedError<RedisUnavailable>()("RedisUnavailable", {
+  reason: Schema.String,
+}) {
+  override get message(): string {
+    return this.reason
+  }
+}
+
+export interface RedisCacheOptions {
+  readonly url: Redacted.Redacted<string>
+  readonly prefix: string
+  readonly connectTimeout?: Duration.DurationInput
+  readonly commandTimeout?: Duration.DurationInput
+  readonly failureThreshold?: number
+  readonly coolDown?: Duration.DurationInput
+}
+
+export const defaults = {
+  connectTimeout: Duration.seconds(2),
+  commandTimeout: Duration.millis(500),
+  failureThreshold: 3,
+  coolDown: Duration.seconds(5),
+} as const
+
+/** `host:port/db` of a Redis URL: what logs and `status` may show (never the password). */
+export const locationOf = (url: Redacted.Redacted<string>): string => {
+  const parsed = new URL(Redacted.value(url))
+  const db = parsed.pathname.replace(/^\//, "")
+  return `${parsed.hostname}:${parsed.port || "6379"}${db === "" || db === "0" ? "" : `/${db}`}`
+}
+
+type Circuit =
+  | { readonly _tag: "Closed"; readonly failures: number }
+  | { readonly _tag: "Open"; readonly until: number; readonly probing: boolean }
+
+const SCAN_COUNT = 1000
+const DELETE_BATCH = 500
+
+const chunks = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
+  const out: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+const parseInfo = (text: string, field: string): string | undefined =>
+  text
+    .split(/\r?\n/)
+    .find((line) => line.startsWith(`${field}:`))
+    ?.slice(field.length + 1)
+    .trim()
+
+export const make = (options: RedisCacheOptions) =>
+  Effect.gen(function* () {
+    const location = locationOf(options.url)
+    const connectTimeout = Duration.decode(options.connectTimeout ?? defaults.connectTimeout)
+    const commandTimeout = Duration.decode(options.commandTimeout ?? defaults.commandTimeout)
+    const failureThreshold = options.failureThreshold ?? defaults.failureThreshold
+    const coolDown = Duration.toMillis(options.coolDown ?? defaults.coolDown)
+    const backend = CacheBackend.Redis({ location })
+
+    const client = yield* Effect.acquireRelease(
+      Effect.sync(
+        () =>
+          new IORedis(Redacted.value(options.url), {
+            lazyConnect: true,
+            enableOfflineQueue: false,
+            maxRetriesPerRequest: 0,
+            connectTimeout: Duration.toMillis(connectTimeout),
+            commandTimeout: Duration.toMillis(commandTimeout),
+            // Reconnects in the background after a loss; the circuit decides when to use it.
+            retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+          }),
+      ),
+      (client) =>
+        Effect.tryPromise(() => client.quit()).pipe(
+          Effect.timeout(Duration.seconds(1)),
+          Effect.ignore,
+          Effect.ensuring(Effect.sync(() => client.disconnect())),
+        ),
+    )
+    // ioredis reports every failed reconnect attempt as an "error" event; the circuit below logs
+    // the state changes instead (without a listener ioredis would print each one).
+    let lastConnectionError: unknown
+    client.on("error", (error) => {
+      lastConnectionError = error
+    })
+
+    yield* Effect.tryPromise(() => client.connect().then(() => client.ping())).pipe(
+      Effect.timeoutFail({
+        duration: connectTimeout,
+        onTimeout: () => new Error(`no answer within ${Duration.format(connectTimeout)}`),
+      }),
+      Effect.mapError(
+        (error) =>
+          new RedisUnavailable({
+            // ioredis rejects with "Connection is closed"; the socket's error says why.
+            reason: `Redis at ${location} is not reachable: ${describeCause(
+              lastConnectionError ??
+                (error instanceof Error && error.name === "UnknownException" ? error.cause : error),
+            )}`,
+          }),
+      ),
+    )
+
+    const circuit = yield* Ref.make<Circuit>({ _tag: "Closed", failures: 0 })
+    const pendingKeys = yield* Ref.make(HashSet.empty<string>())
+    const pendingPatterns = yield* Ref.make(HashSet.empty<string>())
+
+    const attempt = <A>(operation: string, command: () => Promise<A>, timeout = commandTimeout) =>
+      Effect.tryPromise({
+        try: command,
+        catch: (cause) => new CacheError({ operation, cause }),
+      }).pipe(
+        // ioredis times out single commands itself; this also bounds pipelines and scans.
+        Effect.timeoutFail({
+          duration: Duration.sum(timeout, Duration.millis(100)),
+          onTimeout: () =>
+            new CacheError({ operation, cause: new Error("Redis did not answer in time") }),
+        }),
+      )
+
+    const coolingDown = (operation: string) =>
+      new CacheError({ operation, cause: new Error("Redis is failing; cache bypassed for now") })
+
+    /** Lets a command through unless the circuit is open; an expired cool-down admits one probe. */
+    const admit = (operation: string) =>
+      Effect.flatMap(
+        Effect.clockWith((clock) => clock.currentTimeMillis),
+        (now) =>
+          Ref.modify(circuit, (state): readonly [boolean, Circuit] => {
+            if (state._tag === "Closed") return [true, state]
+            if (state.probing || now < state.until) return [false, state]
+            return [true, { ...state, probing: true }]
+          }),
+      ).pipe(
+        Effect.flatMap((admitted) =>
+          admitted ? Effect.void : Effect.fail(coolingDown(operation)),
+        ),
+      )
+
+    const onFailure = (error: CacheError) =>
+      Effect.flatMap(
+        Effect.clockWith((clock) => clock.currentTimeMillis),
+        (now) =>
+          Ref.modify(circuit, (state): readonly [boolean, Circuit] => {
+            if (state._tag === "Open")
+              return [false, { _tag: "Open", until: now + coolDown, probing: false }]
+            const failures = state.failures + 1
+            return failures >= failureThreshold
+              ? [true, { _tag: "Open", until: now + coolDown, probing: false }]
+              : [false, { _tag: "Closed", failures }]
+          }),
+      ).pipe(
+        Effect.tap((opened) =>
+          opened
+            ? Effect.zipRight(
+                Effect.logWarning(
+                  `Cache: Redis at ${location} is failing (${describeCause(error.cause)}); reads miss and writes are skipped, probing every ${Duration.format(Duration.millis(coolDown))}`,
+                ),
+                recordAvailable(false),
+              )
+            : Effect.void,
+        ),
+      )
+
+    const onSuccess = Ref.modify(circuit, (state): readonly [boolean, Circuit] => [
+      state._tag === "Open",
+      { _tag: "Closed", failures: 0 },
+    ]).pipe(
+      Effect.tap((recovered) =>
+        recovered
+          ? Effect.zipRight(
+              Effect.logInfo(`Cache: Redis at ${location} answers again`),
+              recordAvailable(true),
+            )
+          : Effect.void,
+      ),
+    )
+
+    /** One command through the circuit: a failure counts towards opening it. */
+    const guarded = <A>(operation: string, command: () => Promise<A>, timeout = commandTimeout) =>
+      admit(operation).pipe(
+        Effect.zipRight(attempt(operation, command, timeout)),
+        Effect.tapBoth({ onFailure, onSuccess: () => onSuccess }),
+      )
+
+    const scanKeys = (pattern: string) =>
+      Effect.gen(function* () {
+        const found = new Set<string>()
+        let cursor = "0"
+        do {
+          const [next, batch] = yield* guarded("scan", () =>
+            client.scan(cursor, "MATCH", pattern, "COUNT", SCAN_COUNT),
+          )
+          for (const key of batch) found.add(key)
+          cursor = next
+        } while (cursor !== "0")
+        return [...found]
+      })
+
+    const unlink = (keys: ReadonlyArray<string>) =>
+      Effect.reduce(chunks(keys, DELETE_BATCH), 0, (total, batch) =>
+        Effect.map(
+          guarded("delete", () => client.unlink(...batch)),
+          (deleted) => total + deleted,
+        ),
+      )
+
+    const unlinkMatching = (pattern: string) =>
+      Effect.flatMap(scanKeys(pattern), (keys) =>
+        keys.length === 0 ? Effect.succeed(0) : unlink(keys),
+      )
+
+    /** Applies the deletions that failed earlier; what fails again stays pending. */
+    const flushPending = Effect.gen(function* () {
+      const keys = [...(yield* Ref.get(pendingKeys))]
+      if (keys.length > 0) {
+        yield* unlink(keys)
+        yield* Ref.update(pendingKeys, HashSet.difference(HashSet.fromIterable(keys)))
+      }
+      for (const pattern of yield* Ref.get(pendingPatterns)) {
+        yield* unlinkMatching(pattern)
+        yield* Ref.update(pendingPatterns, HashSet.remove(pattern))
+      }
+    })
+
+    const hasPending = Effect.map(
+      Effect.all([Ref.get(pendingKeys), Ref.get(pendingPatterns)]),
+      ([keys, patterns]) => HashSet.size(keys) + HashSet.size(patterns) > 0,
+    )
+
+    /** Whether a read of `key` must not be served: its deletion has not reached Redis yet. */
+    const isPending = (key: string) =>
+      Effect.map(
+        Effect.all([Ref.get(pendingKeys), Ref.get(pendingPatterns)]),
+        ([keys, patterns]) =>
+          HashSet.has(keys, key) ||
+          HashSet.some(patterns, (pattern) => globToRegExp(pattern).test(key)),
+      )
+
+    /** Before a read: settle outstanding deletions first (after an outage they all go at once). */
+    const settle = Effect.flatMap(hasPending, (pending) => (pending ? flushPending : Effect.void))
+
+    const store: Store = {
+      backend,
+      get: (key, renewTtlMillis) =>
+        Effect.gen(function* () {
+          yield* Effect.ignore(settle)
+          if (yield* isPending(key)) return Option.none()
+          const raw = yield* guarded("get", () =>
+            renewTtlMillis === undefined
+              ? client.get(key)
+              : client.getex(key, "PX", Math.max(1, Math.round(renewTtlMillis))),
+          )
+          return Option.fromNullable(raw)
+        }),
+      set: (entries, ttlMillis) =>
+        Effect.gen(function* () {
+          yield* Effect.ignore(settle)
+          const ttl = Math.max(1, Math.round(ttlMillis))
+          if (entries.length === 1) {
+            const [key, value] = entries[0] as readonly [string, string]
+            yield* guarded("set", () => client.set(key, value, "PX", ttl))
+          } else {
+            const results = yield* guarded(
+              "set",
+              () => {
+                const pipeline = client.pipeline()
+                for (const [key, value] of entries) pipeline.set(key, value, "PX", ttl)
+                return pipeline.exec()
+              },
+              Duration.times(commandTimeout, 4),
+            )
+            const failed = results?.find(([error]) => error !== null)
+            if (failed !== undefined) {
+              return yield* Effect.fail(new CacheError({ operation: "set", cause: failed[0] }))
+            }
+          }
+          // A fresh value replaces whatever deletion was pending for these keys.
+          const written = HashSet.fromIterable(entries.map(([key]) => key))
+          yield* Ref.update(pendingKeys, HashSet.difference(written))
+        }),
+      delete: (keys) =>
+        unlink(keys).pipe(
+          Effect.tapError(() => Ref.update(pendingKeys, HashSet.union(HashSet.fromIterable(keys)))),
+        ),
+      keys: scanKeys,
+      deleteMatching: (pattern) =>
+        unlinkMatching(pattern).pipe(
+          Effect.tapError(() => Ref.update(pendingPatterns, HashSet.add(pattern))),
+        ),
+      ping: Effect.gen(function* () {
+        const start = yield* Effect.clockWith((clock) => clock.currentTimeNanos)
+        yield* guarded("ping", () => client.ping())
+        const end = yield* Effect.clockWith((clock) => clock.currentTimeNanos)
+        return Duration.nanos(end - start)
+      }),
+      info: Effect.gen(function* () {
+        const server = yield* guarded("info", () => client.info("server"))
+        const memory = yield* guarded("info", () => client.info("memory"))
+        const entries = yield* guarded("info", () => client.dbsize())
+        const state = yield* Ref.get(circuit)
+        const pending =
+          HashSet.size(yield* Ref.get(pendingKeys)) + HashSet.size(yield* Ref.get(pendingPatterns))
+        return {
+          available: state._tag === "Closed",
+          version: parseInfo(server, "redis_version") ?? "unknown",
+          usedMemory: parseInfo(memory, "used_memory_human") ?? "unknown",
+          entries,
+          pendingInvalidations: pending,
+        }
+      }),
+    }
+    yield* recordBackend(backend)
+    return makeCache(store, options.prefix)
+  })
+
+/** The Redis cache from `REDIS_URL`; fails with `RedisUnavailable` when unset or unreachable. */
+export const layerWith = (options: Omit<RedisCacheOptions, "url" | "prefix"> = {}) =>
+  Layer.scoped(
+    Cache,
+    Effect.gen(function* () {
+      const settings = yield* CacheConfig
+      if (Option.isNone(settings.redisUrl)) {
+        return yield* new RedisUnavailable({ reason: "REDIS_URL is not set" })
+      }
+      return yield* make({ ...options, url: settings.redisUrl.value, prefix: settings.prefix })
+    }),
+  )
+
+export const layer = layerWith()

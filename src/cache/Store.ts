@@ -1,0 +1,220 @@
+/**
+ * What a cache backend provides (raw strings under full keys), and the one `Cache` built on top
+ * of any backend: prefixing, Schema decoding, dropping undecodable values, cache-aside with one
+ * load per key, and metrics. Memory and Redis differ only in their `Store`, so they behave alike.
+ */
+import {
+  Cause,
+  Deferred,
+  Duration,
+  Effect,
+  Exit,
+  FiberId,
+  Option,
+  ParseResult,
+  Schema,
+} from "effect"
+import type { CacheBackend, CacheError, CacheService, CacheStatus } from "./Cache"
+import { recordError, recordHit, recordMiss } from "./CacheMetrics"
+import { namespaceOf } from "./Keys"
+
+export interface StoreInfo {
+  readonly available: boolean
+  readonly version: string
+  readonly usedMemory: string
+  readonly entries: number
+  readonly maxEntries?: number
+  readonly pendingInvalidations: number
+}
+
+/** A backend over full keys (prefix included) and raw JSON strings. */
+export interface Store {
+  readonly backend: CacheBackend
+  readonly get: (
+    key: string,
+    renewTtlMillis?: number,
+  ) => Effect.Effect<Option.Option<string>, CacheError>
+  readonly set: (
+    entries: ReadonlyArray<readonly [key: string, value: string]>,
+    ttlMillis: number,
+  ) => Effect.Effect<void, CacheError>
+  readonly delete: (keys: ReadonlyArray<string>) => Effect.Effect<number, CacheError>
+  /** Full keys matching a glob whose literal part starts with the prefix. */
+  readonly keys: (pattern: string) => Effect.Effect<ReadonlyArray<string>, CacheError>
+  readonly deleteMatching: (pattern: string) => Effect.Effect<number, CacheError>
+  readonly ping: Effect.Effect<Duration.Duration, CacheError>
+  readonly info: Effect.Effect<StoreInfo, CacheError>
+}
+
+interface InFlight {
+  readonly done: Deferred.Deferred<unknown, unknown>
+  /** Set when the key is deleted while its value loads: the loaded value is then not cached. */
+  invalidated: boolean
+}
+
+export const makeCache = (store: Store, prefix: string): CacheService => {
+  const full = (key: string) => `${prefix}${key}`
+  const relative = (key: string) => key.slice(prefix.length)
+  const inFlight = new Map<string, InFlight>()
+
+  const get: CacheService["get"] = (key, schema, options) => {
+    const renew = options?.renewTtl === undefined ? undefined : Duration.toMillis(options.renewTtl)
+    return store.get(full(key), renew).pipe(
+      Effect.tapError(() => recordError(key)),
+      Effect.flatMap(
+        Option.match({
+          onNone: () => Effect.as(recordMiss(key), Option.none()),
+          onSome: (raw) =>
+            Schema.decodeUnknown(Schema.parseJson(schema))(raw).pipe(
+              Effect.tap(() => recordHit(key)),
+              Effect.map(Option.some),
+              // An old format or a corrupt value: a miss, and gone so it is not read again.
+              Effect.catchIf(ParseResult.isParseError, () =>
+                Effect.logWarning(`Cache: dropped ${key}, its value does not decode`).pipe(
+                  Effect.zipRight(Effect.ignore(store.delete([full(key)]))),
+                  Effect.zipRight(recordMiss(key)),
+                  Effect.as(Option.none()),
+                ),
+              ),
+            ),
+        }),
+      ),
+    )
+  }
+
+  // A value that does not encode through its own Schema is a bug in the caller: a defect.
+  const encode = <A, I>(schema: Schema.Schema<A, I>, value: A) =>
+    Effect.orDie(Schema.encode(Schema.parseJson(schema))(value))
+
+  const setMany: CacheService["setMany"] = (schema, entries, ttl) =>
+    entries.length === 0
+      ? Effect.void
+      : Effect.forEach(entries, ([key, value]) =>
+          Effect.map(encode(schema, value), (raw) => [full(key), raw] as const),
+        ).pipe(
+          Effect.flatMap((raw) => store.set(raw, Duration.toMillis(ttl))),
+          Effect.tapError(() => recordError(entries[0]?.[0] ?? "")),
+        )
+
+  const set: CacheService["set"] = (key, schema, value, ttl) => setMany(schema, [[key, value]], ttl)
+
+  const markInvalidated = (keys: ReadonlyArray<string> | "all") => {
+    for (const [key, flight] of inFlight) {
+      if (keys === "all" || keys.includes(key)) flight.invalidated = true
+    }
+  }
+
+  const del: CacheService["delete"] = (keys) =>
+    keys.length === 0
+      ? Effect.succeed(0)
+      : Effect.suspend(() => {
+          markInvalidated(keys)
+          return store
+            .delete(keys.map(full))
+            .pipe(Effect.tapError(() => recordError(keys[0] ?? "")))
+        })
+
+  const deleteMatching: CacheService["deleteMatching"] = (pattern) =>
+    Effect.suspend(() => {
+      markInvalidated("all")
+      return store.deleteMatching(full(pattern))
+    })
+
+  const keys: CacheService["keys"] = (pattern) =>
+    Effect.map(store.keys(full(pattern)), (found) => found.map(relative))
+
+  const load = <A, I, E, R>(
+    key: string,
+    schema: Schema.Schema<A, I>,
+    ttl: Duration.DurationInput,
+    loader: Effect.Effect<A, E, R>,
+  ): Effect.Effect<A, E, R> =>
+    Effect.suspend(() => {
+      const running = inFlight.get(key)
+      if (running !== undefined) {
+        return (Deferred.await(running.done) as Effect.Effect<A, E>).pipe(
+          // The loading fiber was interrupted (its user went away): load for ourselves.
+          Effect.catchAllCause((cause) =>
+            Cause.isInterruptedOnly(cause)
+              ? load(key, schema, ttl, loader)
+              : Effect.failCause(cause),
+          ),
+        )
+      }
+      const flight: InFlight = { done: Deferred.unsafeMake(FiberId.none), invalidated: false }
+      inFlight.set(key, flight)
+      const forget = Effect.sync(() => {
+        if (inFlight.get(key) === flight) inFlight.delete(key)
+      })
+      return Effect.exit(loader).pipe(
+        Effect.tap((exit) => Deferred.done(flight.done, exit)),
+        Effect.tap((exit) =>
+          Exit.isSuccess(exit) && !flight.invalidated
+            ? Effect.ignore(set(key, schema, exit.value, ttl))
+            : Effect.void,
+        ),
+        Effect.ensuring(forget),
+        Effect.onInterrupt(() => Deferred.interrupt(flight.done)),
+        Effect.flatten,
+      )
+    })
+
+  const getOrLoad: CacheService["getOrLoad"] = (key, schema, ttl, loader) =>
+    get(key, schema).pipe(
+      Effect.orElseSucceed(() => Option.none<Schema.Schema.Type<typeof schema>>()),
+      Effect.flatMap(
+        Option.match({
+          onSome: Effect.succeed,
+          onNone: () => load(key, schema, ttl, loader),
+        }),
+      ),
+    )
+
+  const status: Effect.Effect<CacheStatus, CacheError> = Effect.gen(function* () {
+    const info = yield* store.info
+    const pingLatency = yield* store.ping
+    const counts: Record<string, number> = { emp: 0, int: 0, act: 0, sess: 0, other: 0 }
+    for (const key of yield* keys("*")) {
+      const namespace = namespaceOf(key)
+      counts[namespace] = (counts[namespace] ?? 0) + 1
+    }
+    return {
+      backend: store.backend,
+      available: info.available,
+      server: {
+        version: info.version,
+        usedMemory: info.usedMemory,
+        entries: info.entries,
+        ...(info.maxEntries === undefined ? {} : { maxEntries: info.maxEntries }),
+      },
+      pingLatency,
+      keys: counts,
+      pendingInvalidations: info.pendingInvalidations,
+    }
+  })
+
+  return {
+    backend: store.backend,
+    prefix,
+    get,
+    set,
+    setMany,
+    delete: del,
+    deleteMatching,
+    keys,
+    getOrLoad,
+    ping: store.ping,
+    status,
+  }
+}
+
+/** A glob (`*`, `?`) as a regular expression over whole keys. */
+export const globToRegExp = (pattern: string): RegExp =>
+  new RegExp(
+    `^${pattern
+      .split("")
+      .map((char) =>
+        char === "*" ? ".*" : char === "?" ? "." : char.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+      )
+      .join("")}$`,
+  )
