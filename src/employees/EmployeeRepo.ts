@@ -660,6 +660,18 @@ export class EmployeeRepo extends Effect.Service<EmployeeRepo>()("connectbot/Emp
         ),
       ).pipe(Stream.filter((page) => page.length > 0))
 
+    const countLinkedEmployees = SqlSchema.single({
+      Request: Schema.Void,
+      Result: Count,
+      execute: () =>
+        sql`SELECT count(*)::int AS count FROM employees WHERE is_active AND telegram_id IS NOT NULL`,
+    })
+    /** How many employees `linkedEmployees` yields (progress of the cache warm-up). */
+    const linkedEmployeeCount = countLinkedEmployees(undefined).pipe(
+      Effect.map(({ count }) => count),
+      orDatabaseError,
+    )
+
     const listOpenActivities = SqlSchema.findAll({
       Request: Schema.Void,
       Result: Activity,
@@ -694,6 +706,7 @@ export class EmployeeRepo extends Effect.Service<EmployeeRepo>()("connectbot/Emp
       join,
       leave,
       linkedEmployees,
+      linkedEmployeeCount,
       openActivities,
     } as const
   }),

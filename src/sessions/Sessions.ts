@@ -1,0 +1,179 @@
+/**
+ * Bot sessions (DESIGN.md "Bot"): what a user was doing between messages — the step they are on
+ * and the interest changes they have not saved yet — under `sess:{telegramId}`, alive for two
+ * hours after their last use.
+ *
+ * Sessions survive a Redis outage within a process: each session is also kept in a bounded
+ * in-process copy; a change that could not reach Redis is served from that copy and written back
+ * once Redis answers again. (Another process serving the same user meanwhile sees the session as
+ * it was before the outage.)
+ */
+import { Array as Arr, Clock, Effect, HashSet, Option, Ref, Schema } from "effect"
+import { Cache, type CacheService } from "../cache/Cache"
+import { sessionKey, sessionTtl } from "../cache/Keys"
+import { makeMemoryStore } from "../cache/MemoryCache"
+import { makeCache } from "../cache/Store"
+import { EmployeeId, InterestId, type TelegramId } from "../domain/Ids"
+import type { InterestChanges } from "../domain/Outcomes"
+import { Timestamp } from "../domain/Time"
+import { makeInOrder } from "./InOrder"
+
+/** Where the user is in a conversation: what their next button press or message answers. */
+export const SessionStep = Schema.Literal(
+  "idle",
+  "onboarding",
+  "interests",
+  "confirm-unsubscribe",
+  "activities",
+  "settings",
+  "help",
+)
+export type SessionStep = typeof SessionStep.Type
+
+/** Interest changes not saved yet: what Save would write. */
+export const PendingInterests = Schema.Struct({
+  enable: Schema.Array(InterestId),
+  disable: Schema.Array(InterestId),
+})
+export type PendingInterests = typeof PendingInterests.Type
+
+export const noPendingInterests: PendingInterests = { enable: [], disable: [] }
+
+export class Session extends Schema.Class<Session>("Session")({
+  /** The employee this Telegram user was recognised as, once recognised. */
+  employeeId: Schema.NullOr(EmployeeId),
+  step: SessionStep,
+  pendingInterests: PendingInterests,
+  lastCommand: Schema.NullOr(Schema.String),
+  lastCallback: Schema.NullOr(Schema.String),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+}) {}
+
+/**
+ * Pressing an interest flips what Save would do with it; pressing it again undoes the press.
+ * `active` is whether the employee has the interest now (in the database).
+ */
+export const togglePending = (
+  pending: PendingInterests,
+  interestId: InterestId,
+  active: boolean,
+): PendingInterests => {
+  if (pending.enable.includes(interestId) || pending.disable.includes(interestId)) {
+    return {
+      enable: pending.enable.filter((id) => id !== interestId),
+      disable: pending.disable.filter((id) => id !== interestId),
+    }
+  }
+  return active
+    ? { enable: pending.enable, disable: [...pending.disable, interestId] }
+    : { enable: [...pending.enable, interestId], disable: pending.disable }
+}
+
+/** The state the user would save: what the interest buttons show. */
+export const wouldBeActive = (
+  pending: PendingInterests,
+  interestId: InterestId,
+  active: boolean,
+): boolean =>
+  pending.enable.includes(interestId) ? true : pending.disable.includes(interestId) ? false : active
+
+export const asChanges = (pending: PendingInterests): InterestChanges => ({
+  enable: Arr.dedupe(pending.enable),
+  disable: Arr.dedupe(pending.disable),
+})
+
+export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", {
+  effect: Effect.gen(function* () {
+    const shared = yield* Cache
+    // On the memory backend the cache is already this process's own: no second copy needed.
+    const local: CacheService =
+      shared.backend._tag === "Memory"
+        ? shared
+        : makeCache(
+            yield* makeMemoryStore({ reason: "copy of sessions for Redis outages" }),
+            shared.prefix,
+          )
+    // Users whose latest session change only the local copy holds.
+    const unsynced = yield* Ref.make(HashSet.empty<TelegramId>())
+    const inOrder = yield* makeInOrder<TelegramId>()
+
+    const readLocal = (telegramId: TelegramId) =>
+      local
+        .get(sessionKey(telegramId), Session, { renewTtl: sessionTtl })
+        .pipe(Effect.orElseSucceed(() => Option.none<Session>()))
+
+    const writeShared = (telegramId: TelegramId, session: Session) =>
+      shared.set(sessionKey(telegramId), Session, session, sessionTtl).pipe(
+        Effect.zipRight(Ref.update(unsynced, HashSet.remove(telegramId))),
+        Effect.catchTag("CacheError", () => Ref.update(unsynced, HashSet.add(telegramId))),
+      )
+
+    /** The user's session, if they have one; renews its time to live. Never fails. */
+    const get = (telegramId: TelegramId): Effect.Effect<Option.Option<Session>> =>
+      Effect.gen(function* () {
+        if (local === shared) return yield* readLocal(telegramId)
+        if (HashSet.has(yield* Ref.get(unsynced), telegramId)) {
+          const kept = yield* readLocal(telegramId)
+          if (Option.isSome(kept)) yield* writeShared(telegramId, kept.value)
+          return kept
+        }
+        return yield* shared.get(sessionKey(telegramId), Session, { renewTtl: sessionTtl }).pipe(
+          Effect.tap(
+            Option.match({
+              onNone: () => Effect.ignore(local.delete([sessionKey(telegramId)])),
+              onSome: (session) =>
+                Effect.ignore(local.set(sessionKey(telegramId), Session, session, sessionTtl)),
+            }),
+          ),
+          Effect.catchTag("CacheError", () => readLocal(telegramId)),
+        )
+      })
+
+    /**
+     * Changes the user's session (a new one when they have none) and returns it. Run it inside
+     * `inOrder(telegramId)` when other work for the same user may run at the same time.
+     */
+    const update = (telegramId: TelegramId, change: (session: Session) => Session) =>
+      Effect.gen(function* () {
+        const now = new Date(yield* Clock.currentTimeMillis)
+        const current = Option.getOrElse(
+          yield* get(telegramId),
+          () =>
+            new Session({
+              employeeId: null,
+              step: "idle",
+              pendingInterests: noPendingInterests,
+              lastCommand: null,
+              lastCallback: null,
+              createdAt: now,
+              updatedAt: now,
+            }),
+        )
+        const next = new Session({
+          ...change(current),
+          createdAt: current.createdAt,
+          updatedAt: now,
+        })
+        yield* Effect.ignore(local.set(sessionKey(telegramId), Session, next, sessionTtl))
+        if (local !== shared) yield* writeShared(telegramId, next)
+        return next
+      })
+
+    /** Forgets the user's session (a deletion Redis misses now is applied when it is back). */
+    const clear = (telegramId: TelegramId) =>
+      Effect.gen(function* () {
+        yield* Ref.update(unsynced, HashSet.remove(telegramId))
+        yield* Effect.ignore(local.delete([sessionKey(telegramId)]))
+        if (local !== shared) yield* Effect.ignore(shared.delete([sessionKey(telegramId)]))
+      })
+
+    return {
+      get,
+      update,
+      clear,
+      /** Runs work for one user after the work that user started earlier; users run concurrently. */
+      inOrder: inOrder.run,
+    } as const
+  }),
+}) {}
