@@ -8,6 +8,7 @@ import { DatabaseConfig } from "../config"
 import { DatabaseError } from "../domain/Errors"
 import { embeddedServer } from "./Embedded"
 import initial from "./migrations/0001_initial"
+import cacheInvalidations from "./migrations/0002_cache_invalidations"
 
 const DATE_OID = 1082
 
@@ -80,7 +81,10 @@ export const layer: Layer.Layer<
   ),
 )
 
-export const migrations = Migrator.fromRecord({ "0001_initial": initial })
+export const migrations = Migrator.fromRecord({
+  "0001_initial": initial,
+  "0002_cache_invalidations": cacheInvalidations,
+})
 
 /** Applies every pending migration; returns the ones applied now (none when up to date). */
 export const migrate = Effect.gen(function* () {
