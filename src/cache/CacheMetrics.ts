@@ -6,24 +6,24 @@ import { Effect, Metric } from "effect"
 import type { CacheBackend } from "./Cache"
 import { type Namespace, namespaceOf } from "./Keys"
 
-const hits = Metric.counter("connectbot_cache_hits_total", {
+export const hits = Metric.counter("connectbot_cache_hits_total", {
   description: "Cache reads answered from the cache",
   incremental: true,
 })
-const misses = Metric.counter("connectbot_cache_misses_total", {
+export const misses = Metric.counter("connectbot_cache_misses_total", {
   description: "Cache reads that found nothing (or a value that no longer decodes)",
   incremental: true,
 })
-const errors = Metric.counter("connectbot_cache_errors_total", {
+export const errors = Metric.counter("connectbot_cache_errors_total", {
   description: "Cache operations that failed or timed out",
   incremental: true,
 })
 /** 1 for the backend in use, 0 for the other: `connectbot_cache_backend{backend="redis"}`. */
-const backendGauge = Metric.gauge("connectbot_cache_backend", {
+export const backendGauge = Metric.gauge("connectbot_cache_backend", {
   description: "The cache backend in use (1) and the one not in use (0)",
 })
 /** 0 while Redis is failing and the cache stands aside. */
-const availableGauge = Metric.gauge("connectbot_cache_available", {
+export const availableGauge = Metric.gauge("connectbot_cache_available", {
   description: "1 when the cache backend answers, 0 while it is failing",
 })
 
