@@ -87,13 +87,14 @@ export const makeMemoryStore = (options: {
           )
         }),
       deleteMatching: (pattern) =>
-        withEntries((entries) => {
+        withEntries((entries, now) => {
           const matches = globToRegExp(pattern)
           let deleted = 0
           for (const key of [...entries.keys()]) {
             if (matches.test(key)) {
+              // An expired entry is already gone for readers: like Redis, it does not count.
+              if (live(entries, key, now) !== undefined) deleted++
               entries.delete(key)
-              deleted++
             }
           }
           return deleted

@@ -48,6 +48,8 @@ export const locationOf = (url: Redacted.Redacted<string>): string => {
   return `${parsed.hostname}:${parsed.port || "6379"}${db === "" || db === "0" ? "" : `/${db}`}`
 }
 
+type Admission = "admitted" | "probe" | "refused"
+
 type Circuit =
   | { readonly _tag: "Closed"; readonly failures: number }
   | { readonly _tag: "Open"; readonly until: number; readonly probing: boolean }
@@ -90,12 +92,15 @@ export const make = (options: RedisCacheOptions) =>
             retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
           }),
       ),
+      // QUIT only over a working connection (bounded by `commandTimeout`, like every command):
+      // sent to a server that never answered, it would hold up the fallback to memory.
       (client) =>
-        Effect.tryPromise(() => client.quit()).pipe(
-          Effect.timeout(Duration.seconds(1)),
-          Effect.ignore,
-          Effect.ensuring(Effect.sync(() => client.disconnect())),
-        ),
+        client.status === "ready"
+          ? Effect.tryPromise(() => client.quit()).pipe(
+              Effect.ignore,
+              Effect.ensuring(Effect.sync(() => client.disconnect())),
+            )
+          : Effect.sync(() => client.disconnect()),
     )
     // ioredis reports every failed reconnect attempt as an "error" event; the circuit below logs
     // the state changes instead (without a listener ioredis would print each one).
@@ -141,29 +146,38 @@ export const make = (options: RedisCacheOptions) =>
     const coolingDown = (operation: string) =>
       new CacheError({ operation, cause: new Error("Redis is failing; cache bypassed for now") })
 
-    /** Lets a command through unless the circuit is open; an expired cool-down admits one probe. */
+    /**
+     * Lets a command through unless the circuit is open; an expired cool-down admits one probe.
+     * Succeeds with whether the command is that probe.
+     */
     const admit = (operation: string) =>
       Effect.flatMap(
         Effect.clockWith((clock) => clock.currentTimeMillis),
         (now) =>
-          Ref.modify(circuit, (state): readonly [boolean, Circuit] => {
-            if (state._tag === "Closed") return [true, state]
-            if (state.probing || now < state.until) return [false, state]
-            return [true, { ...state, probing: true }]
+          Ref.modify(circuit, (state): readonly [Admission, Circuit] => {
+            if (state._tag === "Closed") return ["admitted", state]
+            if (state.probing || now < state.until) return ["refused", state]
+            return ["probe", { ...state, probing: true }]
           }),
       ).pipe(
-        Effect.flatMap((admitted) =>
-          admitted ? Effect.void : Effect.fail(coolingDown(operation)),
+        Effect.flatMap((admission) =>
+          admission === "refused"
+            ? Effect.fail(coolingDown(operation))
+            : Effect.succeed(admission === "probe"),
         ),
       )
 
-    const onFailure = (error: CacheError) =>
+    /** A command that was sent failed: counts towards opening; a failed probe re-arms the cool-down. */
+    const onFailure = (probe: boolean) => (error: CacheError) =>
       Effect.flatMap(
         Effect.clockWith((clock) => clock.currentTimeMillis),
         (now) =>
           Ref.modify(circuit, (state): readonly [boolean, Circuit] => {
             if (state._tag === "Open")
-              return [false, { _tag: "Open", until: now + coolDown, probing: false }]
+              return [
+                false,
+                probe ? { _tag: "Open", until: now + coolDown, probing: false } : state,
+              ]
             const failures = state.failures + 1
             return failures >= failureThreshold
               ? [true, { _tag: "Open", until: now + coolDown, probing: false }]
@@ -182,6 +196,12 @@ export const make = (options: RedisCacheOptions) =>
         ),
       )
 
+    /** A probe whose caller went away before Redis answered: the next command may probe. */
+    const abandonProbe = Ref.update(
+      circuit,
+      (state): Circuit => (state._tag === "Open" ? { ...state, probing: false } : state),
+    )
+
     const onSuccess = Ref.modify(circuit, (state): readonly [boolean, Circuit] => [
       state._tag === "Open",
       { _tag: "Closed", failures: 0 },
@@ -196,11 +216,19 @@ export const make = (options: RedisCacheOptions) =>
       ),
     )
 
-    /** One command through the circuit: a failure counts towards opening it. */
+    /**
+     * One command through the circuit: a failure counts towards opening it. A command refused by
+     * the open circuit is not a failure of Redis: counting it would push the next probe back for
+     * as long as traffic keeps coming, and the circuit would never close.
+     */
     const guarded = <A>(operation: string, command: () => Promise<A>, timeout = commandTimeout) =>
-      admit(operation).pipe(
-        Effect.zipRight(attempt(operation, command, timeout)),
-        Effect.tapBoth({ onFailure, onSuccess: () => onSuccess }),
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(admit(operation), (probe) =>
+          restore(attempt(operation, command, timeout)).pipe(
+            Effect.tapBoth({ onFailure: onFailure(probe), onSuccess: () => onSuccess }),
+            Effect.onInterrupt(() => (probe ? abandonProbe : Effect.void)),
+          ),
+        ),
       )
 
     const scanKeys = (pattern: string) =>
@@ -314,20 +342,30 @@ export const make = (options: RedisCacheOptions) =>
         const end = yield* Effect.clockWith((clock) => clock.currentTimeNanos)
         return Duration.nanos(end - start)
       }),
+      // While Redis fails, `status` still answers (`available: false`): that is what ops look for.
       info: Effect.gen(function* () {
-        const server = yield* guarded("info", () => client.info("server"))
-        const memory = yield* guarded("info", () => client.info("memory"))
-        const entries = yield* guarded("info", () => client.dbsize())
-        const state = yield* Ref.get(circuit)
-        const pending =
+        const pendingInvalidations =
           HashSet.size(yield* Ref.get(pendingKeys)) + HashSet.size(yield* Ref.get(pendingPatterns))
-        return {
-          available: state._tag === "Closed",
-          version: parseInfo(server, "redis_version") ?? "unknown",
-          usedMemory: parseInfo(memory, "used_memory_human") ?? "unknown",
-          entries,
-          pendingInvalidations: pending,
-        }
+        return yield* Effect.all([
+          guarded("info", () => client.info("server")),
+          guarded("info", () => client.info("memory")),
+          guarded("info", () => client.dbsize()),
+        ]).pipe(
+          Effect.map(([server, memory, entries]) => ({
+            available: true,
+            version: parseInfo(server, "redis_version") ?? "unknown",
+            usedMemory: parseInfo(memory, "used_memory_human") ?? "unknown",
+            entries,
+            pendingInvalidations,
+          })),
+          Effect.orElseSucceed(() => ({
+            available: false,
+            version: "unknown",
+            usedMemory: "unknown",
+            entries: 0,
+            pendingInvalidations,
+          })),
+        )
       }),
     }
     yield* recordBackend(backend)

@@ -170,14 +170,20 @@ export const makeCache = (store: Store, prefix: string): CacheService => {
       ),
     )
 
-  const status: Effect.Effect<CacheStatus, CacheError> = Effect.gen(function* () {
-    const info = yield* store.info
-    const pingLatency = yield* store.ping
+  const countKeys = Effect.map(keys("*"), (found) => {
     const counts: Record<string, number> = { emp: 0, int: 0, act: 0, sess: 0, other: 0 }
-    for (const key of yield* keys("*")) {
+    for (const key of found) {
       const namespace = namespaceOf(key)
       counts[namespace] = (counts[namespace] ?? 0) + 1
     }
+    return counts
+  })
+
+  const status: Effect.Effect<CacheStatus, CacheError> = Effect.gen(function* () {
+    const info = yield* store.info
+    // A backend standing aside is not asked again: no latency, and no key counts to report.
+    const pingLatency = info.available ? yield* store.ping : Duration.infinity
+    const counts = info.available ? yield* countKeys : {}
     return {
       backend: store.backend,
       available: info.available,
