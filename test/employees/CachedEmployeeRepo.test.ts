@@ -1,0 +1,261 @@
+import { SqlClient } from "@effect/sql"
+import { describe, expect, layer } from "@effect/vitest"
+import { Duration, Effect, Layer, Logger, LogLevel, Option, Schema } from "effect"
+import { Cache } from "../../src/cache/Cache"
+import { EmployeeEntry, InterestsEntry, ParticipantsEntry } from "../../src/cache/Keys"
+import * as MemoryCache from "../../src/cache/MemoryCache"
+import * as RedisCache from "../../src/cache/RedisCache"
+import { seed } from "../../src/db/Seed"
+import type { EmployeeId, TelegramId } from "../../src/domain/Ids"
+import { CachedEmployeeRepo } from "../../src/employees/CachedEmployeeRepo"
+import * as ChangeFeed from "../../src/employees/ChangeFeed"
+import { cacheConfig } from "../support/CacheSettings"
+import {
+  insertActivity,
+  insertEmployee,
+  interestId,
+  newTelegramId,
+  unique,
+} from "../support/Fixtures"
+import * as TestDatabase from "../support/TestDatabase"
+
+const Database = Layer.provideMerge(
+  Layer.effectDiscard(seed({ demo: false })),
+  TestDatabase.migrated,
+)
+
+const backends = {
+  memory: MemoryCache.layer({ reason: "test" }),
+  redis: RedisCache.layer,
+}
+
+/** Whether the cache holds `key` right now (decoding aside). */
+const cached = <A, I>(key: string, schema: Schema.Schema<A, I>) =>
+  Effect.flatMap(Cache, (cache) => cache.get(key, schema)).pipe(Effect.map(Option.isSome))
+
+/**
+ * Polls `check` until it holds or a second has passed: the contract is that changes made in the
+ * database reach every cache within a second.
+ */
+const withinASecond = (check: Effect.Effect<boolean, unknown, CachedEmployeeRepo | Cache>) =>
+  Effect.gen(function* () {
+    const deadline = Date.now() + 1000
+    while (!(yield* check)) {
+      if (Date.now() > deadline) return false
+      yield* Effect.sleep(Duration.millis(20))
+    }
+    return true
+  })
+
+const linkedEmployee = (fields: Parameters<typeof insertEmployee>[0] = {}) =>
+  Effect.gen(function* () {
+    const telegramId = newTelegramId()
+    const employeeId = yield* insertEmployee({ telegramId, ...fields })
+    return { telegramId, employeeId }
+  })
+
+const recognizedName = (telegramId: TelegramId) =>
+  Effect.flatMap(CachedEmployeeRepo, (repo) => repo.recognize({ telegramId })).pipe(
+    Effect.map((recognition) =>
+      recognition._tag === "Recognized" ? recognition.employee.fullName : recognition._tag,
+    ),
+  )
+
+const interestCodes = (employeeId: EmployeeId) =>
+  Effect.flatMap(CachedEmployeeRepo, (repo) => repo.activeInterests(employeeId)).pipe(
+    Effect.map((interests) => interests.map((interest) => interest.code).sort()),
+  )
+
+for (const [backend, cacheLayer] of Object.entries(backends)) {
+  describe(`CachedEmployeeRepo on the ${backend} cache`, () => {
+    const Live = Layer.mergeAll(
+      CachedEmployeeRepo.Default,
+      ChangeFeed.layerWith({ pollInterval: Duration.millis(100) }),
+    ).pipe(
+      Layer.provideMerge(cacheLayer),
+      Layer.provideMerge(Database),
+      Layer.provide(cacheConfig()),
+      Layer.provide(Logger.minimumLogLevel(LogLevel.Warning)),
+    )
+
+    layer(Live, { excludeTestServices: true })((it) => {
+      it.effect("caches recognition by Telegram id, and never an unknown user", () =>
+        Effect.gen(function* () {
+          const repo = yield* CachedEmployeeRepo
+          const { telegramId, employeeId } = yield* linkedEmployee()
+          const first = yield* repo.recognize({ telegramId })
+          expect(first._tag).toBe("Recognized")
+          expect(yield* cached(EmployeeEntry.key(telegramId), EmployeeEntry.schema)).toBe(true)
+          const again = yield* repo.recognize({ telegramId })
+          expect(again._tag === "Recognized" && again.employee.id).toBe(employeeId)
+
+          const stranger = newTelegramId()
+          expect((yield* repo.recognize({ telegramId: stranger }))._tag).toBe("Unknown")
+          expect(yield* cached(EmployeeEntry.key(stranger), EmployeeEntry.schema)).toBe(false)
+        }),
+      )
+
+      it.effect("linking by username caches the linked employee", () =>
+        Effect.gen(function* () {
+          const repo = yield* CachedEmployeeRepo
+          const username = `cached_${unique()}`
+          const employeeId = yield* insertEmployee({ username })
+          const telegramId = newTelegramId()
+          const linked = yield* repo.recognize({ telegramId, username })
+          expect(linked._tag === "Recognized" && linked.linked).toBe(true)
+          const hit = yield* repo.recognize({ telegramId })
+          expect(hit._tag === "Recognized" && hit.employee.id).toBe(employeeId)
+          expect(hit._tag === "Recognized" && hit.employee.telegramId).toBe(telegramId)
+        }),
+      )
+
+      it.effect("interest changes: the next read has them, emp: and int: are dropped", () =>
+        Effect.gen(function* () {
+          const repo = yield* CachedEmployeeRepo
+          const { telegramId, employeeId } = yield* linkedEmployee()
+          yield* repo.recognize({ telegramId })
+          expect(yield* interestCodes(employeeId)).toEqual([])
+          yield* repo.applyInterestChanges(employeeId, {
+            enable: [yield* interestId("chess"), yield* interestId("coffee")],
+            disable: [],
+          })
+          expect(yield* cached(EmployeeEntry.key(telegramId), EmployeeEntry.schema)).toBe(false)
+          expect(yield* interestCodes(employeeId)).toEqual(["chess", "coffee"])
+          yield* repo.applyInterestChanges(employeeId, {
+            enable: [],
+            disable: [yield* interestId("chess")],
+          })
+          expect(yield* interestCodes(employeeId)).toEqual(["coffee"])
+        }),
+      )
+
+      it.effect("notification settings drop the employee's keys", () =>
+        Effect.gen(function* () {
+          const repo = yield* CachedEmployeeRepo
+          const { telegramId, employeeId } = yield* linkedEmployee()
+          const walk = yield* interestId("walk")
+          yield* repo.applyInterestChanges(employeeId, { enable: [walk], disable: [] })
+          yield* repo.recognize({ telegramId })
+          yield* repo.activeInterests(employeeId)
+          yield* repo.setNotifications(employeeId, walk, { receiveNotifications: false })
+          expect(yield* cached(EmployeeEntry.key(telegramId), EmployeeEntry.schema)).toBe(false)
+          expect(yield* cached(InterestsEntry.key(employeeId), InterestsEntry.schema)).toBe(false)
+          const settings = yield* repo.notificationSettings(employeeId)
+          expect(settings.map((setting) => setting.receiveNotifications)).toEqual([false])
+        }),
+      )
+
+      it.effect("a deactivated employee is refused at the next recognition", () =>
+        Effect.gen(function* () {
+          const repo = yield* CachedEmployeeRepo
+          const { telegramId, employeeId } = yield* linkedEmployee()
+          expect((yield* repo.recognize({ telegramId }))._tag).toBe("Recognized")
+          yield* repo.setActive(employeeId, false)
+          expect((yield* repo.recognize({ telegramId }))._tag).toBe("Inactive")
+          yield* repo.setActive(employeeId, true)
+          expect((yield* repo.recognize({ telegramId }))._tag).toBe("Recognized")
+        }),
+      )
+
+      it.effect("join and leave: participants and their count are fresh at once", () =>
+        Effect.gen(function* () {
+          const repo = yield* CachedEmployeeRepo
+          const activityId = yield* insertActivity({ maxParticipants: 5 })
+          const { employeeId } = yield* linkedEmployee()
+          expect(yield* repo.participantCount(activityId)).toBe(0)
+          yield* repo.join(activityId, employeeId)
+          expect(yield* repo.participantCount(activityId)).toBe(1)
+          const holders = yield* repo.participants(activityId)
+          expect(holders.map((holder) => holder.employeeId)).toEqual([employeeId])
+          yield* repo.leave(activityId, employeeId)
+          expect(yield* repo.participantCount(activityId)).toBe(0)
+        }),
+      )
+
+      it.effect("an import drops what it changed: the new name is recognised", () =>
+        Effect.gen(function* () {
+          const repo = yield* CachedEmployeeRepo
+          const sql = yield* SqlClient.SqlClient
+          const { telegramId, employeeId } = yield* linkedEmployee({ fullName: "Old Name" })
+          const [row] = yield* sql<{ email: string }>`
+            SELECT email FROM employees WHERE id = ${employeeId}`
+          expect(yield* recognizedName(telegramId)).toBe("Old Name")
+          const report = yield* repo.importEmployees(
+            `full_name,email,telegram_username,phone,department_code,business_center,position,hire_date\nNew Name,${row?.email},,,,,,\n`,
+          )
+          expect(report.updated).toBe(1)
+          expect(yield* recognizedName(telegramId)).toBe("New Name")
+        }),
+      )
+
+      it.effect("changes made with plain SQL reach the cache within a second", () =>
+        Effect.gen(function* () {
+          const repo = yield* CachedEmployeeRepo
+          const sql = yield* SqlClient.SqlClient
+          const { telegramId, employeeId } = yield* linkedEmployee({ fullName: "Before" })
+          const activityId = yield* insertActivity({})
+          expect(yield* recognizedName(telegramId)).toBe("Before")
+          expect(yield* interestCodes(employeeId)).toEqual([])
+          expect(yield* repo.participantCount(activityId)).toBe(0)
+
+          yield* sql`UPDATE employees SET full_name = 'After' WHERE id = ${employeeId}`
+          expect(
+            yield* withinASecond(Effect.map(recognizedName(telegramId), (n) => n === "After")),
+          ).toBe(true)
+
+          yield* sql`
+            INSERT INTO employee_interests (employee_id, interest_id)
+            SELECT ${employeeId}, id FROM interests WHERE code = 'games'`
+          expect(
+            yield* withinASecond(
+              Effect.map(interestCodes(employeeId), (codes) => codes.includes("games")),
+            ),
+          ).toBe(true)
+
+          yield* sql`
+            INSERT INTO activity_participants (activity_id, employee_id, status)
+            VALUES (${activityId}, ${employeeId}, 'confirmed')`
+          expect(
+            yield* withinASecond(Effect.map(repo.participantCount(activityId), (n) => n === 1)),
+          ).toBe(true)
+
+          yield* sql`UPDATE employees SET is_active = false WHERE id = ${employeeId}`
+          expect(
+            yield* withinASecond(
+              Effect.map(recognizedName(telegramId), (name) => name === "Inactive"),
+            ),
+          ).toBe(true)
+        }),
+      )
+
+      it.effect("an undecodable cached employee is a miss: recognition still works", () =>
+        Effect.gen(function* () {
+          const repo = yield* CachedEmployeeRepo
+          const cache = yield* Cache
+          const { telegramId, employeeId } = yield* linkedEmployee()
+          const OldFormat = Schema.Struct({ id: Schema.Number, name: Schema.String })
+          yield* cache.set(
+            EmployeeEntry.key(telegramId),
+            OldFormat,
+            { id: employeeId, name: "v21" },
+            "1 minute",
+          )
+          const recognition = yield* repo.recognize({ telegramId })
+          expect(recognition._tag === "Recognized" && recognition.employee.id).toBe(employeeId)
+          expect(yield* cached(EmployeeEntry.key(telegramId), EmployeeEntry.schema)).toBe(true)
+        }),
+      )
+
+      it.effect("participants are cached under act:{id}:participants", () =>
+        Effect.gen(function* () {
+          const repo = yield* CachedEmployeeRepo
+          const activityId = yield* insertActivity({})
+          yield* repo.participants(activityId)
+          expect(yield* cached(ParticipantsEntry.key(activityId), ParticipantsEntry.schema)).toBe(
+            true,
+          )
+        }),
+      )
+    })
+  })
+}

@@ -1,0 +1,117 @@
+import { join } from "node:path"
+import { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Layer, Logger, LogLevel, Option, Redacted } from "effect"
+import Pg from "pg"
+import * as MemoryCache from "../../src/cache/MemoryCache"
+import * as RedisCache from "../../src/cache/RedisCache"
+import { CacheConfig, DatabaseConfig } from "../../src/config"
+import * as Database from "../../src/db/Database"
+import { seed } from "../../src/db/Seed"
+import type { TelegramId } from "../../src/domain/Ids"
+import { CachedEmployeeRepo } from "../../src/employees/CachedEmployeeRepo"
+import * as ChangeFeed from "../../src/employees/ChangeFeed"
+import { deleteKeysUnder, newPrefix, rawRedis, testRedisUrl } from "../support/CacheSettings"
+import { insertEmployee, newTelegramId } from "../support/Fixtures"
+import { tempDir } from "../support/Scripts"
+import * as TestDatabase from "../support/TestDatabase"
+
+const quiet = Logger.minimumLogLevel(LogLevel.Warning)
+
+const recognizedName = (telegramId: TelegramId) =>
+  Effect.flatMap(CachedEmployeeRepo, (repo) => repo.recognize({ telegramId })).pipe(
+    Effect.map((recognition) =>
+      recognition._tag === "Recognized" ? recognition.employee.fullName : recognition._tag,
+    ),
+  )
+
+describe("the change feed", () => {
+  it.live("a shared Redis gets the changes made while no process was running", () =>
+    Effect.gen(function* () {
+      const prefix = newPrefix()
+      const redis = yield* rawRedis()
+      yield* Effect.addFinalizer(() => deleteKeysUnder(redis, prefix))
+      const database = yield* Layer.build(
+        Layer.provideMerge(Layer.effectDiscard(seed({ demo: false })), TestDatabase.migrated),
+      )
+      const bot = Layer.mergeAll(
+        CachedEmployeeRepo.Default,
+        ChangeFeed.layerWith({ pollInterval: Duration.millis(100) }),
+      ).pipe(
+        Layer.provideMerge(RedisCache.layer),
+        Layer.provide(
+          Layer.succeed(CacheConfig, {
+            redisUrl: Option.some(Redacted.make(testRedisUrl)),
+            prefix,
+          }),
+        ),
+        Layer.provide(quiet),
+      )
+      const telegramId = newTelegramId()
+      const employeeId = yield* insertEmployee({ telegramId, fullName: "Before" }).pipe(
+        Effect.provide(database),
+      )
+
+      // A bot recognises the user (caching them), then stops.
+      expect(
+        yield* recognizedName(telegramId).pipe(Effect.provide(bot), Effect.provide(database)),
+      ).toBe("Before")
+      // HR renames them by hand while no bot runs.
+      yield* Effect.flatMap(
+        SqlClient.SqlClient,
+        (sql) => sql`UPDATE employees SET full_name = 'After' WHERE id = ${employeeId}`,
+      ).pipe(Effect.provide(database))
+      expect(yield* Effect.promise(() => redis.exists(`${prefix}emp:${telegramId}`))).toBe(1)
+
+      // The next bot applies the change before it reads anything.
+      expect(
+        yield* recognizedName(telegramId).pipe(Effect.provide(bot), Effect.provide(database)),
+      ).toBe("After")
+    }).pipe(Effect.scoped),
+  )
+
+  it.live("on the embedded database, changes by another connection arrive by polling", () =>
+    Effect.gen(function* () {
+      const dir = join(yield* tempDir, "pg")
+      const database = yield* Layer.build(
+        Layer.effectDiscard(Effect.zipRight(Database.migrate, seed({ demo: false }))).pipe(
+          Layer.provideMerge(Database.layer),
+          Layer.provide(Layer.succeed(DatabaseConfig, { url: Option.none(), embeddedDir: dir })),
+          Layer.provide(quiet),
+        ),
+      )
+      const bot = yield* Layer.build(
+        Layer.mergeAll(
+          CachedEmployeeRepo.Default,
+          ChangeFeed.layerWith({ pollInterval: Duration.millis(200) }),
+        ).pipe(
+          Layer.provideMerge(MemoryCache.layer({ reason: "test" })),
+          Layer.provide(Layer.succeed(CacheConfig, { redisUrl: Option.none(), prefix: "t:" })),
+          Layer.provide(Layer.succeedContext(database)),
+        ),
+      )
+      const telegramId = newTelegramId()
+      const employeeId = yield* insertEmployee({ telegramId, fullName: "Before" }).pipe(
+        Effect.provide(database),
+      )
+      expect(yield* recognizedName(telegramId).pipe(Effect.provide(bot))).toBe("Before")
+
+      // Another client of the same embedded server, as `psql` or an ops script would be.
+      const { host, port } = (yield* Effect.provide(PgClient.PgClient, database)).config
+      yield* Effect.promise(async () => {
+        const client = new Pg.Client({ host, port, user: "postgres", database: "postgres" })
+        await client.connect()
+        await client.query("UPDATE employees SET is_active = false WHERE id = $1", [employeeId])
+        await client.end()
+      })
+      const deadline = Date.now() + 1000
+      let seen = yield* recognizedName(telegramId).pipe(Effect.provide(bot))
+      while (seen !== "Inactive" && Date.now() < deadline) {
+        yield* Effect.sleep(Duration.millis(20))
+        seen = yield* recognizedName(telegramId).pipe(Effect.provide(bot))
+      }
+      expect(seen).toBe("Inactive")
+    }).pipe(Effect.scoped),
+  )
+})
