@@ -4,7 +4,7 @@
  */
 import { Effect, Metric } from "effect"
 import type { CacheBackend } from "./Cache"
-import { type Namespace, namespaceOf } from "./Keys"
+import { type Namespace, namespaceOf, namespaces } from "./Keys"
 
 export const hits = Metric.counter("connectbot_cache_hits_total", {
   description: "Cache reads answered from the cache",
@@ -27,12 +27,26 @@ export const availableGauge = Metric.gauge("connectbot_cache_available", {
   description: "1 when the cache backend answers, 0 while it is failing",
 })
 
-const count = (counter: Metric.Metric.Counter<number>, key: string) =>
-  Metric.increment(Metric.tagged(counter, "namespace", namespaceOf(key) satisfies Namespace))
+const allNamespaces: ReadonlyArray<Namespace> = [...namespaces, "other"]
 
-export const recordHit = (key: string) => count(hits, key)
-export const recordMiss = (key: string) => count(misses, key)
-export const recordError = (key: string) => count(errors, key)
+/** One tagged counter per namespace, made once (tagging builds a new metric each time). */
+const perNamespace = (counter: Metric.Metric.Counter<number>) =>
+  new Map(
+    allNamespaces.map((namespace) => [
+      namespace,
+      Metric.increment(Metric.tagged(counter, "namespace", namespace)),
+    ]),
+  )
+const hitsBy = perNamespace(hits)
+const missesBy = perNamespace(misses)
+const errorsBy = perNamespace(errors)
+
+const count = (counters: ReadonlyMap<Namespace, Effect.Effect<void>>, key: string) =>
+  counters.get(namespaceOf(key)) ?? Effect.void
+
+export const recordHit = (key: string) => count(hitsBy, key)
+export const recordMiss = (key: string) => count(missesBy, key)
+export const recordError = (key: string) => count(errorsBy, key)
 
 export const recordBackend = (backend: CacheBackend) =>
   Effect.all([

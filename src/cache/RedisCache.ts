@@ -50,6 +50,13 @@ export const locationOf = (url: Redacted.Redacted<string>): string => {
 
 type Admission = "admitted" | "probe" | "refused"
 
+/** Deletions that have not reached Redis yet (full keys, and glob patterns). */
+interface Pending {
+  readonly keys: HashSet.HashSet<string>
+  readonly patterns: HashSet.HashSet<string>
+}
+const pendingCount = (state: Pending) => HashSet.size(state.keys) + HashSet.size(state.patterns)
+
 type Circuit =
   | { readonly _tag: "Closed"; readonly failures: number }
   | { readonly _tag: "Open"; readonly until: number; readonly probing: boolean }
@@ -127,21 +134,32 @@ export const make = (options: RedisCacheOptions) =>
     )
 
     const circuit = yield* Ref.make<Circuit>({ _tag: "Closed", failures: 0 })
-    const pendingKeys = yield* Ref.make(HashSet.empty<string>())
-    const pendingPatterns = yield* Ref.make(HashSet.empty<string>())
+    const pending = yield* Ref.make<Pending>({
+      keys: HashSet.empty(),
+      patterns: HashSet.empty(),
+    })
 
-    const attempt = <A>(operation: string, command: () => Promise<A>, timeout = commandTimeout) =>
-      Effect.tryPromise({
+    /**
+     * One Redis command. ioredis times single commands out itself (`commandTimeout`); a pipeline
+     * passes `timeout` to bound it as a whole.
+     */
+    const attempt = <A>(
+      operation: string,
+      command: () => Promise<A>,
+      timeout?: Duration.Duration,
+    ) => {
+      const sent = Effect.tryPromise({
         try: command,
         catch: (cause) => new CacheError({ operation, cause }),
-      }).pipe(
-        // ioredis times out single commands itself; this also bounds pipelines and scans.
-        Effect.timeoutFail({
-          duration: Duration.sum(timeout, Duration.millis(100)),
-          onTimeout: () =>
-            new CacheError({ operation, cause: new Error("Redis did not answer in time") }),
-        }),
-      )
+      })
+      return timeout === undefined
+        ? sent
+        : Effect.timeoutFail(sent, {
+            duration: timeout,
+            onTimeout: () =>
+              new CacheError({ operation, cause: new Error("Redis did not answer in time") }),
+          })
+    }
 
     const coolingDown = (operation: string) =>
       new CacheError({ operation, cause: new Error("Redis is failing; cache bypassed for now") })
@@ -221,7 +239,11 @@ export const make = (options: RedisCacheOptions) =>
      * the open circuit is not a failure of Redis: counting it would push the next probe back for
      * as long as traffic keeps coming, and the circuit would never close.
      */
-    const guarded = <A>(operation: string, command: () => Promise<A>, timeout = commandTimeout) =>
+    const guarded = <A>(
+      operation: string,
+      command: () => Promise<A>,
+      timeout?: Duration.Duration,
+    ) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.flatMap(admit(operation), (probe) =>
           restore(attempt(operation, command, timeout)).pipe(
@@ -260,40 +282,47 @@ export const make = (options: RedisCacheOptions) =>
 
     /** Applies the deletions that failed earlier; what fails again stays pending. */
     const flushPending = Effect.gen(function* () {
-      const keys = [...(yield* Ref.get(pendingKeys))]
-      if (keys.length > 0) {
-        yield* unlink(keys)
-        yield* Ref.update(pendingKeys, HashSet.difference(HashSet.fromIterable(keys)))
+      const { keys, patterns } = yield* Ref.get(pending)
+      if (HashSet.size(keys) > 0) {
+        yield* unlink([...keys])
+        yield* Ref.update(pending, (state) => ({
+          ...state,
+          keys: HashSet.difference(state.keys, keys),
+        }))
       }
-      for (const pattern of yield* Ref.get(pendingPatterns)) {
+      for (const pattern of patterns) {
         yield* unlinkMatching(pattern)
-        yield* Ref.update(pendingPatterns, HashSet.remove(pattern))
+        yield* Ref.update(pending, (state) => ({
+          ...state,
+          patterns: HashSet.remove(state.patterns, pattern),
+        }))
       }
     })
 
-    const hasPending = Effect.map(
-      Effect.all([Ref.get(pendingKeys), Ref.get(pendingPatterns)]),
-      ([keys, patterns]) => HashSet.size(keys) + HashSet.size(patterns) > 0,
+    const flushIfPending = Effect.flatMap(Ref.get(pending), (state) =>
+      pendingCount(state) === 0 ? Effect.void : Effect.ignore(flushPending),
     )
 
-    /** Whether a read of `key` must not be served: its deletion has not reached Redis yet. */
-    const isPending = (key: string) =>
-      Effect.map(
-        Effect.all([Ref.get(pendingKeys), Ref.get(pendingPatterns)]),
-        ([keys, patterns]) =>
-          HashSet.has(keys, key) ||
-          HashSet.some(patterns, (pattern) => globToRegExp(pattern).test(key)),
+    /**
+     * Before a read: outstanding deletions go first (after an outage, all at once). A key whose
+     * deletion still has not reached Redis must not be read: `true` then.
+     */
+    const mustNotRead = (key: string) =>
+      Effect.zipRight(
+        flushIfPending,
+        Effect.map(
+          Ref.get(pending),
+          ({ keys, patterns }) =>
+            HashSet.has(keys, key) ||
+            HashSet.some(patterns, (pattern) => globToRegExp(pattern).test(key)),
+        ),
       )
-
-    /** Before a read: settle outstanding deletions first (after an outage they all go at once). */
-    const settle = Effect.flatMap(hasPending, (pending) => (pending ? flushPending : Effect.void))
 
     const store: Store = {
       backend,
       get: (key, renewTtlMillis) =>
         Effect.gen(function* () {
-          yield* Effect.ignore(settle)
-          if (yield* isPending(key)) return Option.none()
+          if (yield* mustNotRead(key)) return Option.none()
           const raw = yield* guarded("get", () =>
             renewTtlMillis === undefined
               ? client.get(key)
@@ -303,7 +332,7 @@ export const make = (options: RedisCacheOptions) =>
         }),
       set: (entries, ttlMillis) =>
         Effect.gen(function* () {
-          yield* Effect.ignore(settle)
+          yield* flushIfPending
           const ttl = Math.max(1, Math.round(ttlMillis))
           if (entries.length === 1) {
             const [key, value] = entries[0] as readonly [string, string]
@@ -325,16 +354,29 @@ export const make = (options: RedisCacheOptions) =>
           }
           // A fresh value replaces whatever deletion was pending for these keys.
           const written = HashSet.fromIterable(entries.map(([key]) => key))
-          yield* Ref.update(pendingKeys, HashSet.difference(written))
+          yield* Ref.update(pending, (state) => ({
+            ...state,
+            keys: HashSet.difference(state.keys, written),
+          }))
         }),
       delete: (keys) =>
         unlink(keys).pipe(
-          Effect.tapError(() => Ref.update(pendingKeys, HashSet.union(HashSet.fromIterable(keys)))),
+          Effect.tapError(() =>
+            Ref.update(pending, (state) => ({
+              ...state,
+              keys: HashSet.union(state.keys, HashSet.fromIterable(keys)),
+            })),
+          ),
         ),
       keys: scanKeys,
       deleteMatching: (pattern) =>
         unlinkMatching(pattern).pipe(
-          Effect.tapError(() => Ref.update(pendingPatterns, HashSet.add(pattern))),
+          Effect.tapError(() =>
+            Ref.update(pending, (state) => ({
+              ...state,
+              patterns: HashSet.add(state.patterns, pattern),
+            })),
+          ),
         ),
       ping: Effect.gen(function* () {
         const start = yield* Effect.clockWith((clock) => clock.currentTimeNanos)
@@ -344,8 +386,7 @@ export const make = (options: RedisCacheOptions) =>
       }),
       // While Redis fails, `status` still answers (`available: false`): that is what ops look for.
       info: Effect.gen(function* () {
-        const pendingInvalidations =
-          HashSet.size(yield* Ref.get(pendingKeys)) + HashSet.size(yield* Ref.get(pendingPatterns))
+        const pendingInvalidations = pendingCount(yield* Ref.get(pending))
         return yield* Effect.all([
           guarded("info", () => client.info("server")),
           guarded("info", () => client.info("memory")),

@@ -52,6 +52,38 @@ interface InFlight {
   invalidated: boolean
 }
 
+/**
+ * Each Schema's JSON codec, built once: building it per call defeats Effect's parser cache and
+ * made decoding most of the cost of a cache hit (see bench/RESULTS.md).
+ */
+const codecs = new WeakMap<
+  Schema.Schema.Any,
+  {
+    readonly decode: (raw: unknown) => Effect.Effect<unknown, ParseResult.ParseError>
+    readonly encode: (value: unknown) => Effect.Effect<string, ParseResult.ParseError>
+  }
+>()
+
+const codecOf = <A, I>(schema: Schema.Schema<A, I>) => {
+  let codec = codecs.get(schema as Schema.Schema.Any)
+  if (codec === undefined) {
+    const json = Schema.parseJson(schema)
+    codec = {
+      decode: Schema.decodeUnknown(json) as (
+        raw: unknown,
+      ) => Effect.Effect<unknown, ParseResult.ParseError>,
+      encode: Schema.encode(json) as (
+        value: unknown,
+      ) => Effect.Effect<string, ParseResult.ParseError>,
+    }
+    codecs.set(schema as Schema.Schema.Any, codec)
+  }
+  return codec as {
+    readonly decode: (raw: unknown) => Effect.Effect<A, ParseResult.ParseError>
+    readonly encode: (value: A) => Effect.Effect<string, ParseResult.ParseError>
+  }
+}
+
 export const makeCache = (store: Store, prefix: string): CacheService => {
   const full = (key: string) => `${prefix}${key}`
   const relative = (key: string) => key.slice(prefix.length)
@@ -65,18 +97,20 @@ export const makeCache = (store: Store, prefix: string): CacheService => {
         Option.match({
           onNone: () => Effect.as(recordMiss(key), Option.none()),
           onSome: (raw) =>
-            Schema.decodeUnknown(Schema.parseJson(schema))(raw).pipe(
-              Effect.tap(() => recordHit(key)),
-              Effect.map(Option.some),
-              // An old format or a corrupt value: a miss, and gone so it is not read again.
-              Effect.catchIf(ParseResult.isParseError, () =>
-                Effect.logWarning(`Cache: dropped ${key}, its value does not decode`).pipe(
-                  Effect.zipRight(Effect.ignore(store.delete([full(key)]))),
-                  Effect.zipRight(recordMiss(key)),
-                  Effect.as(Option.none()),
+            codecOf(schema)
+              .decode(raw)
+              .pipe(
+                Effect.tap(() => recordHit(key)),
+                Effect.map(Option.some),
+                // An old format or a corrupt value: a miss, and gone so it is not read again.
+                Effect.catchIf(ParseResult.isParseError, () =>
+                  Effect.logWarning(`Cache: dropped ${key}, its value does not decode`).pipe(
+                    Effect.zipRight(Effect.ignore(store.delete([full(key)]))),
+                    Effect.zipRight(recordMiss(key)),
+                    Effect.as(Option.none()),
+                  ),
                 ),
               ),
-            ),
         }),
       ),
     )
@@ -84,7 +118,7 @@ export const makeCache = (store: Store, prefix: string): CacheService => {
 
   // A value that does not encode through its own Schema is a bug in the caller: a defect.
   const encode = <A, I>(schema: Schema.Schema<A, I>, value: A) =>
-    Effect.orDie(Schema.encode(Schema.parseJson(schema))(value))
+    Effect.orDie(codecOf(schema).encode(value))
 
   const setMany: CacheService["setMany"] = (schema, entries, ttl) =>
     entries.length === 0
