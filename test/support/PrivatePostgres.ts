@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process"
 import * as Fs from "node:fs/promises"
-import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { promisify } from "node:util"
 import { Effect } from "effect"
+import { freePort } from "./Ports"
 
 const run = promisify(execFile)
 
@@ -14,18 +14,6 @@ const binaries = Effect.promise(async () => {
   const [major] = (await Fs.readdir(root)).sort((a, b) => Number(b) - Number(a))
   return Path.join(root, major ?? "", "bin")
 })
-
-const freePort = Effect.promise(
-  () =>
-    new Promise<number>((resolve, reject) => {
-      const server = Net.createServer()
-      server.once("error", reject)
-      server.listen(0, "127.0.0.1", () => {
-        const address = server.address() as Net.AddressInfo
-        server.close(() => resolve(address.port))
-      })
-    }),
-)
 
 /** Postgres refuses to run as root: its files and processes belong to the `postgres` user. */
 const asPostgres = (command: string, args: ReadonlyArray<string>) =>

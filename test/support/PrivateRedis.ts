@@ -1,19 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import * as Net from "node:net"
 import { Duration, Effect, Schedule } from "effect"
+import { freePort } from "./Ports"
 
-/** A loopback port nothing listens on right now. */
-export const freePort = Effect.promise(
-  () =>
-    new Promise<number>((resolve, reject) => {
-      const server = Net.createServer()
-      server.once("error", reject)
-      server.listen(0, "127.0.0.1", () => {
-        const address = server.address() as Net.AddressInfo
-        server.close(() => resolve(address.port))
-      })
-    }),
-)
+export { freePort }
 
 /** Whether a Redis on `port` answers PING (a raw RESP exchange: no client, no retries). */
 const answersPing = (port: number) =>
