@@ -125,13 +125,14 @@ export const cacheSettingsConfig: Config.Config<CacheSettings> = Config.all({
     "REDIS_URL",
     secretUrl(["redis:", "rediss:"], "expected a redis:// or rediss:// URL"),
   ),
-  // The prefix becomes a SCAN pattern: a glob character would let `clear` reach other keys.
+  // The prefix becomes a SCAN pattern: a glob character would let `clear` reach other keys, and
+  // without a closing `:` the pattern `cb*` would also match another app's `cb2:…` keys.
   prefix: withDefault(
     "CACHE_PREFIX",
     "connectbot:",
     matching(
-      /^[A-Za-z0-9:_.-]+$/,
-      "expected letters, digits and : _ . - only (it is used in key patterns)",
+      /^[A-Za-z0-9_.-][A-Za-z0-9:_.-]*:$/,
+      "expected letters, digits and : _ . - ending with : (it is used in key patterns)",
     ),
   ),
 })

@@ -295,6 +295,12 @@ describe("a missing or malformed setting gives one line naming it", () => {
       names: "CACHE_PREFIX",
     },
     {
+      name: "CACHE_PREFIX without a closing colon",
+      config: cacheSettingsConfig,
+      settings: { CACHE_PREFIX: "cb" },
+      names: "CACHE_PREFIX",
+    },
+    {
       name: "LOG_LEVEL unknown",
       config: logLevelConfig,
       settings: { LOG_LEVEL: "verbose" },
