@@ -22,6 +22,7 @@ import {
 import { Cache } from "../cache/Cache"
 import { cachedReadPatterns, EmployeeEntry, InterestsEntry, ParticipantsEntry } from "../cache/Keys"
 import { orDatabaseError } from "../db/Database"
+import type { DatabaseError } from "../domain/Errors"
 import { ActivityId, EmployeeId, TelegramId } from "../domain/Ids"
 
 export const channel = "connectbot_cache"
@@ -46,7 +47,51 @@ const BATCH = 1000
 
 /** The last change applied to a shared cache (a key in the `other` namespace). */
 export const cursorKey = "feed:cursor"
-const cursorTtl = Duration.days(7)
+export const cursorTtl = Duration.days(7)
+
+/** Reading the log of migration 0002: the feed below, and `scripts/redis.ts warmup`. */
+export const changeLog = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const readSince = SqlSchema.findAll({
+    Request: Schema.Number,
+    Result: Change,
+    execute: (after) => sql`
+      SELECT id, employee_id, telegram_ids, activity_id FROM cache_invalidations
+      WHERE id > ${after} ORDER BY id LIMIT ${BATCH}`,
+  })
+  const LogId = Schema.Struct({ id: Schema.NullOr(Schema.NumberFromString) })
+  const latest = SqlSchema.findOne({
+    Request: Schema.Void,
+    Result: LogId,
+    execute: () => sql`SELECT max(id)::text AS id FROM cache_invalidations`,
+  })
+  const earliest = SqlSchema.findOne({
+    Request: Schema.Void,
+    Result: LogId,
+    execute: () => sql`SELECT min(id)::text AS id FROM cache_invalidations`,
+  })
+  const since = (after: number) => orDatabaseError(readSince(after))
+  /** Every key touched by a change logged after `after` (however many there are). */
+  const keysSince = (after: number): Effect.Effect<ReadonlyArray<string>, DatabaseError> =>
+    Effect.flatMap(since(after), (changes) => {
+      const keys = changes.flatMap(keysOf)
+      const last = changes.at(-1)
+      return changes.length < BATCH || last === undefined
+        ? Effect.succeed([...new Set(keys)])
+        : Effect.map(keysSince(last.id), (more) => [...new Set([...keys, ...more])])
+    })
+  return {
+    /** The id of the newest change (0 when there is none). */
+    newest: orDatabaseError(Effect.map(latest(undefined), (row) => Option.getOrNull(row)?.id ?? 0)),
+    /** The id of the oldest change kept, if any. */
+    oldest: orDatabaseError(
+      Effect.map(earliest(undefined), (row) => Option.getOrNull(row)?.id ?? null),
+    ),
+    /** Up to a batch of changes logged after `after`, oldest first. */
+    since,
+    keysSince,
+  } as const
+})
 
 export interface ChangeFeedOptions {
   readonly pollInterval?: Duration.DurationInput
@@ -63,24 +108,7 @@ export const make = (options: ChangeFeedOptions = {}) =>
     const pollInterval = options.pollInterval ?? Duration.millis(500)
     const retentionSeconds = Duration.toSeconds(options.retention ?? Duration.hours(1))
 
-    const readSince = SqlSchema.findAll({
-      Request: Schema.Number,
-      Result: Change,
-      execute: (after) => sql`
-        SELECT id, employee_id, telegram_ids, activity_id FROM cache_invalidations
-        WHERE id > ${after} ORDER BY id LIMIT ${BATCH}`,
-    })
-    const latest = SqlSchema.single({
-      Request: Schema.Void,
-      Result: Schema.Struct({ id: Schema.NumberFromString }),
-      execute: () => sql`SELECT COALESCE(max(id), 0)::text AS id FROM cache_invalidations`,
-    })
-
-    const earliest = SqlSchema.single({
-      Request: Schema.Void,
-      Result: Schema.Struct({ id: Schema.NullOr(Schema.NumberFromString) }),
-      execute: () => sql`SELECT min(id)::text AS id FROM cache_invalidations`,
-    })
+    const log = yield* changeLog
 
     // A memory cache starts empty: changes from before this process are not its concern. Redis
     // outlives processes, so it keeps a cursor of the changes applied to it: changes made while no
@@ -89,10 +117,10 @@ export const make = (options: ChangeFeedOptions = {}) =>
     const cursor = shared
       ? yield* cache.get(cursorKey, Schema.Number).pipe(Effect.orElseSucceed(() => Option.none()))
       : Option.none<number>()
-    const newest = (yield* orDatabaseError(latest(undefined))).id
+    const newest = yield* log.newest
     let start = newest
     if (Option.isSome(cursor)) {
-      const oldest = (yield* orDatabaseError(earliest(undefined))).id
+      const oldest = yield* log.oldest
       // The log was pruned past the cursor, or belongs to another database (restored, recreated):
       // what changed is unknown, so every cached read goes.
       const unknown = cursor.value > newest || (oldest !== null && oldest > cursor.value + 1)
@@ -108,7 +136,7 @@ export const make = (options: ChangeFeedOptions = {}) =>
     const failing = yield* Ref.make(false)
 
     const catchUp: Effect.Effect<void, unknown> = Effect.gen(function* () {
-      const changes = yield* orDatabaseError(readSince(yield* Ref.get(last)))
+      const changes = yield* log.since(yield* Ref.get(last))
       const lastChange = changes.at(-1)
       if (lastChange === undefined) return
       const keys = [...new Set(changes.flatMap(keysOf))]

@@ -1,0 +1,109 @@
+/**
+ * Cache commands: `tsx scripts/redis.ts status [--json] | test | clear … | warmup [--batch-size N]`.
+ * They act on the Redis of REDIS_URL under CACHE_PREFIX, as the bot does (src/cli/RedisCommands.ts).
+ */
+import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
+import { Effect, Schema } from "effect"
+import { runScript } from "../src/cli/Cli"
+import * as RedisCommands from "../src/cli/RedisCommands"
+import { ActivityId, EmployeeId } from "../src/domain/Ids"
+
+const json = Options.boolean("json").pipe(
+  Options.withDescription(
+    "Print one JSON object for machines (stable field names, durations in milliseconds).",
+  ),
+)
+
+const status = Command.make("status", { json }, ({ json }) => RedisCommands.status({ json })).pipe(
+  Command.withDescription(
+    "Show the cache backend (and why, when it fell back to memory), the Redis version, memory, ping latency, keys per namespace and pending invalidations. Exit 0 whether Redis or the memory fallback is in use.",
+  ),
+)
+
+const test = Command.make("test", {}, () => RedisCommands.selfTest).pipe(
+  Command.withDescription(
+    "Exercise every cache and session operation on the configured backend under throwaway keys (CACHE_PREFIX + selftest:<random>:), print a line per check, delete the keys. Exit 1 when a check fails or when REDIS_URL is set but Redis does not answer.",
+  ),
+)
+
+/**
+ * A positive integer id option, given once or repeated (`--employee 3 --employee 7`). Read as
+ * text: @effect/cli 0.77 validates a repeated integer option given once twice, the second time
+ * as a string, and refuses every number ("'3' is not a integer").
+ */
+const ids = <B extends number>(name: string, schema: Schema.Schema<B, number>) =>
+  Options.text(name).pipe(
+    Options.withPseudoName("ID"),
+    Options.repeated,
+    Options.mapEffect((values) => {
+      const bad = values.find((value) => !/^\d+$/.test(value) || !Schema.is(schema)(Number(value)))
+      return bad === undefined
+        ? Effect.succeed(values.map((value) => Schema.decodeSync(schema)(Number(value))))
+        : Effect.fail(
+            ValidationError.invalidValue(
+              HelpDoc.p(`--${name} takes a positive whole number (an id), not '${bad}'`),
+            ),
+          )
+    }),
+  )
+
+const all = Options.boolean("all").pipe(
+  Options.withDescription(
+    "Delete every key under CACHE_PREFIX but the change feed's position, feed:cursor (the other options add nothing).",
+  ),
+)
+const sessions = Options.boolean("sessions").pipe(
+  Options.withDescription("Delete every bot session (sess:*): users start from the main menu."),
+)
+const employee = ids("employee", EmployeeId).pipe(
+  Options.withDescription(
+    "Delete an employee's cached data: emp:{telegramId} (looked up in the database) and int:{ID}. Repeatable.",
+  ),
+)
+const activity = ids("activity", ActivityId).pipe(
+  Options.withDescription(
+    "Delete an activity's cached participants: act:{ID}:participants. Repeatable.",
+  ),
+)
+
+const clear = Command.make(
+  "clear",
+  { all, sessions, employee, activity },
+  ({ all, sessions, employee, activity }) =>
+    RedisCommands.clear({ all, sessions, employees: employee, activities: activity }),
+).pipe(
+  Command.withDescription(
+    "Delete cache keys under CACHE_PREFIX only (SCAN and UNLINK, never FLUSHDB) and print what was deleted. Give at least one option. Needs Redis: without it there is no shared cache to clear (exit 1).",
+  ),
+)
+
+const batchSize = Options.integer("batch-size").pipe(
+  Options.withDefault(500),
+  Options.mapEffect((size) =>
+    Number.isInteger(size) && size >= 1 && size <= 10_000
+      ? Effect.succeed(size)
+      : Effect.fail(
+          ValidationError.invalidValue(
+            HelpDoc.p("--batch-size takes a whole number from 1 to 10000"),
+          ),
+        ),
+  ),
+  Options.withDescription("Rows read and keys written per round trip."),
+)
+
+const warmup = Command.make("warmup", { batchSize }, ({ batchSize }) =>
+  RedisCommands.warmup({ batchSize }),
+).pipe(
+  Command.withDescription(
+    "Fill Redis from the database: active employees with a Telegram id (emp:), their interests (int:) and the participants of scheduled and active activities (act:), in pipelined batches. Only reads the database. Needs Redis (exit 1 without it).",
+  ),
+)
+
+const redis = Command.make("redis").pipe(
+  Command.withDescription("ConnectBot cache commands (Redis under CACHE_PREFIX)."),
+  Command.withSubcommands([status, test, clear, warmup]),
+)
+
+const cli = Command.run(redis, { name: "tsx scripts/redis.ts", version: "0.1.0" })
+
+runScript(cli(process.argv))
