@@ -127,10 +127,10 @@ export const cacheContract = <E>(
       "a value expires after its TTL: gone from reads, keys, delete counts and status",
       Effect.gen(function* () {
         const cache = yield* Cache
-        yield* cache.set("emp:short", Text, "short-lived", Duration.millis(300))
+        yield* cache.set("emp:short", Text, "short-lived", Duration.millis(800))
         yield* cache.set("emp:long", Text, "long-lived", hour)
         expect(yield* cache.get("emp:short", Text)).toEqual(Option.some("short-lived"))
-        yield* Effect.sleep(Duration.millis(450))
+        yield* Effect.sleep(Duration.millis(1000))
         expect(yield* cache.get("emp:short", Text)).toEqual(Option.none())
         expect(yield* cache.get("emp:long", Text)).toEqual(Option.some("long-lived"))
         expect(yield* cache.keys("emp:*")).toEqual(["emp:long"])
@@ -149,12 +149,12 @@ export const cacheContract = <E>(
       "a read with renewTtl starts the time to live again (sessions)",
       Effect.gen(function* () {
         const cache = yield* Cache
-        const ttl = Duration.millis(400)
+        const ttl = Duration.millis(1000)
         yield* cache.set("sess:1", Text, "session", ttl)
-        yield* Effect.sleep(Duration.millis(250))
+        yield* Effect.sleep(Duration.millis(600))
         expect(yield* cache.get("sess:1", Text, { renewTtl: ttl })).toEqual(Option.some("session"))
-        // 500 ms after it was written, past its first TTL, alive through the renewal.
-        yield* Effect.sleep(Duration.millis(250))
+        // 1.2 s after it was written, past its first TTL, alive through the renewal.
+        yield* Effect.sleep(Duration.millis(600))
         expect(yield* cache.get("sess:1", Text)).toEqual(Option.some("session"))
       }),
     )
@@ -170,11 +170,11 @@ export const cacheContract = <E>(
             ["emp:1", alice],
             ["emp:2", bob],
           ],
-          Duration.millis(300),
+          Duration.millis(800),
         )
         expect(yield* cache.get("emp:1", Member)).toEqual(Option.some(alice))
         expect(yield* cache.get("emp:2", Member)).toEqual(Option.some(bob))
-        yield* Effect.sleep(Duration.millis(450))
+        yield* Effect.sleep(Duration.millis(1000))
         expect(yield* cache.keys("*")).toEqual([])
       }),
     )

@@ -60,7 +60,8 @@ describe("CacheLive: the backend is decided at start", () => {
         const reason = cache.backend._tag === "Memory" ? cache.backend.reason : ""
         expect(reason).toContain(`127.0.0.1:${port}`)
         expect(reason).toMatch(/ECONNREFUSED/)
-        expect(Duration.toMillis(took)).toBeLessThan(Duration.toMillis(connectTimeout) + 400)
+        // A margin for a loaded machine: what matters is that start-up does not hang on Redis.
+        expect(Duration.toMillis(took)).toBeLessThan(Duration.toMillis(connectTimeout) + 2000)
         // The cache works, on memory.
         yield* cache.set("emp:1", Schema.String, "a", Duration.minutes(1))
         expect(yield* cache.get("emp:1", Schema.String)).toEqual(Option.some("a"))
@@ -91,7 +92,8 @@ describe("CacheLive: the backend is decided at start", () => {
         const reason = cache.backend._tag === "Memory" ? cache.backend.reason : ""
         expect(reason).toContain(`127.0.0.1:${redis.port}`)
         expect(reason).toMatch(/no answer/)
-        expect(Duration.toMillis(took)).toBeLessThan(Duration.toMillis(connectTimeout) + 400)
+        // A margin for a loaded machine: what matters is that start-up does not hang on Redis.
+        expect(Duration.toMillis(took)).toBeLessThan(Duration.toMillis(connectTimeout) + 2000)
         yield* redis.thaw
       }),
   )

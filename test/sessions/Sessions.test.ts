@@ -218,13 +218,17 @@ describe("sessions across a Redis outage", () => {
       expect(during.pendingInterests.enable).toEqual([coffee])
 
       yield* server.thaw
-      yield* Effect.sleep(Duration.millis(400))
-      // Back on Redis: the session read (and written back) is the one from the outage.
-      const after = Option.getOrThrow(yield* sessions.get(user))
-      expect(after.pendingInterests.enable).toEqual([coffee])
+      // Back on Redis (after the cool-down): the session read, and written back, is the one
+      // from the outage.
       const redis = yield* rawRedis(server.url)
-      const stored = yield* Effect.promise(() => redis.get(`${prefix}${sessionKey(user)}`))
-      expect(stored).toContain(`"enable":[${coffee}]`)
+      const stored = () => redis.get(`${prefix}${sessionKey(user)}`)
+      for (let tries = 0; tries < 50; tries++) {
+        const after = Option.getOrThrow(yield* sessions.get(user))
+        expect(after.pendingInterests.enable).toEqual([coffee])
+        if ((yield* Effect.promise(stored))?.includes(`"enable":[${coffee}]`)) break
+        yield* Effect.sleep(Duration.millis(100))
+      }
+      expect(yield* Effect.promise(stored)).toContain(`"enable":[${coffee}]`)
     }).pipe(Effect.scoped),
   )
 })
