@@ -13,6 +13,7 @@ import { DatabaseConfig } from "../src/config"
 import * as Database from "../src/db/Database"
 import { seed } from "../src/db/Seed"
 import { EmployeeId, TelegramId } from "../src/domain/Ids"
+import { deleteKeysUnder } from "../test/support/CacheSettings"
 
 /** The bench could not set up or reach what it measures. */
 export class BenchSetupError extends Data.TaggedError("BenchSetupError")<{
@@ -157,12 +158,7 @@ export const throwawayPrefix = (client: IORedis) =>
   Effect.acquireRelease(
     Effect.sync(() => `cbbench:${randomBytes(6).toString("hex")}:`),
     (prefix) =>
-      Effect.promise(async () => {
-        let cursor = "0"
-        do {
-          const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000)
-          if (keys.length > 0) await client.unlink(...keys)
-          cursor = next
-        } while (cursor !== "0")
-      }).pipe(Effect.catchAllDefect(() => Effect.logError(`could not delete ${prefix}* keys`))),
+      deleteKeysUnder(client, prefix).pipe(
+        Effect.catchAllDefect(() => Effect.logError(`could not delete ${prefix}* keys`)),
+      ),
   )
