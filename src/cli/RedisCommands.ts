@@ -122,7 +122,8 @@ export interface StatusJson {
     readonly entries: number
     readonly maxEntries: number | null
   }
-  readonly pingMs: number
+  /** `null` while Redis is failing (it is not asked). */
+  readonly pingMs: number | null
   /** Keys under the prefix per namespace, and their total. */
   readonly keys: Readonly<Record<Namespace, number>>
   readonly totalKeys: number
@@ -152,7 +153,9 @@ export const statusJson = (prefix: string, report: CacheStatus): StatusJson => {
       entries: report.server.entries,
       maxEntries: report.server.maxEntries ?? null,
     },
-    pingMs: Math.round(Duration.toMillis(report.pingLatency) * 1000) / 1000,
+    pingMs: Duration.isFinite(report.pingLatency)
+      ? Math.round(Duration.toMillis(report.pingLatency) * 1000) / 1000
+      : null,
     keys,
     totalKeys: Object.values(keys).reduce((sum, count) => sum + count, 0),
     pendingInvalidations: report.pendingInvalidations,
@@ -180,7 +183,7 @@ const statusLines = (prefix: string, report: CacheStatus): ReadonlyArray<string>
     `Backend:   Redis at ${report.backend.location}`,
     `Prefix:    ${prefix}`,
     `Server:    Redis ${json.server.version}, ${json.server.usedMemory} used, ${plural(json.server.entries, "key")} in the database`,
-    `Ping:      ${formatMillis(report.pingLatency)}`,
+    `Ping:      ${Duration.isFinite(report.pingLatency) ? formatMillis(report.pingLatency) : "no answer"}`,
     `Keys:      ${keys} (${json.totalKeys} under ${prefix})`,
     `Pending invalidations: ${json.pendingInvalidations}`,
   ]
