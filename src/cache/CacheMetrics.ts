@@ -23,7 +23,7 @@ export const backendGauge = Metric.gauge("connectbot_cache_backend", {
   description: "The cache backend in use (1) and the one not in use (0)",
 })
 /** 0 while Redis is failing and the cache stands aside. */
-export const availableGauge = Metric.gauge("connectbot_cache_available", {
+const availableGauge = Metric.gauge("connectbot_cache_available", {
   description: "1 when the cache backend answers, 0 while it is failing",
 })
 

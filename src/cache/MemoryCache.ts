@@ -15,7 +15,7 @@ interface Entry {
 }
 
 /** Enough for every employee, interest list and session of a large company. */
-export const defaultMaxEntries = 50_000
+const defaultMaxEntries = 50_000
 
 /**
  * The entries live in a JS `Map`, whose insertion order is the LRU order (a read moves an entry
