@@ -2,6 +2,7 @@ import { SqlClient, SqlSchema } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Array as Arr, Effect, Option, Schema, Stream } from "effect"
 import { orDatabaseError } from "../db/Database"
+import { Participation } from "../domain/Achievements"
 import {
   ActivityNotFound,
   ConflictingInterestChange,
@@ -541,6 +542,25 @@ export class EmployeeRepo extends Effect.Service<EmployeeRepo>()("connectbot/Emp
     const participants = (activityId: ActivityId) =>
       Effect.map(participantsOf([activityId]), (byActivity) => byActivity.get(activityId) ?? [])
 
+    const listParticipationHistory = SqlSchema.findAll({
+      Request: EmployeeId,
+      Result: Participation,
+      execute: (id) => sql`
+        SELECT p.activity_id, a.interest_id, a.scheduled_at, a.duration_minutes, p.status,
+               a.status AS activity_status
+        FROM activity_participants p
+        JOIN activities a ON a.id = p.activity_id
+        WHERE p.employee_id = ${id}
+        ORDER BY a.scheduled_at, a.id`,
+    })
+
+    /**
+     * Every activity the employee was ever a participant of, whatever the status, oldest first:
+     * what counts as real participation is the domain's rule (`achievementsOf`).
+     */
+    const participationHistory = (employeeId: EmployeeId) =>
+      orDatabaseError(listParticipationHistory(employeeId))
+
     const countParticipants = SqlSchema.single({
       Request: ActivityId,
       Result: Count,
@@ -703,6 +723,7 @@ export class EmployeeRepo extends Effect.Service<EmployeeRepo>()("connectbot/Emp
       participants,
       participantsOf,
       participantCount,
+      participationHistory,
       join,
       leave,
       linkedEmployees,
