@@ -1,0 +1,267 @@
+/**
+ * The bot's HTTP server, in both transport modes: `POST /telegram` (webhook mode only) hands
+ * Telegram's updates to the bot, `GET /healthz` says whether the database and the cache answer,
+ * `GET /metrics` shows every metric for Prometheus. A scoped layer: closing its scope closes the
+ * server.
+ */
+import { createHash, timingSafeEqual } from "node:crypto"
+import { createServer } from "node:http"
+import {
+  type HttpApp,
+  HttpRouter,
+  HttpServer,
+  type HttpServerError,
+  HttpServerRequest,
+  HttpServerResponse,
+} from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { SqlClient } from "@effect/sql"
+import { Cause, Data, Duration, Effect, Exit, Layer, Option, Redacted, Stream } from "effect"
+import { Bot, decodeUpdate } from "../bot/Bot"
+import { Cache } from "../cache/Cache"
+import { BotConfig, type Transport } from "../config"
+import { describeCause } from "../domain/Errors"
+import * as Prometheus from "./Prometheus"
+
+/** Telegram's updates are a few KiB; anything near this is not Telegram. */
+const maxBodyBytes = 1024 * 1024
+const databaseTimeout = Duration.seconds(2)
+const cacheTimeout = Duration.seconds(1)
+
+const json = (status: number, body: unknown) => HttpServerResponse.unsafeJson(body, { status })
+const problem = (status: number, error: string) => json(status, { ok: false, error })
+
+const pathOf = (url: string): string => {
+  const query = url.indexOf("?")
+  return query === -1 ? url : url.slice(0, query)
+}
+
+// ---------------------------------------------------------------------------------------------
+// POST /telegram
+
+const sha256 = (value: string) => createHash("sha256").update(value, "utf8").digest()
+
+/** Constant time whatever the lengths: both sides are hashed to 32 bytes before comparing. */
+const secretMatches = (given: Option.Option<string>, secret: Redacted.Redacted<string>) =>
+  Option.isSome(given) && timingSafeEqual(sha256(given.value), sha256(Redacted.value(secret)))
+
+class BodyTooLarge extends Data.TaggedError("BodyTooLarge") {}
+class NotJson extends Data.TaggedError("NotJson") {}
+
+/**
+ * The body as text, refused beyond `maxBodyBytes`: at once when Content-Length says so (Telegram
+ * always sends it), else as soon as the stream passes the limit.
+ */
+const readBody = (request: HttpServerRequest.HttpServerRequest) =>
+  Effect.suspend(() => {
+    if (Number(request.headers["content-length"]) > maxBodyBytes) {
+      return Effect.fail(new BodyTooLarge())
+    }
+    const chunks: Array<Uint8Array> = []
+    let size = 0
+    return request.stream.pipe(
+      Stream.runForEach((chunk) => {
+        size += chunk.length
+        if (size > maxBodyBytes) return Effect.fail(new BodyTooLarge())
+        chunks.push(chunk)
+        return Effect.void
+      }),
+      Effect.map(() => Buffer.concat(chunks).toString("utf8")),
+    )
+  })
+
+const parseJson = (text: string) =>
+  Effect.try({ try: (): unknown => JSON.parse(text), catch: () => new NotJson() })
+
+/**
+ * The update is handled before the answer: a process stopping mid-update never said 200, so
+ * Telegram sends the update again.
+ */
+const telegram = (secret: Redacted.Redacted<string>) =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const token = Option.fromNullable(request.headers["x-telegram-bot-api-secret-token"])
+    if (!secretMatches(token, secret)) return problem(401, "missing or wrong secret token")
+    const update = yield* readBody(request).pipe(
+      Effect.flatMap(parseJson),
+      Effect.flatMap(decodeUpdate),
+    )
+    const bot = yield* Bot
+    yield* bot.handleUpdate(update)
+    return json(200, { ok: true })
+  }).pipe(
+    Effect.catchTags({
+      BodyTooLarge: () => Effect.succeed(problem(413, "body larger than 1 MiB")),
+      NotJson: () => Effect.succeed(problem(400, "body is not JSON")),
+      ParseError: () => Effect.succeed(problem(400, "body is not a Telegram update")),
+      // The client broke off sending: it will not read this answer.
+      RequestError: () => Effect.succeed(problem(400, "body could not be read")),
+    }),
+  )
+
+// ---------------------------------------------------------------------------------------------
+// GET /healthz
+
+export interface Health {
+  readonly status: "ok" | "degraded" | "unavailable"
+  readonly database: { readonly ok: boolean; readonly error?: string }
+  readonly cache: {
+    readonly backend: "redis" | "memory"
+    readonly reason?: string
+    readonly available: boolean
+  }
+}
+
+/** `SELECT 1`, bounded; the error says why without the URL (driver messages carry none). */
+const checkDatabase: Effect.Effect<Health["database"], never, SqlClient.SqlClient> = Effect.gen(
+  function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`SELECT 1`
+  },
+).pipe(
+  // Interrupting a query cancels it on the server, which waits for a connection of its own: the
+  // answer does not wait for that.
+  Effect.disconnect,
+  Effect.timeoutFail({
+    duration: databaseTimeout,
+    onTimeout: () => `no answer within ${Duration.format(databaseTimeout)}`,
+  }),
+  Effect.exit,
+  Effect.map((exit) =>
+    Exit.isSuccess(exit)
+      ? { ok: true }
+      : { ok: false, error: describeCause(Cause.squash(exit.cause)) },
+  ),
+)
+
+const checkCache: Effect.Effect<Health["cache"], never, Cache> = Effect.gen(function* () {
+  const cache = yield* Cache
+  const ping = yield* cache.ping.pipe(Effect.timeout(cacheTimeout), Effect.exit)
+  const available = Exit.isSuccess(ping)
+  return cache.backend._tag === "Redis"
+    ? { backend: "redis", available }
+    : { backend: "memory", reason: cache.backend.reason, available }
+})
+
+export const health: Effect.Effect<Health, never, SqlClient.SqlClient | Cache> = Effect.map(
+  Effect.all([checkDatabase, checkCache], { concurrency: "unbounded" }),
+  ([database, cache]) => ({
+    status: !database.ok
+      ? "unavailable"
+      : cache.backend === "memory" || !cache.available
+        ? "degraded"
+        : "ok",
+    database,
+    cache,
+  }),
+)
+
+/** 200 while the database answers (the bot works, perhaps degraded), else 503. */
+const healthz = Effect.map(health, (report) =>
+  json(report.status === "unavailable" ? 503 : 200, report),
+)
+
+// ---------------------------------------------------------------------------------------------
+// GET /metrics
+
+const metrics = Effect.map(Prometheus.scrape, (body) =>
+  HttpServerResponse.text(body, { contentType: Prometheus.contentType }),
+)
+
+// ---------------------------------------------------------------------------------------------
+// The server
+
+/** Paths and the methods they answer; another method on one of them is a 405. */
+const routesOf = (transport: Transport) => {
+  const allow = new Map([
+    ["/healthz", "GET, HEAD"],
+    ["/metrics", "GET, HEAD"],
+  ])
+  const router = HttpRouter.empty.pipe(
+    HttpRouter.get("/healthz", healthz),
+    HttpRouter.get("/metrics", metrics),
+  )
+  if (transport._tag === "Polling") return { allow, router }
+  allow.set("/telegram", "POST")
+  return { allow, router: HttpRouter.post(router, "/telegram", telegram(transport.secret)) }
+}
+
+const makeApp = (transport: Transport) => {
+  const { allow, router } = routesOf(transport)
+  return router.pipe(
+    Effect.catchTag("RouteNotFound", (error: HttpServerError.RouteNotFound) => {
+      const methods = allow.get(pathOf(error.request.url))
+      return Effect.succeed(
+        methods === undefined
+          ? problem(404, "not found")
+          : HttpServerResponse.setHeader(problem(405, "method not allowed"), "allow", methods),
+      )
+    }),
+  )
+}
+
+/**
+ * Requests are logged at debug level (path only: a query string may carry anything). A failure
+ * or defect is logged and answered with a bare 500; an interrupted request (the client went
+ * away, the server is closing) stays interrupted.
+ */
+const logged = <E, R>(
+  app: HttpApp.Default<E, R>,
+): HttpApp.Default<never, R | HttpServerRequest.HttpServerRequest> =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const path = pathOf(request.url)
+    const response = yield* app.pipe(
+      Effect.catchAllCause((cause) =>
+        Cause.isInterruptedOnly(cause)
+          ? Effect.interrupt
+          : Effect.as(
+              Effect.logError(`HTTP ${request.method} ${path} failed`, cause),
+              problem(500, "internal error"),
+            ),
+      ),
+    )
+    yield* Effect.logDebug(`HTTP ${request.method} ${path} → ${response.status}`)
+    return response
+  })
+
+export interface ServerOptions {
+  readonly port: number
+  /** Every interface when absent; tests listen on 127.0.0.1. */
+  readonly host?: string
+}
+
+/**
+ * The server on `options.port` (0 picks a free one). Gives the `HttpServer`, whose `address`
+ * is where it listens.
+ */
+export const layerWith = (
+  options: ServerOptions,
+): Layer.Layer<
+  HttpServer.HttpServer,
+  HttpServerError.ServeError,
+  Bot | BotConfig | SqlClient.SqlClient | Cache
+> =>
+  Layer.unwrapEffect(
+    Effect.map(BotConfig, ({ transport }) => {
+      const paths =
+        transport._tag === "Webhook" ? "/healthz, /metrics, /telegram" : "/healthz, /metrics"
+      const announce = HttpServer.addressWith((address) =>
+        Effect.logInfo(
+          `HTTP server listening on :${address._tag === "TcpAddress" ? address.port : address.path} (${paths})`,
+        ),
+      )
+      return Layer.mergeAll(
+        HttpServer.serve(logged(makeApp(transport))),
+        Layer.effectDiscard(announce),
+        Layer.effect(HttpServer.HttpServer, HttpServer.HttpServer),
+      ).pipe(Layer.provide(NodeHttpServer.layer(() => createServer(), options)))
+    }),
+  )
+
+/** The server on `BotConfig.port`, every interface. */
+export const layer: Layer.Layer<
+  never,
+  HttpServerError.ServeError,
+  Bot | BotConfig | SqlClient.SqlClient | Cache
+> = Layer.unwrapEffect(Effect.map(BotConfig, ({ port }) => layerWith({ port }))).pipe(Layer.discard)
