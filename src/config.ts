@@ -168,6 +168,8 @@ export interface BotSettings {
   readonly defaultLocale: Locale
   /** Named in the refusal an unknown user gets. */
   readonly adminContact: string
+  /** The company's time zone: activity times are shown in it. */
+  readonly timeZone: string
 }
 
 const checkMode = check("BOT_MODE", oneOf("polling", "webhook"))
@@ -258,6 +260,15 @@ export const botSettingsConfig: Config.Config<BotSettings> = Config.all({
   }),
   defaultLocale: withDefault<Locale>("BOT_DEFAULT_LOCALE", "ru", oneOf("ru", "en")),
   adminContact: withDefault("ADMIN_CONTACT", "HR", Either.right),
+  timeZone: withDefault("TIME_ZONE", "Europe/Moscow", (raw) => {
+    try {
+      // Throws a RangeError for a zone the runtime does not know.
+      new Intl.DateTimeFormat("en", { timeZone: raw })
+      return Either.right(raw)
+    } catch {
+      return Either.left("expected an IANA time zone, like Europe/Moscow")
+    }
+  }),
 })
 
 export class BotConfig extends Context.Tag("connectbot/BotConfig")<BotConfig, BotSettings>() {

@@ -27,11 +27,17 @@ export const describeFailure = (error: unknown): string | undefined => {
  * Runs an ops script: settings from the environment, then `.env` as a fallback; a typed failure
  * becomes one line on stderr and exit code 1.
  */
-export const runScript = <A, E>(program: Effect.Effect<A, E, NodeContext.NodeContext>): void => {
+export const runScript = <A, E>(
+  program: Effect.Effect<A, E, NodeContext.NodeContext>,
+  options: {
+    /** Plain lines by default; a long-running service wants times and annotations (logfmt). */
+    readonly logger?: Logger.Logger<unknown, void>
+  } = {},
+): void => {
   program.pipe(
     Effect.provide(Layer.unwrapEffect(Effect.map(logLevelConfig, Logger.minimumLogLevel))),
-    // Only the plain logger: runMain would otherwise add its pretty one to stdout.
-    Effect.locally(FiberRef.currentLoggers, HashSet.make(plainLogger)),
+    // Only this logger: runMain would otherwise add its pretty one to stdout.
+    Effect.locally(FiberRef.currentLoggers, HashSet.make(options.logger ?? plainLogger)),
     // runMain reports nothing (disableErrorReporting), so a defect is printed here too: a bug must
     // not end the script with exit code 1 and no word. Interruption (Ctrl-C) prints nothing.
     Effect.tapErrorCause((cause) =>

@@ -2,7 +2,16 @@ import { NodeContext } from "@effect/platform-node"
 import { Migrator, SqlClient } from "@effect/sql"
 import { SqlError } from "@effect/sql/SqlError"
 import { PgClient, PgMigrator } from "@effect/sql-pg"
-import { Duration, Effect, Layer, Option, ParseResult, Redacted, String as Str } from "effect"
+import {
+  Cause,
+  Duration,
+  Effect,
+  Layer,
+  Option,
+  ParseResult,
+  Redacted,
+  String as Str,
+} from "effect"
 import Pg from "pg"
 import { DatabaseConfig } from "../config"
 import { DatabaseError } from "../domain/Errors"
@@ -124,8 +133,18 @@ const isSqlError = (error: unknown): error is SqlError => error instanceof SqlEr
 
 export const orDatabaseError = <A, E, R>(
   self: Effect.Effect<A, E, R>,
-): Effect.Effect<A, Exclude<E, SqlError | ParseResult.ParseError> | DatabaseError, R> =>
+): Effect.Effect<
+  A,
+  Exclude<E, SqlError | ParseResult.ParseError | Cause.NoSuchElementException> | DatabaseError,
+  R
+> =>
   self.pipe(
     Effect.catchIf(isSqlError, (cause) => Effect.fail(new DatabaseError({ cause }))),
     Effect.catchIf(ParseResult.isParseError, Effect.die),
-  ) as Effect.Effect<A, Exclude<E, SqlError | ParseResult.ParseError> | DatabaseError, R>
+    // `SqlSchema.single` on a query that always returns a row (a count) found none: a bug.
+    Effect.catchIf(Cause.isNoSuchElementException, Effect.die),
+  ) as Effect.Effect<
+    A,
+    Exclude<E, SqlError | ParseResult.ParseError | Cause.NoSuchElementException> | DatabaseError,
+    R
+  >

@@ -1,0 +1,329 @@
+/**
+ * The grammY bot in a scoped layer. grammY routes each update to a handler; every handler is an
+ * Effect program (`Flows.respond`) run on the app's runtime, with the errors handled in one
+ * place: a database outage → "temporarily unavailable", a defect → logged, and a short apology.
+ * One user's updates run in arrival order (`Sessions.inOrder`), different users concurrently.
+ *
+ * Transport: in polling mode the layer runs the getUpdates loop in its scope; in webhook mode
+ * it registers the webhook and the HTTP server hands it the updates. Closing the scope stops
+ * taking updates first, then waits for the ones in flight.
+ */
+import {
+  Data,
+  Duration,
+  Effect,
+  FiberSet,
+  Layer,
+  Option,
+  Redacted,
+  Ref,
+  Runtime,
+  Schedule,
+} from "effect"
+import { Bot as Grammy, type Context as GrammyContext } from "grammy"
+import type { InlineKeyboardMarkup, Update } from "grammy/types"
+import { BotConfig } from "../config"
+import { TelegramId } from "../domain/Ids"
+import { Sessions } from "../sessions/Sessions"
+import { Bot } from "./Bot"
+import { observeUpdate, updateKind } from "./BotMetrics"
+import { type FlowContext, type Incoming, type Reply, respond } from "./Flows"
+import { localeOf, messagesFor } from "./Messages"
+import {
+  callApi,
+  isMessageUneditable,
+  isNotModified,
+  isQueryTooOld,
+  type TelegramError,
+} from "./Telegram"
+
+/** The bot could not start: Telegram refused the token or could not be reached. */
+export class BotStartError extends Data.TaggedError("BotStartError")<{
+  readonly reason: string
+  readonly cause: unknown
+}> {
+  override get message(): string {
+    return this.reason
+  }
+}
+
+/** The updates the bot asks Telegram for; everything else (edits, channel posts) is not its. */
+const allowedUpdates = ["message", "callback_query"] as const
+
+/** How long shutdown waits for updates in flight. */
+const drainTimeout = Duration.seconds(10)
+
+/** The user an update comes from, for per-user ordering; none for channel posts and the like. */
+const senderOf = (update: Update): number | undefined =>
+  (update.message ?? update.edited_message)?.from?.id ?? update.callback_query?.from.id
+
+type Input = Incoming["input"]
+
+/** Telegram's limit for a message; longer texts (a long description) are cut, not refused. */
+const maxMessageLength = 4096
+const withinLimit = (text: string): string =>
+  text.length <= maxMessageLength ? text : `${text.slice(0, maxMessageLength - 1)}…`
+
+const make = Effect.gen(function* () {
+  const config = yield* BotConfig
+  const sessions = yield* Sessions
+  const runtime = yield* Effect.runtime<FlowContext>()
+  const bot = new Grammy(Redacted.value(config.token), { client: { apiRoot: config.apiRoot } })
+  const { api } = bot
+
+  const me = yield* callApi("getMe", (signal) => api.getMe(signal)).pipe(
+    Effect.mapError(
+      (error) =>
+        new BotStartError({
+          reason:
+            error.code === 401 || error.code === 404
+              ? "Telegram did not accept BOT_TOKEN: check the token from @BotFather"
+              : `Cannot reach the Telegram Bot API at ${config.apiRoot}: ${error.description}`,
+          cause: error,
+        }),
+    ),
+  )
+  bot.botInfo = me
+  yield* Effect.logInfo(`Bot @${me.username} connected to ${config.apiRoot}`)
+
+  // The command menu in both languages; a failure here costs a hint in the UI, not the bot.
+  yield* Effect.forEach(
+    [undefined, "ru", "en"] as const,
+    (languageCode) =>
+      callApi("setMyCommands", (signal) =>
+        api.setMyCommands(
+          [...messagesFor(languageCode ?? config.defaultLocale).commands],
+          languageCode === undefined ? {} : { language_code: languageCode },
+          signal,
+        ),
+      ),
+    { discard: true },
+  ).pipe(Effect.catchAll((error) => Effect.logWarning(`Could not set the command menu: ${error}`)))
+
+  /** Runs one update's flow and answers for it: every error ends here, as a reply or a log. */
+  const serve = (ctx: GrammyContext, input: Input) =>
+    Effect.gen(function* () {
+      const from = ctx.from
+      if (from === undefined) return
+      const chatId = ctx.chat?.id ?? from.id
+      const t = messagesFor(localeOf(from.language_code, config.defaultLocale))
+      const query = ctx.callbackQuery
+      // A button press is answered exactly once, at the end, with the last notice given.
+      const answer = yield* Ref.make<{ text?: string; show_alert?: boolean }>({})
+
+      const send = (text: string, keyboard?: InlineKeyboardMarkup) =>
+        callApi("sendMessage", (signal) =>
+          api.sendMessage(
+            chatId,
+            withinLimit(text),
+            keyboard === undefined ? {} : { reply_markup: keyboard },
+            signal,
+          ),
+        ).pipe(Effect.asVoid)
+
+      const pressed = query?.message
+      const reply: Reply = {
+        show: (view) =>
+          pressed === undefined || input._tag !== "Button"
+            ? send(view.text, view.keyboard)
+            : callApi("editMessageText", (signal) =>
+                api.editMessageText(
+                  pressed.chat.id,
+                  pressed.message_id,
+                  withinLimit(view.text),
+                  { reply_markup: view.keyboard },
+                  signal,
+                ),
+              ).pipe(
+                Effect.asVoid,
+                Effect.catchIf(isNotModified, () => Effect.void),
+                Effect.catchIf(isMessageUneditable, () => send(view.text, view.keyboard)),
+              ),
+        notice: (text, options) =>
+          query === undefined
+            ? send(text)
+            : Ref.set(answer, { text, show_alert: options?.alert ?? false }),
+      }
+
+      const answerQuery = Effect.gen(function* () {
+        if (query === undefined) return
+        const { text, show_alert } = yield* Ref.get(answer)
+        yield* callApi("answerCallbackQuery", (signal) =>
+          api.answerCallbackQuery(
+            query.id,
+            text === undefined ? {} : { text: text.slice(0, 200), show_alert: show_alert ?? false },
+            signal,
+          ),
+        ).pipe(
+          Effect.catchIf(isQueryTooOld, () => Effect.void),
+          Effect.catchAll((error) =>
+            Effect.logWarning(`Could not answer a button press: ${error}`),
+          ),
+        )
+      })
+
+      const incoming: Incoming = {
+        from: {
+          telegramId: TelegramId.make(from.id),
+          username: from.username,
+          firstName: from.first_name,
+          languageCode: from.language_code,
+        },
+        input,
+      }
+
+      yield* respond(incoming, reply).pipe(
+        observeUpdate(updateKind(ctx.update)),
+        Effect.catchTags({
+          DatabaseError: (error) =>
+            Effect.logWarning(`Database unavailable: ${error.message}`).pipe(
+              Effect.zipRight(reply.notice(t.unavailable)),
+            ),
+          TelegramError: (error: TelegramError) =>
+            Effect.logWarning(`Telegram refused a reply: ${error.message}`),
+        }),
+        Effect.catchAllCause((cause) =>
+          Effect.logError("Update failed", cause).pipe(Effect.zipRight(reply.notice(t.apology))),
+        ),
+        Effect.catchAll((error) => Effect.logWarning(`Could not tell the user: ${error.message}`)),
+        Effect.ensuring(answerQuery),
+        Effect.annotateLogs({ update: ctx.update.update_id, user: from.id }),
+      )
+    })
+
+  const run = (input: (ctx: GrammyContext) => Input) => (ctx: GrammyContext) =>
+    Runtime.runPromise(runtime)(serve(ctx, input(ctx)))
+
+  const privateChats = bot.chatType("private")
+  privateChats.command(
+    ["start", "menu", "preferences", "help"],
+    run((ctx) => ({
+      _tag: "Command",
+      name: ctx.message?.text?.slice(1).split(/[@\s]/)[0] ?? "",
+    })),
+  )
+  privateChats.on(
+    "message:text",
+    run(() => ({ _tag: "Text" })),
+  )
+  privateChats.on(
+    "message",
+    run(() => ({ _tag: "OtherMessage" })),
+  )
+  bot.on(
+    "callback_query",
+    run((ctx) => ({
+      _tag: "Button",
+      data: ctx.callbackQuery?.data ?? "",
+      // Buttons work in the user's own chat with the bot only.
+      foreign: ctx.callbackQuery?.message?.chat.id !== ctx.callbackQuery?.from.id,
+    })),
+  )
+  // Edited messages, channel posts, group chatter: not the bot's business; silence.
+
+  // Updates in flight; shutdown waits for them before the scope closes the rest.
+  const inFlight = yield* FiberSet.make()
+  yield* Effect.addFinalizer(() =>
+    FiberSet.size(inFlight).pipe(
+      Effect.flatMap((count) =>
+        count === 0
+          ? Effect.void
+          : Effect.logInfo(`Finishing ${count} update(s) in flight`).pipe(
+              Effect.zipRight(FiberSet.awaitEmpty(inFlight)),
+              Effect.timeout(drainTimeout),
+              Effect.catchAll(() => Effect.logWarning("Updates still running at shutdown")),
+            ),
+      ),
+    ),
+  )
+
+  const dispatch = (update: Update) =>
+    Effect.tryPromise(() => bot.handleUpdate(update)).pipe(
+      Effect.catchAll((error) => Effect.logError("grammY failed on an update", error)),
+    )
+
+  /** Takes the update's place in its user's queue, then runs it. */
+  const work = (update: Update) => {
+    const sender = senderOf(update)
+    return sender === undefined
+      ? dispatch(update)
+      : sessions.inOrder(TelegramId.make(sender))(dispatch(update))
+  }
+
+  // Run in the bot's own set, so that a webhook request that goes away does not cut it short.
+  const handleUpdate = (update: Update): Effect.Effect<void> =>
+    FiberSet.run(inFlight, work(update)).pipe(
+      Effect.flatMap((fiber) => fiber.await),
+      Effect.asVoid,
+    )
+
+  if (config.transport._tag === "Polling") {
+    yield* callApi("deleteWebhook", (signal) => api.deleteWebhook({}, signal)).pipe(
+      Effect.catchAll((error) => Effect.logWarning(`Could not delete the webhook: ${error}`)),
+    )
+    yield* Effect.forkScoped(pollUpdates(api, (update) => FiberSet.run(inFlight, work(update))))
+    yield* Effect.logInfo("Taking updates by long polling")
+  } else {
+    const { url, secret } = config.transport
+    yield* callApi("setWebhook", (signal) =>
+      api.setWebhook(
+        url.toString(),
+        { secret_token: Redacted.value(secret), allowed_updates: [...allowedUpdates] },
+        signal,
+      ),
+    ).pipe(
+      Effect.mapError(
+        (error) =>
+          new BotStartError({
+            reason: `Telegram refused the webhook: ${error.description}`,
+            cause: error,
+          }),
+      ),
+    )
+    yield* Effect.logInfo(`Taking updates by webhook at ${url.origin}${url.pathname}`)
+  }
+
+  return Bot.of({ username: me.username, handleUpdate })
+})
+
+/**
+ * The getUpdates loop. Each batch is handed out in order (per-user order holds because each
+ * update takes its place in its user's queue before the next is handed out); a failed poll
+ * is retried with a growing pause, and "another instance is polling" is said once per streak.
+ */
+const pollUpdates = (api: Grammy["api"], hand: (update: Update) => Effect.Effect<unknown>) => {
+  const poll = (offset: number) =>
+    callApi("getUpdates", (signal) =>
+      api.getUpdates({ offset, timeout: 25, allowed_updates: [...allowedUpdates] }, signal),
+    )
+  return Effect.iterate(0, {
+    while: () => true,
+    body: (offset) =>
+      poll(offset).pipe(
+        Effect.tapError((error) =>
+          Effect.logWarning(
+            error.code === 409
+              ? "Another process takes this bot's updates (409 Conflict); retrying"
+              : `Could not fetch updates: ${error.message}`,
+          ),
+        ),
+        Effect.retry(
+          Schedule.exponential(Duration.millis(500)).pipe(
+            Schedule.modifyDelay((delay) => Duration.min(delay, Duration.seconds(30))),
+          ),
+        ),
+        Effect.flatMap((updates) =>
+          Effect.forEach(updates, hand, { discard: true }).pipe(
+            Effect.as(
+              Option.match(Option.fromNullable(updates.at(-1)), {
+                onNone: () => offset,
+                onSome: (last) => last.update_id + 1,
+              }),
+            ),
+          ),
+        ),
+      ),
+  })
+}
+
+export const layer = Layer.scoped(Bot, make)

@@ -1,0 +1,425 @@
+/**
+ * Everything the bot says, in Russian and English, from one catalogue: the English half must
+ * have every entry of the Russian one (the compiler checks), so no screen exists in one
+ * language only. The language follows the user's Telegram `language_code`.
+ */
+import type { Locale } from "../config"
+
+/** `ru…` → Russian, `en…` → English, anything else (or nothing) → the configured default. */
+export const localeOf = (languageCode: string | undefined, fallback: Locale): Locale => {
+  const code = languageCode?.toLowerCase() ?? ""
+  return code.startsWith("ru") ? "ru" : code.startsWith("en") ? "en" : fallback
+}
+
+export type HelpTopic = "interests" | "activities" | "achievements" | "settings" | "contact"
+export const helpTopics: ReadonlyArray<HelpTopic> = [
+  "interests",
+  "activities",
+  "achievements",
+  "settings",
+  "contact",
+]
+
+export type AchievementName = "first-activity" | "regular" | "explorer" | "connector"
+
+export interface Catalogue {
+  readonly commands: ReadonlyArray<{ readonly command: string; readonly description: string }>
+  readonly commandList: string
+  readonly unknownUser: (contact: string) => string
+  readonly deactivated: (contact: string) => string
+  readonly privateOnly: string
+  readonly welcome: (name: string) => string
+  readonly setUpInterests: string
+  readonly skip: string
+  readonly menuGreeting: (name: string) => string
+  readonly unsavedReminder: (count: number) => string
+  readonly menu: {
+    readonly profile: string
+    readonly interests: string
+    readonly activities: string
+    readonly achievements: string
+    readonly help: string
+    readonly settings: string
+  }
+  readonly back: string
+  readonly toMenu: string
+  readonly profile: {
+    readonly title: (name: string) => string
+    readonly position: string
+    readonly department: string
+    readonly office: string
+    readonly interests: string
+    readonly none: string
+    readonly activities: (upcoming: number, attended: number, joined: number) => string
+    readonly notSet: string
+  }
+  readonly interests: {
+    readonly title: string
+    readonly pending: (count: number) => string
+    readonly save: string
+    readonly unsubscribeAll: string
+    readonly saved: (enabled: number, disabled: number) => string
+    readonly nothingToSave: string
+    readonly expired: string
+    readonly outdated: string
+    readonly unknownInterest: string
+    readonly retired: string
+    readonly confirmUnsubscribe: (count: number) => string
+    readonly noneToUnsubscribe: string
+    readonly confirmYes: string
+    readonly confirmNo: string
+    readonly unsubscribed: string
+  }
+  readonly activities: {
+    readonly title: string
+    readonly empty: string
+    readonly line: (details: ActivityLine) => string
+    readonly details: (details: ActivityDetails) => string
+    readonly join: string
+    readonly leave: string
+    readonly backToList: string
+    readonly joined: string
+    readonly alreadyJoined: string
+    readonly left: string
+    readonly notJoined: string
+    readonly full: string
+    readonly notOpen: string
+    readonly gone: string
+    readonly youAreIn: string
+    readonly fullyBooked: string
+  }
+  readonly achievements: {
+    readonly title: string
+    readonly names: Readonly<Record<AchievementName, string>>
+    readonly descriptions: Readonly<Record<AchievementName, string>>
+    readonly progress: (progress: number, goal: number) => string
+    readonly streak: (weeks: number) => string
+    readonly none: string
+  }
+  readonly settings: {
+    readonly title: string
+    readonly noInterests: string
+    readonly on: (name: string) => string
+    readonly off: (name: string) => string
+  }
+  readonly help: {
+    readonly title: string
+    readonly topics: Readonly<Record<HelpTopic, string>>
+    readonly texts: (contact: string) => Readonly<Record<HelpTopic, string>>
+    readonly backToHelp: string
+  }
+  readonly unknownButton: string
+  readonly foreignButton: string
+  readonly unavailable: string
+  readonly apology: string
+}
+
+export interface ActivityLine {
+  readonly emoji: string
+  readonly title: string
+  readonly when: string
+  readonly place: string | null
+  readonly taken: number
+  readonly max: number | null
+  readonly joined: boolean
+}
+
+export interface ActivityDetails extends ActivityLine {
+  readonly description: string | null
+  readonly durationMinutes: number
+}
+
+const places = (taken: number, max: number | null) =>
+  max === null ? `${taken}` : `${taken}/${max}`
+
+const ru: Catalogue = {
+  commands: [
+    { command: "start", description: "Начать и узнать меня" },
+    { command: "menu", description: "Главное меню" },
+    { command: "preferences", description: "Мои интересы" },
+    { command: "help", description: "Помощь" },
+  ],
+  commandList:
+    "Я понимаю команды:\n/start — начать\n/menu — главное меню\n/preferences — мои интересы\n/help — помощь",
+  unknownUser: (contact) =>
+    `Извините, я не нашёл вас среди сотрудников компании. Если вы работаете у нас, напишите ${contact}, чтобы вас добавили.`,
+  deactivated: (contact) =>
+    `Ваш доступ к ConnectBot отключён. Если это ошибка, напишите ${contact}.`,
+  privateOnly: "Я работаю только в личных сообщениях.",
+  welcome: (name) =>
+    `Привет, ${name}! 👋 Я ConnectBot: помогаю коллегам знакомиться через общие интересы — кофе, обеды, прогулки, игры и не только.\n\nВыберите интересы, чтобы я подбирал вам активности.`,
+  setUpInterests: "🎯 Выбрать интересы",
+  skip: "Пропустить",
+  menuGreeting: (name) => `${name}, чем займёмся?`,
+  unsavedReminder: (count) =>
+    `Несохранённых изменений интересов: ${count} — откройте 🎯 Интересы, чтобы сохранить.`,
+  menu: {
+    profile: "👤 Профиль",
+    interests: "🎯 Интересы",
+    activities: "📅 Активности",
+    achievements: "🏆 Достижения",
+    help: "❓ Помощь",
+    settings: "⚙️ Настройки",
+  },
+  back: "⬅️ Назад",
+  toMenu: "🏠 Меню",
+  profile: {
+    title: (name) => `👤 ${name}`,
+    position: "Должность",
+    department: "Отдел",
+    office: "Офис",
+    interests: "Интересы",
+    none: "пока не выбраны",
+    activities: (upcoming, attended, joined) =>
+      `Активности: впереди ${upcoming} · посещено ${attended} · всего ${joined}`,
+    notSet: "—",
+  },
+  interests: {
+    title:
+      "🎯 Ваши интересы. ✅ — включён, ❌ — выключен. Нажмите на интерес, чтобы изменить, и «Сохранить».",
+    pending: (count) => `Не сохранено изменений: ${count}.`,
+    save: "💾 Сохранить",
+    unsubscribeAll: "🚫 Отписаться от всех",
+    saved: (enabled, disabled) => `Сохранено: включено ${enabled}, выключено ${disabled}.`,
+    nothingToSave: "Нечего сохранять: изменений нет.",
+    expired:
+      "Сессия истекла, и несохранённые изменения пропали — ничего не изменено. Вот ваши интересы сейчас.",
+    outdated: "Это меню устарело. Вот актуальное.",
+    unknownInterest: "Такого интереса больше нет.",
+    retired: "Некоторые интересы больше недоступны — ничего не сохранено. Проверьте выбор.",
+    confirmUnsubscribe: (count) =>
+      `Отписаться от всех интересов (${count})? Вы перестанете получать подборки активностей.`,
+    noneToUnsubscribe: "У вас нет включённых интересов.",
+    confirmYes: "Да, отписаться",
+    confirmNo: "Отмена",
+    unsubscribed: "Вы отписались от всех интересов.",
+  },
+  activities: {
+    title: "📅 Ближайшие активности (сначала — по вашим интересам):",
+    empty: "📅 Ближайших активностей пока нет. Загляните позже!",
+    line: (a) =>
+      `${a.emoji} ${a.title} — ${a.when}${a.place === null ? "" : `, ${a.place}`} · ${places(a.taken, a.max)}${a.joined ? " ✅" : ""}`,
+    details: (a) =>
+      [
+        `${a.emoji} ${a.title}`,
+        ...(a.description === null ? [] : [a.description]),
+        `🗓 ${a.when}, ${a.durationMinutes} мин`,
+        `📍 ${a.place ?? "место уточняется"}`,
+        `👥 Участники: ${places(a.taken, a.max)}`,
+        ...(a.joined
+          ? ["✅ Вы записаны"]
+          : a.max !== null && a.taken >= a.max
+            ? ["⛔️ Мест нет"]
+            : []),
+      ].join("\n"),
+    join: "✅ Записаться",
+    leave: "↩️ Отказаться",
+    backToList: "⬅️ К активностям",
+    joined: "Вы записаны! 🎉",
+    alreadyJoined: "Вы уже записаны.",
+    left: "Вы отказались от участия.",
+    notJoined: "Вы не были записаны.",
+    full: "Извините, мест больше нет.",
+    notOpen: "Запись на эту активность закрыта.",
+    gone: "Этой активности больше нет.",
+    youAreIn: "✅ Вы записаны",
+    fullyBooked: "⛔️ Мест нет",
+  },
+  achievements: {
+    title: "🏆 Достижения",
+    names: {
+      "first-activity": "Первый шаг",
+      regular: "Постоянство",
+      explorer: "Исследователь",
+      connector: "Душа компании",
+    },
+    descriptions: {
+      "first-activity": "первая активность",
+      regular: "активности 3 недели подряд",
+      explorer: "активности по 3 разным интересам",
+      connector: "10 активностей",
+    },
+    progress: (progress, goal) => `${progress}/${goal}`,
+    streak: (weeks) => `Текущая серия: ${weeks} нед.`,
+    none: "Запишитесь на активность в 📅 Активностях — и первое достижение ваше.",
+  },
+  settings: {
+    title: "⚙️ Уведомления по интересам. Нажмите, чтобы включить или выключить.",
+    noInterests: "⚙️ Уведомления настраиваются по интересам, а у вас их пока нет.",
+    on: (name) => `🔔 ${name}`,
+    off: (name) => `🔕 ${name}`,
+  },
+  help: {
+    title: "❓ Помощь. Выберите тему:",
+    topics: {
+      interests: "🎯 Интересы",
+      activities: "📅 Активности",
+      achievements: "🏆 Достижения",
+      settings: "⚙️ Настройки",
+      contact: "✉️ Связаться с HR",
+    },
+    texts: (contact) => ({
+      interests:
+        "🎯 Интересы: отметьте то, что вам нравится. Нажатие переключает интерес, повторное — отменяет. Ничего не меняется, пока вы не нажмёте «Сохранить».",
+      activities:
+        "📅 Активности: ближайшие встречи, сначала по вашим интересам. Откройте активность, чтобы записаться или отказаться. Мест ровно столько, сколько указано.",
+      achievements:
+        "🏆 Достижения даются за реальное участие: первая активность, несколько недель подряд, разные интересы.",
+      settings: "⚙️ Настройки: включите или выключите уведомления по каждому интересу.",
+      contact: `✉️ Вопросы и ошибки в данных: ${contact}.`,
+    }),
+    backToHelp: "⬅️ К темам",
+  },
+  unknownButton: "Эта кнопка устарела. Откройте /menu.",
+  foreignButton: "Эта кнопка не ваша.",
+  unavailable: "⚠️ Сервис временно недоступен. Попробуйте через минуту.",
+  apology: "Извините, что-то пошло не так. Попробуйте ещё раз.",
+}
+
+const en: Catalogue = {
+  commands: [
+    { command: "start", description: "Start and get recognised" },
+    { command: "menu", description: "Main menu" },
+    { command: "preferences", description: "My interests" },
+    { command: "help", description: "Help" },
+  ],
+  commandList:
+    "I understand these commands:\n/start — start\n/menu — main menu\n/preferences — my interests\n/help — help",
+  unknownUser: (contact) =>
+    `Sorry, I couldn't find you among the company's employees. If you work here, please contact ${contact} to be added.`,
+  deactivated: (contact) =>
+    `Your access to ConnectBot has been turned off. If this is a mistake, please contact ${contact}.`,
+  privateOnly: "I only work in private chats.",
+  welcome: (name) =>
+    `Hi, ${name}! 👋 I'm ConnectBot: I help colleagues meet through shared interests — coffee, lunches, walks, games and more.\n\nPick your interests so I can suggest activities.`,
+  setUpInterests: "🎯 Choose interests",
+  skip: "Skip",
+  menuGreeting: (name) => `${name}, what shall we do?`,
+  unsavedReminder: (count) =>
+    `You have ${count} unsaved interest change${count === 1 ? "" : "s"} — open 🎯 Interests to save.`,
+  menu: {
+    profile: "👤 Profile",
+    interests: "🎯 Interests",
+    activities: "📅 Activities",
+    achievements: "🏆 Achievements",
+    help: "❓ Help",
+    settings: "⚙️ Settings",
+  },
+  back: "⬅️ Back",
+  toMenu: "🏠 Menu",
+  profile: {
+    title: (name) => `👤 ${name}`,
+    position: "Position",
+    department: "Department",
+    office: "Office",
+    interests: "Interests",
+    none: "none yet",
+    activities: (upcoming, attended, joined) =>
+      `Activities: ${upcoming} upcoming · ${attended} attended · ${joined} in total`,
+    notSet: "—",
+  },
+  interests: {
+    title: "🎯 Your interests. ✅ — on, ❌ — off. Tap an interest to change it, then Save.",
+    pending: (count) => `Unsaved changes: ${count}.`,
+    save: "💾 Save",
+    unsubscribeAll: "🚫 Unsubscribe from all",
+    saved: (enabled, disabled) => `Saved: ${enabled} turned on, ${disabled} turned off.`,
+    nothingToSave: "Nothing to save: no changes.",
+    expired:
+      "Your session expired and the unsaved changes were lost — nothing was changed. Here are your interests now.",
+    outdated: "That menu was out of date. Here is the current one.",
+    unknownInterest: "That interest no longer exists.",
+    retired:
+      "Some interests are no longer available — nothing was saved. Please check your choice.",
+    confirmUnsubscribe: (count) =>
+      `Unsubscribe from all your interests (${count})? You will stop getting activity suggestions.`,
+    noneToUnsubscribe: "You have no interests turned on.",
+    confirmYes: "Yes, unsubscribe",
+    confirmNo: "Cancel",
+    unsubscribed: "You have unsubscribed from all interests.",
+  },
+  activities: {
+    title: "📅 Upcoming activities (yours first):",
+    empty: "📅 No upcoming activities yet. Check back later!",
+    line: (a) =>
+      `${a.emoji} ${a.title} — ${a.when}${a.place === null ? "" : `, ${a.place}`} · ${places(a.taken, a.max)}${a.joined ? " ✅" : ""}`,
+    details: (a) =>
+      [
+        `${a.emoji} ${a.title}`,
+        ...(a.description === null ? [] : [a.description]),
+        `🗓 ${a.when}, ${a.durationMinutes} min`,
+        `📍 ${a.place ?? "place to be announced"}`,
+        `👥 Participants: ${places(a.taken, a.max)}`,
+        ...(a.joined
+          ? ["✅ You're in"]
+          : a.max !== null && a.taken >= a.max
+            ? ["⛔️ Fully booked"]
+            : []),
+      ].join("\n"),
+    join: "✅ Join",
+    leave: "↩️ Leave",
+    backToList: "⬅️ Activities",
+    joined: "You're in! 🎉",
+    alreadyJoined: "You have already joined.",
+    left: "You have left the activity.",
+    notJoined: "You had not joined it.",
+    full: "Sorry, this activity is fully booked.",
+    notOpen: "This activity is no longer open.",
+    gone: "This activity no longer exists.",
+    youAreIn: "✅ You're in",
+    fullyBooked: "⛔️ Fully booked",
+  },
+  achievements: {
+    title: "🏆 Achievements",
+    names: {
+      "first-activity": "First step",
+      regular: "Regular",
+      explorer: "Explorer",
+      connector: "Connector",
+    },
+    descriptions: {
+      "first-activity": "your first activity",
+      regular: "activities 3 weeks in a row",
+      explorer: "activities of 3 different interests",
+      connector: "10 activities",
+    },
+    progress: (progress, goal) => `${progress}/${goal}`,
+    streak: (weeks) => `Current streak: ${weeks} week${weeks === 1 ? "" : "s"}`,
+    none: "Join an activity in 📅 Activities and the first achievement is yours.",
+  },
+  settings: {
+    title: "⚙️ Notifications per interest. Tap to turn one on or off.",
+    noInterests: "⚙️ Notifications are set per interest, and you have none yet.",
+    on: (name) => `🔔 ${name}`,
+    off: (name) => `🔕 ${name}`,
+  },
+  help: {
+    title: "❓ Help. Pick a topic:",
+    topics: {
+      interests: "🎯 Interests",
+      activities: "📅 Activities",
+      achievements: "🏆 Achievements",
+      settings: "⚙️ Settings",
+      contact: "✉️ Contact HR",
+    },
+    texts: (contact) => ({
+      interests:
+        "🎯 Interests: mark what you enjoy. A tap switches an interest, a second tap undoes it. Nothing changes until you press Save.",
+      activities:
+        "📅 Activities: upcoming meetups, your interests first. Open one to join or leave. There are exactly as many places as shown.",
+      achievements:
+        "🏆 Achievements come from real participation: your first activity, several weeks in a row, different interests.",
+      settings: "⚙️ Settings: turn notifications on or off for each interest.",
+      contact: `✉️ Questions or wrong data: ${contact}.`,
+    }),
+    backToHelp: "⬅️ Topics",
+  },
+  unknownButton: "This button is out of date. Open /menu.",
+  foreignButton: "This button is not yours.",
+  unavailable: "⚠️ The service is temporarily unavailable. Please try again in a minute.",
+  apology: "Sorry, something went wrong. Please try again.",
+}
+
+const catalogues: Readonly<Record<Locale, Catalogue>> = { ru, en }
+
+export const messagesFor = (locale: Locale): Catalogue => catalogues[locale]

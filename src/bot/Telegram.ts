@@ -1,0 +1,92 @@
+/**
+ * Calls to the Bot API as Effects. A 429 is waited out for as long as Telegram's `retry_after`
+ * says (bounded), then the call is repeated; every other failure is a typed `TelegramError` that
+ * the caller can recognise ("message is not modified", an expired callback query).
+ */
+import { Data, Duration, Effect } from "effect"
+import { type Api, GrammyError, HttpError } from "grammy"
+import { describeCause } from "../domain/Errors"
+
+/** grammY types its signal after the `abort-controller` polyfill; at run time it is Node's own. */
+export type ApiSignal = NonNullable<Parameters<Api["getMe"]>[0]>
+
+export class TelegramError extends Data.TaggedError("TelegramError")<{
+  readonly method: string
+  /** Telegram's error code; `null` when Telegram could not be reached. */
+  readonly code: number | null
+  readonly description: string
+  readonly retryAfter: number | null
+  readonly cause: unknown
+}> {
+  override get message(): string {
+    return `${this.method}: ${this.code === null ? "" : `${this.code} `}${this.description}`
+  }
+}
+
+const toTelegramError = (method: string, cause: unknown): TelegramError =>
+  cause instanceof GrammyError
+    ? new TelegramError({
+        method,
+        code: cause.error_code,
+        description: cause.description,
+        retryAfter: cause.parameters.retry_after ?? null,
+        cause,
+      })
+    : new TelegramError({
+        method,
+        code: null,
+        description:
+          cause instanceof HttpError
+            ? `network error: ${describeCause(cause.error)}`
+            : cause instanceof Error
+              ? cause.message
+              : String(cause),
+        retryAfter: null,
+        cause,
+      })
+
+/** Retries after a 429 at most this many times, waiting at most `maxRetryAfter` each time. */
+const maxRetries = 5
+const maxRetryAfter = Duration.seconds(60)
+
+/**
+ * One Bot API call. The AbortSignal ends the HTTP request when the fiber is interrupted
+ * (shutdown), so nothing waits on a request nobody wants.
+ */
+export const callApi = <A>(
+  method: string,
+  call: (signal: ApiSignal) => Promise<A>,
+): Effect.Effect<A, TelegramError> => {
+  const attempt = (retriesLeft: number): Effect.Effect<A, TelegramError> =>
+    Effect.tryPromise({
+      try: (signal) => call(signal as unknown as ApiSignal),
+      catch: (cause) => toTelegramError(method, cause),
+    }).pipe(
+      Effect.catchIf(
+        (error) => error.code === 429 && retriesLeft > 0,
+        (error) => {
+          const wait = Duration.min(Duration.seconds(error.retryAfter ?? 1), maxRetryAfter)
+          return Effect.logWarning(
+            `Telegram asks to slow down (${method}); retrying in ${Duration.format(wait)}`,
+          ).pipe(Effect.zipRight(Effect.sleep(wait)), Effect.zipRight(attempt(retriesLeft - 1)))
+        },
+      ),
+    )
+  return attempt(maxRetries)
+}
+
+/** An edit that would change nothing: the screen already shows what we meant to show. */
+export const isNotModified = (error: TelegramError): boolean =>
+  error.code === 400 && error.description.includes("message is not modified")
+
+/** A callback query answered too late (or twice): the button's spinner is gone anyway. */
+export const isQueryTooOld = (error: TelegramError): boolean =>
+  error.code === 400 &&
+  (error.description.includes("query is too old") ||
+    error.description.includes("query ID is invalid"))
+
+/** The message to edit is gone or too old to edit: send a new one instead. */
+export const isMessageUneditable = (error: TelegramError): boolean =>
+  error.code === 400 &&
+  (error.description.includes("message to edit not found") ||
+    error.description.includes("message can't be edited"))

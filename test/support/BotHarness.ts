@@ -1,0 +1,136 @@
+/**
+ * The real bot (`AppLive`: grammY, the flows, sessions, the cache, the HTTP server) over a
+ * database of its own, talking HTTP to the local Telegram Bot API server. End-to-end tests act
+ * as users through `telegram` and look past the bot with `sql` and the services.
+ */
+import type { SqlClient } from "@effect/sql"
+import { Context, Effect, Layer, Logger, LogLevel, Option, Redacted } from "effect"
+import { AppLive } from "../../src/App"
+import type { Cache } from "../../src/cache/Cache"
+import * as CacheLive from "../../src/cache/CacheLive"
+import * as MemoryCache from "../../src/cache/MemoryCache"
+import { BotConfig, type BotSettings, DatabaseConfig, type Locale } from "../../src/config"
+import * as Database from "../../src/db/Database"
+import { seed } from "../../src/db/Seed"
+import type { TelegramId } from "../../src/domain/Ids"
+import type { CachedEmployeeRepo } from "../../src/employees/CachedEmployeeRepo"
+import type { Sessions } from "../../src/sessions/Sessions"
+import { cacheConfig } from "./CacheSettings"
+import { insertEmployee, newTelegramId } from "./Fixtures"
+import { freePort } from "./Ports"
+import { makeTelegramServer, type TelegramServer, type TelegramUser } from "./TelegramServer"
+import * as TestDatabase from "./TestDatabase"
+
+export class Telegram extends Context.Tag("test/Telegram")<Telegram, TelegramServer>() {}
+
+/** Where the bot's HTTP server listens (`/healthz`, `/metrics`, `/telegram`). */
+export class BotHttp extends Context.Tag("test/BotHttp")<
+  BotHttp,
+  { readonly url: string; readonly secret: string }
+>() {}
+
+export const webhookSecret = "e2e-webhook-secret_0123456789"
+export const adminContact = "@hr_connect"
+
+export interface HarnessOptions {
+  readonly transport?: "polling" | "webhook"
+  /** `None`: no REDIS_URL, the memory cache. Default: the machine's Redis, a prefix of its own. */
+  readonly redisUrl?: Option.Option<string>
+  /** A Postgres of the test's own (a private server); default: a fresh database on the shared one. */
+  readonly databaseUrl?: string
+  readonly defaultLocale?: Locale
+}
+
+type Services = Telegram | BotHttp | SqlClient.SqlClient | CachedEmployeeRepo | Sessions | Cache
+
+const databaseOver = (url: string) =>
+  Database.layer.pipe(
+    Layer.provide(
+      Layer.succeed(DatabaseConfig, {
+        url: Option.some(Redacted.make(url)),
+        embeddedDir: "unused",
+      }),
+    ),
+  )
+
+/** The bot running against a local Telegram, for the scope of the layer. */
+export const layer = (options: HarnessOptions = {}): Layer.Layer<Services, unknown> => {
+  const telegram = Layer.scoped(Telegram, makeTelegramServer())
+  const http = Layer.effect(
+    BotHttp,
+    Effect.map(freePort, (port) => ({ url: `http://127.0.0.1:${port}`, secret: webhookSecret })),
+  )
+  const config = Layer.effect(
+    BotConfig,
+    Effect.gen(function* () {
+      const server = yield* Telegram
+      const { url } = yield* BotHttp
+      const settings: BotSettings = {
+        token: Redacted.make(server.token),
+        apiRoot: server.apiRoot,
+        transport:
+          options.transport === "webhook"
+            ? {
+                _tag: "Webhook",
+                url: new URL(`${url}/telegram`),
+                secret: Redacted.make(webhookSecret),
+              }
+            : { _tag: "Polling" },
+        port: Number(new URL(url).port),
+        defaultLocale: options.defaultLocale ?? "ru",
+        adminContact,
+        timeZone: "Europe/Moscow",
+      }
+      return settings
+    }),
+  )
+  const database = Layer.effectDiscard(
+    Effect.zipRight(Database.migrate, seed({ demo: false })),
+  ).pipe(
+    Layer.provideMerge(
+      options.databaseUrl === undefined ? TestDatabase.fresh : databaseOver(options.databaseUrl),
+    ),
+  )
+  const redisUrl =
+    options.redisUrl ?? Option.some(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379")
+  const cache = Option.isSome(redisUrl)
+    ? CacheLive.layer.pipe(Layer.provide(cacheConfig(redisUrl)))
+    : MemoryCache.layer({ reason: "REDIS_URL is not set" })
+  return AppLive.pipe(
+    Layer.provideMerge(config),
+    Layer.provideMerge(Layer.mergeAll(database, cache)),
+    Layer.provideMerge(Layer.merge(telegram, http)),
+    // The bot's info lines (started, polling, …) are noise in test output; warnings stay.
+    Layer.provide(Logger.minimumLogLevel(LogLevel.Warning)),
+  ) as Layer.Layer<Services, unknown>
+}
+
+/** A Telegram user who is an active employee (linked by Telegram id) with that language. */
+export const employee = (
+  options: {
+    readonly languageCode?: string
+    readonly fullName?: string
+    readonly departmentCode?: string
+    readonly businessCenter?: string
+    readonly linked?: boolean
+  } = {},
+) =>
+  Effect.gen(function* () {
+    const server = yield* Telegram
+    const telegramId: TelegramId = newTelegramId()
+    const username = `user_${telegramId}`
+    const employeeId = yield* insertEmployee({
+      telegramId: options.linked === false ? null : telegramId,
+      username,
+      ...(options.fullName === undefined ? {} : { fullName: options.fullName }),
+      ...(options.departmentCode === undefined ? {} : { departmentCode: options.departmentCode }),
+      ...(options.businessCenter === undefined ? {} : { businessCenter: options.businessCenter }),
+    })
+    const user: TelegramUser = yield* server.user({
+      id: telegramId,
+      username,
+      firstName: (options.fullName ?? "Test User").split(" ")[0] ?? "Test",
+      ...(options.languageCode === undefined ? {} : { languageCode: options.languageCode }),
+    })
+    return { user, employeeId, telegramId }
+  })
