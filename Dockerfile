@@ -9,4 +9,6 @@ COPY src ./src
 COPY scripts ./scripts
 USER node
 EXPOSE 8080
-CMD ["npm", "start"]
+# What `npm start` runs, without npm in between: node is PID 1 and gets SIGTERM itself, so
+# `docker stop` lets the bot finish the updates in flight.
+CMD ["node", "--import", "tsx", "src/main.ts"]

@@ -33,6 +33,7 @@ describe("defaults", () => {
       expect(settings.defaultLocale).toBe("ru")
       expect(settings.apiRoot).toBe("https://api.telegram.org")
       expect(settings.adminContact).toBe("HR")
+      expect(settings.timeZone).toBe("Europe/Moscow")
     }),
   )
 
@@ -107,6 +108,7 @@ describe("values given", () => {
         PORT: "3000",
         BOT_DEFAULT_LOCALE: "en",
         ADMIN_CONTACT: "@hr_anna",
+        TIME_ZONE: "Asia/Yekaterinburg",
       })
       expect(Redacted.value(settings.token)).toBe(token)
       // The trailing slash goes: the bot appends `/bot<token>/<method>` to the root.
@@ -119,6 +121,7 @@ describe("values given", () => {
       expect(settings.port).toBe(3000)
       expect(settings.defaultLocale).toBe("en")
       expect(settings.adminContact).toBe("@hr_anna")
+      expect(settings.timeZone).toBe("Asia/Yekaterinburg")
     }),
   )
 
@@ -299,6 +302,12 @@ describe("a missing or malformed setting gives one line naming it", () => {
       config: cacheSettingsConfig,
       settings: { CACHE_PREFIX: "cb" },
       names: "CACHE_PREFIX",
+    },
+    {
+      name: "TIME_ZONE unknown",
+      config: botSettingsConfig,
+      settings: { BOT_TOKEN: token, TIME_ZONE: "Moscow" },
+      names: "TIME_ZONE",
     },
     {
       name: "LOG_LEVEL unknown",

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "@effect/vitest"
+import { localeOf, messagesFor } from "../../src/bot/Messages"
+
+describe("language", () => {
+  it("follows the user's Telegram language, else the default", () => {
+    expect(localeOf("ru", "en")).toBe("ru")
+    expect(localeOf("ru-RU", "en")).toBe("ru")
+    expect(localeOf("en", "ru")).toBe("en")
+    expect(localeOf("en-GB", "ru")).toBe("en")
+    expect(localeOf("EN-us", "ru")).toBe("en")
+    expect(localeOf("de", "ru")).toBe("ru")
+    expect(localeOf("de", "en")).toBe("en")
+    expect(localeOf("uk", "en")).toBe("en")
+    expect(localeOf(undefined, "en")).toBe("en")
+    expect(localeOf("", "ru")).toBe("ru")
+  })
+})
+
+describe("catalogue", () => {
+  for (const locale of ["ru", "en"] as const) {
+    const t = messagesFor(locale)
+    const contact = "@hr_contact_with_a_rather_long_name"
+
+    it(`${locale}: notices fit a button's pop-up (200 characters)`, () => {
+      const notices = [
+        t.unknownUser(contact),
+        t.deactivated(contact),
+        t.unknownButton,
+        t.foreignButton,
+        t.unavailable,
+        t.apology,
+        ...Object.values(t.interests).filter((value) => typeof value === "string"),
+        ...Object.values(t.activities).filter((value) => typeof value === "string"),
+        t.interests.saved(9, 9),
+      ]
+      for (const notice of notices) expect(notice.length, notice).toBeLessThanOrEqual(200)
+    })
+
+    it(`${locale}: the refusals name the contact and nobody else`, () => {
+      expect(t.unknownUser(contact)).toContain(contact)
+      expect(t.deactivated(contact)).toContain(contact)
+    })
+
+    it(`${locale}: the command menu lists the four commands`, () => {
+      expect(t.commands.map((command) => command.command)).toEqual([
+        "start",
+        "menu",
+        "preferences",
+        "help",
+      ])
+      for (const { command } of t.commands) expect(t.commandList).toContain(`/${command}`)
+    })
+  }
+
+  it("the two languages differ wherever text is shown", () => {
+    const ru = messagesFor("ru")
+    const en = messagesFor("en")
+    expect(ru.menu).not.toEqual(en.menu)
+    expect(ru.commandList).not.toBe(en.commandList)
+    expect(en.menu).toEqual({
+      profile: "👤 Profile",
+      interests: "🎯 Interests",
+      activities: "📅 Activities",
+      achievements: "🏆 Achievements",
+      help: "❓ Help",
+      settings: "⚙️ Settings",
+    })
+  })
+})
