@@ -9,6 +9,7 @@
  * taking updates first, then waits for the ones in flight.
  */
 import {
+  Cause,
   Data,
   Duration,
   Effect,
@@ -29,13 +30,7 @@ import { Bot } from "./Bot"
 import { observeUpdate, updateKind } from "./BotMetrics"
 import { type FlowContext, type Incoming, type Reply, respond } from "./Flows"
 import { localeOf, messagesFor } from "./Messages"
-import {
-  callApi,
-  isMessageUneditable,
-  isNotModified,
-  isQueryTooOld,
-  type TelegramError,
-} from "./Telegram"
+import { callApi, isMessageUneditable, isNotModified, isQueryTooOld } from "./Telegram"
 
 /** The bot could not start: Telegram refused the token or could not be reached. */
 export class BotStartError extends Data.TaggedError("BotStartError")<{
@@ -174,18 +169,23 @@ const make = Effect.gen(function* () {
 
       yield* respond(incoming, reply).pipe(
         observeUpdate(updateKind(ctx.update)),
-        Effect.catchTags({
-          DatabaseError: (error) =>
-            Effect.logWarning(`Database unavailable: ${error.message}`).pipe(
-              Effect.zipRight(reply.notice(t.unavailable)),
-            ),
-          TelegramError: (error: TelegramError) =>
-            Effect.logWarning(`Telegram refused a reply: ${error.message}`),
-        }),
-        Effect.catchAllCause((cause) =>
-          Effect.logError("Update failed", cause).pipe(Effect.zipRight(reply.notice(t.apology))),
+        Effect.catchTag("DatabaseError", (error) =>
+          Effect.logWarning(`Database unavailable: ${error.message}`).pipe(
+            Effect.zipRight(reply.notice(t.unavailable)),
+          ),
         ),
-        Effect.catchAll((error) => Effect.logWarning(`Could not tell the user: ${error.message}`)),
+        Effect.catchAllDefect((defect) =>
+          Effect.logError("Update failed (a bug)", Cause.die(defect)).pipe(
+            Effect.zipRight(reply.notice(t.apology)),
+          ),
+        ),
+        // Telegram refused a reply (the user blocked the bot, Telegram is down): nobody to tell.
+        Effect.catchTag("TelegramError", (error) =>
+          Effect.logWarning(`Telegram refused a reply: ${error.message}`),
+        ),
+        Effect.catchAllDefect((defect) =>
+          Effect.logError("Update failed, and so did the apology", Cause.die(defect)),
+        ),
         Effect.ensuring(answerQuery),
         Effect.annotateLogs({ update: ctx.update.update_id, user: from.id }),
       )
@@ -220,6 +220,26 @@ const make = Effect.gen(function* () {
     })),
   )
   // Edited messages, channel posts, group chatter: not the bot's business; silence.
+
+  // The next update to take (polling). Stopping, the bot confirms what it took to Telegram, so a
+  // restart does not receive (and apply) the same presses again.
+  const nextOffset = yield* Ref.make(0)
+  if (config.transport._tag === "Polling") {
+    yield* Effect.addFinalizer(() =>
+      Effect.flatMap(Ref.get(nextOffset), (offset) =>
+        offset === 0
+          ? Effect.void
+          : callApi("getUpdates", (signal) =>
+              api.getUpdates({ offset, limit: 1, timeout: 0 }, signal),
+            ).pipe(
+              Effect.timeout(Duration.seconds(5)),
+              Effect.catchAll(() =>
+                Effect.logWarning("Could not confirm the last updates; Telegram may resend them"),
+              ),
+            ),
+      ),
+    )
+  }
 
   // Updates in flight; shutdown waits for them before the scope closes the rest.
   const inFlight = yield* FiberSet.make()
@@ -261,7 +281,9 @@ const make = Effect.gen(function* () {
     yield* callApi("deleteWebhook", (signal) => api.deleteWebhook({}, signal)).pipe(
       Effect.catchAll((error) => Effect.logWarning(`Could not delete the webhook: ${error}`)),
     )
-    yield* Effect.forkScoped(pollUpdates(api, (update) => FiberSet.run(inFlight, work(update))))
+    yield* Effect.forkScoped(
+      pollUpdates(api, nextOffset, (update) => FiberSet.run(inFlight, work(update))),
+    )
     yield* Effect.logInfo("Taking updates by long polling")
   } else {
     const { url, secret } = config.transport
@@ -291,39 +313,42 @@ const make = Effect.gen(function* () {
  * update takes its place in its user's queue before the next is handed out); a failed poll
  * is retried with a growing pause, and "another instance is polling" is said once per streak.
  */
-const pollUpdates = (api: Grammy["api"], hand: (update: Update) => Effect.Effect<unknown>) => {
+const pollUpdates = (
+  api: Grammy["api"],
+  nextOffset: Ref.Ref<number>,
+  hand: (update: Update) => Effect.Effect<unknown>,
+) => {
   const poll = (offset: number) =>
     callApi("getUpdates", (signal) =>
       api.getUpdates({ offset, timeout: 25, allowed_updates: [...allowedUpdates] }, signal),
-    )
-  return Effect.iterate(0, {
-    while: () => true,
-    body: (offset) =>
-      poll(offset).pipe(
-        Effect.tapError((error) =>
-          Effect.logWarning(
-            error.code === 409
-              ? "Another process takes this bot's updates (409 Conflict); retrying"
-              : `Could not fetch updates: ${error.message}`,
-          ),
-        ),
-        Effect.retry(
-          Schedule.exponential(Duration.millis(500)).pipe(
-            Schedule.modifyDelay((delay) => Duration.min(delay, Duration.seconds(30))),
-          ),
-        ),
-        Effect.flatMap((updates) =>
-          Effect.forEach(updates, hand, { discard: true }).pipe(
-            Effect.as(
-              Option.match(Option.fromNullable(updates.at(-1)), {
-                onNone: () => offset,
-                onSome: (last) => last.update_id + 1,
-              }),
-            ),
-          ),
+    ).pipe(
+      Effect.tapError((error) =>
+        Effect.logWarning(
+          error.code === 409
+            ? "Another process takes this bot's updates (409 Conflict); retrying"
+            : `Could not fetch updates: ${error.message}`,
         ),
       ),
-  })
+      Effect.retry(
+        Schedule.exponential(Duration.millis(500)).pipe(
+          Schedule.modifyDelay((delay) => Duration.min(delay, Duration.seconds(30))),
+        ),
+      ),
+    )
+  return Ref.get(nextOffset).pipe(
+    Effect.flatMap(poll),
+    Effect.flatMap((updates) =>
+      Effect.forEach(updates, hand, { discard: true }).pipe(
+        Effect.zipRight(
+          Option.match(Option.fromNullable(updates.at(-1)), {
+            onNone: () => Effect.void,
+            onSome: (last) => Ref.set(nextOffset, last.update_id + 1),
+          }),
+        ),
+      ),
+    ),
+    Effect.forever,
+  )
 }
 
 export const layer = Layer.scoped(Bot, make)
