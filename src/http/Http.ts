@@ -59,14 +59,21 @@ const readBody = (request: HttpServerRequest.HttpServerRequest) =>
     }
     const chunks: Array<Uint8Array> = []
     let size = 0
+    // Beyond the limit the rest is read and dropped rather than the read stopped: stopping
+    // destroys the request, and its socket with it, before the 413 could be written. Only a
+    // sender that knows the secret gets this far.
     return request.stream.pipe(
-      Stream.runForEach((chunk) => {
-        size += chunk.length
-        if (size > maxBodyBytes) return Effect.fail(new BodyTooLarge())
-        chunks.push(chunk)
-        return Effect.void
-      }),
-      Effect.map(() => Buffer.concat(chunks).toString("utf8")),
+      Stream.runForEach((chunk) =>
+        Effect.sync(() => {
+          size += chunk.length
+          if (size <= maxBodyBytes) chunks.push(chunk)
+        }),
+      ),
+      Effect.flatMap(() =>
+        size > maxBodyBytes
+          ? Effect.fail(new BodyTooLarge())
+          : Effect.succeed(Buffer.concat(chunks).toString("utf8")),
+      ),
     )
   })
 
