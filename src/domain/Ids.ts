@@ -1,7 +1,10 @@
 import { Schema } from "effect"
 
-/** Primary keys are Postgres identity integers. */
-const Id = Schema.Int.pipe(Schema.positive())
+/**
+ * Primary keys are Postgres identity `integer`s: positive and at most 2³¹−1. The bound matters
+ * for ids from outside (button data): a larger one would reach SQL and fail as out of range.
+ */
+const Id = Schema.Int.pipe(Schema.positive(), Schema.lessThanOrEqualTo(2_147_483_647))
 
 export const EmployeeId = Id.pipe(Schema.brand("EmployeeId"))
 export type EmployeeId = typeof EmployeeId.Type

@@ -16,7 +16,7 @@ describe("button data", () => {
       Action.Help({ topic: "contact" }),
       Action.ActivityDetails({ activityId: ActivityId.make(42) }),
       Action.Join({ activityId: ActivityId.make(42) }),
-      Action.Leave({ activityId: ActivityId.make(1234567890) }),
+      Action.Leave({ activityId: ActivityId.make(2147483647) }),
       Action.ToggleNotifications({ interestId: InterestId.make(3) }),
     ]
     for (const action of actions) {
@@ -38,6 +38,9 @@ describe("button data", () => {
       "int:t:1e3",
       "int:t:007",
       "int:t:12345678901",
+      // Past Postgres integer ids: it would reach SQL and fail as out of range.
+      "act:j:2147483648",
+      "act:9999999999",
       "int:t:7:8",
       "int:save:now",
       "int:unsub:no",
