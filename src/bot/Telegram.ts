@@ -16,33 +16,37 @@ export class TelegramError extends Data.TaggedError("TelegramError")<{
   readonly code: number | null
   readonly description: string
   readonly retryAfter: number | null
-  readonly cause: unknown
+  /** grammY's error for Telegram's answers; none for network errors, whose texts quote the URL. */
+  readonly cause?: unknown
 }> {
   override get message(): string {
     return `${this.method}: ${this.code === null ? "" : `${this.code} `}${this.description}`
   }
 }
 
+/** Request URLs carry the token (`/bot<token>/getMe`); error texts that quote them must not. */
+const withoutToken = (text: string): string => text.replace(/bot\d+:[A-Za-z0-9_-]+/g, "bot<token>")
+
 const toTelegramError = (method: string, cause: unknown): TelegramError =>
   cause instanceof GrammyError
     ? new TelegramError({
         method,
         code: cause.error_code,
-        description: cause.description,
+        description: withoutToken(cause.description),
         retryAfter: cause.parameters.retry_after ?? null,
         cause,
       })
     : new TelegramError({
         method,
         code: null,
-        description:
+        description: withoutToken(
           cause instanceof HttpError
             ? `network error: ${describeCause(cause.error)}`
             : cause instanceof Error
               ? cause.message
               : String(cause),
+        ),
         retryAfter: null,
-        cause,
       })
 
 /** Retries after a 429 at most this many times, waiting at most `maxRetryAfter` each time. */

@@ -269,6 +269,26 @@ export const layerWith = (
 /** The server on `BotConfig.port`, every interface. */
 export const layer: Layer.Layer<
   never,
-  HttpServerError.ServeError,
+  HttpListenError,
   Bot | BotConfig | SqlClient.SqlClient | Cache
-> = Layer.unwrapEffect(Effect.map(BotConfig, ({ port }) => layerWith({ port }))).pipe(Layer.discard)
+> = Layer.unwrapEffect(
+  Effect.map(BotConfig, ({ port }) =>
+    layerWith({ port }).pipe(
+      Layer.mapError(
+        (error) =>
+          new HttpListenError({
+            reason: `Cannot listen on port ${port} (PORT): ${describeCause(error.cause)}`,
+          }),
+      ),
+    ),
+  ),
+).pipe(Layer.discard)
+
+/** The server could not start (the port is taken, or not ours to use): one line for start-up. */
+export class HttpListenError extends Data.TaggedError("HttpListenError")<{
+  readonly reason: string
+}> {
+  override get message(): string {
+    return this.reason
+  }
+}
