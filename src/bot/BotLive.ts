@@ -31,6 +31,7 @@ import { observeUpdate, updateKind } from "./BotMetrics"
 import { type FlowContext, type Incoming, type Reply, respond } from "./Flows"
 import { localeOf, messagesFor } from "./Messages"
 import { callApi, isMessageUneditable, isNotModified, isQueryTooOld } from "./Telegram"
+import { cutAt } from "./Views"
 
 /** The bot could not start: Telegram refused the token or could not be reached. */
 export class BotStartError extends Data.TaggedError("BotStartError")<{
@@ -57,7 +58,7 @@ type Input = Incoming["input"]
 /** Telegram's limit for a message; longer texts (a long description) are cut, not refused. */
 const maxMessageLength = 4096
 const withinLimit = (text: string): string =>
-  text.length <= maxMessageLength ? text : `${text.slice(0, maxMessageLength - 1)}…`
+  text.length <= maxMessageLength ? text : `${cutAt(text, maxMessageLength - 1)}…`
 
 const make = Effect.gen(function* () {
   const config = yield* BotConfig

@@ -28,6 +28,14 @@ const button = (text: string, action: Action): InlineKeyboardButton.CallbackButt
   callback_data: encodeAction(action),
 })
 
+/** The first `length` UTF-16 units of `text`, never half an emoji (a lone surrogate). */
+export const cutAt = (text: string, length: number): string => {
+  if (text.length <= length) return text
+  const cut = text.slice(0, length)
+  const last = cut.charCodeAt(cut.length - 1)
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut
+}
+
 const rowsOf = <A>(items: ReadonlyArray<A>, size: number): Array<Array<A>> => {
   const rows: Array<Array<A>> = []
   for (let i = 0; i < items.length; i += size) rows.push(items.slice(i, i + size))
@@ -182,7 +190,7 @@ export const activityList = (
         keyboard: keyboard([
           ...upcoming.map((activity, index) => [
             button(
-              `${index + 1}. ${emojiOf(catalogue, activity)} ${activity.title}`.slice(0, 60),
+              cutAt(`${index + 1}. ${emojiOf(catalogue, activity)} ${activity.title}`, 60),
               Action.ActivityDetails({ activityId: activity.id }),
             ),
           ]),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { localeOf, messagesFor } from "../../src/bot/Messages"
+import { cutAt } from "../../src/bot/Views"
 
 describe("language", () => {
   it("follows the user's Telegram language, else the default", () => {
@@ -65,5 +66,14 @@ describe("catalogue", () => {
       help: "❓ Help",
       settings: "⚙️ Settings",
     })
+  })
+})
+
+describe("cutting long text", () => {
+  it("never leaves half an emoji", () => {
+    const text = `${"a".repeat(59)}🎉🎉`
+    expect(cutAt(text, 60)).toBe("a".repeat(59))
+    expect(cutAt(text, 61)).toBe(`${"a".repeat(59)}🎉`)
+    expect(cutAt("short", 60)).toBe("short")
   })
 })
