@@ -9,7 +9,6 @@ import { Effect } from "effect"
 import type { CallbackQuery, Message } from "grammy/types"
 import { messagesFor } from "../../src/bot/Messages"
 import type { Locale } from "../../src/config"
-import type { EmployeeId } from "../../src/domain/Ids"
 import * as Harness from "../support/BotHarness"
 import { insertActivity, unique } from "../support/Fixtures"
 import type { ApiCall } from "../support/TelegramServer"
@@ -65,16 +64,7 @@ const shownOn = (
 const interestButtons = (buttons: ReadonlyArray<ReadonlyArray<string>>) =>
   buttons.flat().filter((label) => label.startsWith("✅ ") || label.startsWith("❌ "))
 
-/** The employee's active interests in the database, by code. */
-const activeCodes = (employeeId: EmployeeId) =>
-  Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
-    const rows = yield* sql<{ code: string }>`
-      SELECT i.code FROM employee_interests ei JOIN interests i ON i.id = ei.interest_id
-      WHERE ei.employee_id = ${employeeId} AND ei.is_active
-      ORDER BY i.code`
-    return rows.map((row) => row.code)
-  })
+const activeCodes = Harness.activeInterestCodes
 
 const sorted = (items: Iterable<Code>): ReadonlyArray<Code> => [...items].sort()
 

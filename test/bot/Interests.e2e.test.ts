@@ -40,10 +40,7 @@ const interestRows = (employeeId: EmployeeId) =>
       ORDER BY i.code`,
   )
 
-const activeCodes = (employeeId: EmployeeId) =>
-  Effect.map(interestRows(employeeId), (rows) =>
-    rows.filter((row) => row.isActive).map((row) => row.code),
-  )
+const activeCodes = Harness.activeInterestCodes
 
 /** The button label of an interest in English: `✅ ☕️ Secret coffee`. */
 const label = (code: string, on: boolean) =>

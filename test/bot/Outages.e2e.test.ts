@@ -5,12 +5,10 @@
  * "temporarily unavailable", nothing is half-written, and the same bot serves them again once
  * Postgres returns.
  */
-import { SqlClient } from "@effect/sql"
 import { expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Option, Schedule } from "effect"
 import { messagesFor } from "../../src/bot/Messages"
 import { Cache } from "../../src/cache/Cache"
-import type { EmployeeId } from "../../src/domain/Ids"
 import * as Harness from "../support/BotHarness"
 import { rawRedis } from "../support/CacheSettings"
 import { privatePostgres } from "../support/PrivatePostgres"
@@ -30,16 +28,7 @@ const shownOn = (screen: ChatMessage | undefined) =>
     .map((label) => label.slice("✅ ".length))
     .sort()
 
-/** The employee's active interests in the database, by code. */
-const activeCodes = (employeeId: EmployeeId) =>
-  Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
-    const rows = yield* sql<{ code: string }>`
-      SELECT i.code FROM employee_interests ei JOIN interests i ON i.id = ei.interest_id
-      WHERE ei.employee_id = ${employeeId} AND ei.is_active
-      ORDER BY i.code`
-    return rows.map((row) => row.code)
-  })
+const activeCodes = Harness.activeInterestCodes
 
 /** The raw value of a key in the test's Redis (a connection of its own, for this look only). */
 const redisValue = (url: string, key: string) =>

@@ -3,7 +3,7 @@
  * database of its own, talking HTTP to the local Telegram Bot API server. End-to-end tests act
  * as users through `telegram` and look past the bot with `sql` and the services.
  */
-import type { SqlClient } from "@effect/sql"
+import { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer, Logger, LogLevel, Option, Redacted } from "effect"
 import { AppLive } from "../../src/App"
 import type { Cache } from "../../src/cache/Cache"
@@ -12,7 +12,7 @@ import * as MemoryCache from "../../src/cache/MemoryCache"
 import { BotConfig, type BotSettings, DatabaseConfig, type Locale } from "../../src/config"
 import * as Database from "../../src/db/Database"
 import { seed } from "../../src/db/Seed"
-import type { TelegramId } from "../../src/domain/Ids"
+import type { EmployeeId, TelegramId } from "../../src/domain/Ids"
 import type { CachedEmployeeRepo } from "../../src/employees/CachedEmployeeRepo"
 import type { Sessions } from "../../src/sessions/Sessions"
 import { cacheConfig } from "./CacheSettings"
@@ -133,4 +133,15 @@ export const employee = (
       ...(options.languageCode === undefined ? {} : { languageCode: options.languageCode }),
     })
     return { user, employeeId, telegramId }
+  })
+
+/** The employee's active interests in the database, by code, sorted. */
+export const activeInterestCodes = (employeeId: EmployeeId) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* sql<{ code: string }>`
+      SELECT i.code FROM employee_interests ei JOIN interests i ON i.id = ei.interest_id
+      WHERE ei.employee_id = ${employeeId} AND ei.is_active
+      ORDER BY i.code`
+    return rows.map((row) => row.code)
   })
