@@ -132,6 +132,41 @@ export interface ActivityDetails extends ActivityLine {
 const places = (taken: number, max: number | null) =>
   max === null ? `${taken}` : `${taken}/${max}`
 
+/** One line of the activity list; the same in both languages. */
+const activityLine = (a: ActivityLine): string =>
+  `${a.emoji} ${a.title} — ${a.when}${a.place === null ? "" : `, ${a.place}`} · ${places(a.taken, a.max)}${a.joined ? " ✅" : ""}`
+
+/** The details screen's text, laid out alike in both languages. */
+const activityDetails =
+  (words: {
+    readonly minutes: string
+    readonly placeToBeAnnounced: string
+    readonly participants: string
+    readonly youAreIn: string
+    readonly fullyBooked: string
+  }) =>
+  (a: ActivityDetails): string =>
+    [
+      `${a.emoji} ${a.title}`,
+      ...(a.description === null ? [] : [a.description]),
+      `🗓 ${a.when}, ${a.durationMinutes} ${words.minutes}`,
+      `📍 ${a.place ?? words.placeToBeAnnounced}`,
+      `👥 ${words.participants}: ${places(a.taken, a.max)}`,
+      ...(a.joined
+        ? [words.youAreIn]
+        : a.max !== null && a.taken >= a.max
+          ? [words.fullyBooked]
+          : []),
+    ].join("\n")
+
+const ruActivityWords = {
+  minutes: "мин",
+  placeToBeAnnounced: "место уточняется",
+  participants: "Участники",
+  youAreIn: "✅ Вы записаны",
+  fullyBooked: "⛔️ Мест нет",
+}
+
 const ru: Catalogue = {
   commands: [
     { command: "start", description: "Начать и узнать меня" },
@@ -197,21 +232,8 @@ const ru: Catalogue = {
   activities: {
     title: "📅 Ближайшие активности (сначала — по вашим интересам):",
     empty: "📅 Ближайших активностей пока нет. Загляните позже!",
-    line: (a) =>
-      `${a.emoji} ${a.title} — ${a.when}${a.place === null ? "" : `, ${a.place}`} · ${places(a.taken, a.max)}${a.joined ? " ✅" : ""}`,
-    details: (a) =>
-      [
-        `${a.emoji} ${a.title}`,
-        ...(a.description === null ? [] : [a.description]),
-        `🗓 ${a.when}, ${a.durationMinutes} мин`,
-        `📍 ${a.place ?? "место уточняется"}`,
-        `👥 Участники: ${places(a.taken, a.max)}`,
-        ...(a.joined
-          ? ["✅ Вы записаны"]
-          : a.max !== null && a.taken >= a.max
-            ? ["⛔️ Мест нет"]
-            : []),
-      ].join("\n"),
+    line: activityLine,
+    details: activityDetails(ruActivityWords),
     join: "✅ Записаться",
     leave: "↩️ Отказаться",
     backToList: "⬅️ К активностям",
@@ -222,8 +244,8 @@ const ru: Catalogue = {
     full: "Извините, мест больше нет.",
     notOpen: "Запись на эту активность закрыта.",
     gone: "Этой активности больше нет.",
-    youAreIn: "✅ Вы записаны",
-    fullyBooked: "⛔️ Мест нет",
+    youAreIn: ruActivityWords.youAreIn,
+    fullyBooked: ruActivityWords.fullyBooked,
   },
   achievements: {
     title: "🏆 Достижения",
@@ -274,6 +296,14 @@ const ru: Catalogue = {
   foreignButton: "Эта кнопка не ваша.",
   unavailable: "⚠️ Сервис временно недоступен. Попробуйте через минуту.",
   apology: "Извините, что-то пошло не так. Попробуйте ещё раз.",
+}
+
+const enActivityWords = {
+  minutes: "min",
+  placeToBeAnnounced: "place to be announced",
+  participants: "Participants",
+  youAreIn: "✅ You're in",
+  fullyBooked: "⛔️ Fully booked",
 }
 
 const en: Catalogue = {
@@ -341,21 +371,8 @@ const en: Catalogue = {
   activities: {
     title: "📅 Upcoming activities (yours first):",
     empty: "📅 No upcoming activities yet. Check back later!",
-    line: (a) =>
-      `${a.emoji} ${a.title} — ${a.when}${a.place === null ? "" : `, ${a.place}`} · ${places(a.taken, a.max)}${a.joined ? " ✅" : ""}`,
-    details: (a) =>
-      [
-        `${a.emoji} ${a.title}`,
-        ...(a.description === null ? [] : [a.description]),
-        `🗓 ${a.when}, ${a.durationMinutes} min`,
-        `📍 ${a.place ?? "place to be announced"}`,
-        `👥 Participants: ${places(a.taken, a.max)}`,
-        ...(a.joined
-          ? ["✅ You're in"]
-          : a.max !== null && a.taken >= a.max
-            ? ["⛔️ Fully booked"]
-            : []),
-      ].join("\n"),
+    line: activityLine,
+    details: activityDetails(enActivityWords),
     join: "✅ Join",
     leave: "↩️ Leave",
     backToList: "⬅️ Activities",
@@ -366,8 +383,8 @@ const en: Catalogue = {
     full: "Sorry, this activity is fully booked.",
     notOpen: "This activity is no longer open.",
     gone: "This activity no longer exists.",
-    youAreIn: "✅ You're in",
-    fullyBooked: "⛔️ Fully booked",
+    youAreIn: enActivityWords.youAreIn,
+    fullyBooked: enActivityWords.fullyBooked,
   },
   achievements: {
     title: "🏆 Achievements",
