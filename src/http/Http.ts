@@ -50,7 +50,7 @@ class NotJson extends Data.TaggedError("NotJson") {}
 
 /**
  * The body as text, refused beyond `maxBodyBytes`: at once when Content-Length says so (Telegram
- * always sends it), else as soon as the stream passes the limit.
+ * always sends it), else once the stream has been read (beyond the limit it is dropped).
  */
 const readBody = (request: HttpServerRequest.HttpServerRequest) =>
   Effect.suspend(() => {
