@@ -6,7 +6,15 @@ import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Effect, Schema } from "effect"
 import { runScript } from "../src/cli/Cli"
 import * as RedisCommands from "../src/cli/RedisCommands"
+import { cacheSettingsConfig, checkSettings, databaseSettingsConfig } from "../src/config"
 import { ActivityId, EmployeeId } from "../src/domain/Ids"
+
+/**
+ * For the commands that open the database too: its settings and the cache's are read together,
+ * so that one line names every setting at fault in both (the command opens one section after the
+ * other, and the first bad one would hide the other's).
+ */
+const checkCacheAndDatabaseSettings = checkSettings([cacheSettingsConfig, databaseSettingsConfig])
 
 const json = Options.boolean("json").pipe(
   Options.withDescription(
@@ -69,8 +77,11 @@ const activity = ids("activity", ActivityId).pipe(
 const clear = Command.make(
   "clear",
   { all, sessions, employee, activity },
-  ({ all, sessions, employee, activity }) =>
-    RedisCommands.clear({ all, sessions, employees: employee, activities: activity }),
+  ({ all, sessions, employee, activity }) => {
+    const run = RedisCommands.clear({ all, sessions, employees: employee, activities: activity })
+    // Only --employee (without --all) looks up the database.
+    return !all && employee.length > 0 ? Effect.zipRight(checkCacheAndDatabaseSettings, run) : run
+  },
 ).pipe(
   Command.withDescription(
     "Delete cache keys under CACHE_PREFIX only (SCAN and UNLINK, never FLUSHDB) and print what was deleted. Give at least one option. Needs Redis: without it there is no shared cache to clear (exit 1).",
@@ -92,7 +103,7 @@ const batchSize = Options.integer("batch-size").pipe(
 )
 
 const warmup = Command.make("warmup", { batchSize }, ({ batchSize }) =>
-  RedisCommands.warmup({ batchSize }),
+  Effect.zipRight(checkCacheAndDatabaseSettings, RedisCommands.warmup({ batchSize })),
 ).pipe(
   Command.withDescription(
     "Fill Redis from the database: active employees with a Telegram id (emp:), their interests (int:) and the participants of scheduled and active activities (act:), in pipelined batches. Only reads the database. Needs Redis (exit 1 without it).",

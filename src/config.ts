@@ -1,14 +1,16 @@
 /**
- * Every setting of ConnectBot (DESIGN.md "Bot"), read through Effect `Config` once, in the layer
- * of the section that needs it: the database scripts need no bot token, the bot needs everything.
- * A missing or malformed setting fails with a `ConfigError`; `describeConfigError` turns it into
- * the one line that start-up prints.
+ * Every setting of ConnectBot (DESIGN.md "Bot"), read through Effect `Config` in the layer of the
+ * section that needs it: the database scripts need no bot token, the bot needs everything. An
+ * entry point first reads all the sections it needs together (`checkSettings`), so that a
+ * missing or malformed setting fails with one `ConfigError` for all of them; `describeConfigError`
+ * turns it into the one line that start-up prints, naming every setting at fault.
  */
 import {
   Array as Arr,
   Config,
   ConfigError,
   Context,
+  Effect,
   Either,
   Layer,
   LogLevel,
@@ -302,6 +304,17 @@ export const logLevelConfig: Config.Config<LogLevel.LogLevel> = withDefault(
 )
 
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * Reads the given sections together and keeps nothing: an entry point runs it before it builds
+ * its layers. Each layer reads only its own section, so the first to fail would stop start-up
+ * naming that section's settings alone; `Config.all` reads every section even past a failure and
+ * joins the failures (`ConfigError.And`), so the one line names every setting at fault in all of
+ * them. (LOG_LEVEL is read before this, by `runScript`.)
+ */
+export const checkSettings = (
+  sections: ReadonlyArray<Config.Config<unknown>>,
+): Effect.Effect<void, ConfigError.ConfigError> => Effect.asVoid(Config.all(sections))
 
 /**
  * One line naming every setting at fault, e.g.

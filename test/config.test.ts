@@ -1,13 +1,19 @@
+import { execFile } from "node:child_process"
+import * as Fs from "node:fs/promises"
+import * as Path from "node:path"
+import { pathToFileURL } from "node:url"
 import { inspect } from "node:util"
 import { describe, expect, it } from "@effect/vitest"
 import { Config, ConfigProvider, Effect, LogLevel, Option, Redacted } from "effect"
 import {
   botSettingsConfig,
   cacheSettingsConfig,
+  checkSettings,
   databaseSettingsConfig,
   describeConfigError,
   logLevelConfig,
 } from "../src/config"
+import { projectRoot, type ScriptRun, tempDir } from "./support/Scripts"
 
 const token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 const webhookSecret = "wh_Secret-value-42"
@@ -408,6 +414,161 @@ describe("several settings at fault", () => {
       expect(line).not.toContain("secrettoken")
     }),
   )
+})
+
+describe("an entry point reads the sections it needs together", () => {
+  // Each section's layer reads only its own settings; built one after another, the first to fail
+  // stopped start-up and the settings at fault in later sections went unnamed.
+  const allBad = {
+    BOT_TOKEN: token,
+    DATABASE_URL: "mysql://app:dbSecretPw@db.internal/connectbot",
+    REDIS_URL: "memcached://:redisSecretPw@cache.internal",
+    PORT: "nonsense",
+  }
+
+  it.effect("DATABASE_URL, REDIS_URL and PORT bad together are all named on one line", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(
+        Effect.withConfigProvider(
+          checkSettings([databaseSettingsConfig, cacheSettingsConfig, botSettingsConfig]),
+          ConfigProvider.fromMap(new Map(Object.entries(allBad))),
+        ),
+      )
+      const line = describeConfigError(error)
+      expect(line).toBe(
+        "Invalid setting DATABASE_URL: expected a postgres:// or postgresql:// URL; " +
+          "invalid setting REDIS_URL: expected a redis:// or rediss:// URL; " +
+          "invalid setting PORT: expected a port number 1-65535",
+      )
+      for (const secret of ["dbSecretPw", "redisSecretPw", token]) {
+        expect(line).not.toContain(secret)
+      }
+    }),
+  )
+
+  it.effect("a section the entry point does not need is not read", () =>
+    Effect.gen(function* () {
+      yield* Effect.withConfigProvider(
+        checkSettings([databaseSettingsConfig]),
+        ConfigProvider.fromMap(new Map([["REDIS_URL", "nonsense"]])),
+      )
+    }),
+  )
+})
+
+/** `node --import tsx` as the Dockerfile runs it: one process, no test runner around it. */
+const tsxLoader = pathToFileURL(Path.join(projectRoot, "node_modules/tsx/dist/loader.mjs")).href
+
+/**
+ * Runs `<project>/<entry> ...args` in an empty directory of its own (no `.env` of the project can
+ * leak in) with exactly `settings` and the embedded database under that directory; says whether
+ * the database directory was created.
+ */
+const runEntry = (entry: string, args: ReadonlyArray<string>, settings: Record<string, string>) =>
+  Effect.gen(function* () {
+    const cwd = yield* tempDir
+    const dataDir = Path.join(cwd, "pg")
+    const run = yield* Effect.promise(
+      () =>
+        new Promise<ScriptRun>((resolve) => {
+          execFile(
+            process.execPath,
+            ["--import", tsxLoader, Path.join(projectRoot, entry), ...args],
+            {
+              cwd,
+              env: {
+                PATH: process.env.PATH ?? "",
+                HOME: process.env.HOME ?? cwd,
+                NO_COLOR: "1",
+                EMBEDDED_DATABASE_DIR: dataDir,
+                ...settings,
+              },
+              timeout: 45_000,
+            },
+            (error, stdout, stderr) =>
+              resolve({
+                code: error === null ? 0 : typeof error.code === "number" ? error.code : null,
+                stdout,
+                stderr,
+              }),
+          )
+        }),
+    )
+    const databaseMade = yield* Effect.promise(() =>
+      Fs.access(dataDir).then(
+        () => true,
+        () => false,
+      ),
+    )
+    return { ...run, databaseMade }
+  }).pipe(Effect.scoped)
+
+const errorLinesOf = (run: ScriptRun) =>
+  `${run.stdout}\n${run.stderr}`
+    .split("\n")
+    .filter((line) => /^Error:|level=ERROR|level=FATAL/.test(line))
+
+describe("an entry point with several settings at fault names them all, exit 1", () => {
+  const secrets = ["dbSecretPw", "redisSecretPw", "SECRET-token"]
+  const allBad = {
+    BOT_TOKEN: "123456789:SECRET-token-never-to-be-printed",
+    DATABASE_URL: "nonsense://app:dbSecretPw@db.internal",
+    REDIS_URL: "nonsense://:redisSecretPw@cache.internal",
+    PORT: "nonsense",
+  }
+  const cases: ReadonlyArray<{
+    readonly name: string
+    readonly entry: string
+    readonly args: ReadonlyArray<string>
+    readonly named: ReadonlyArray<string>
+    readonly notNamed: ReadonlyArray<string>
+  }> = [
+    {
+      name: "npm start (src/main.ts): the database, cache and bot settings",
+      entry: "src/main.ts",
+      args: [],
+      named: ["DATABASE_URL", "REDIS_URL", "PORT"],
+      notNamed: ["BOT_TOKEN"],
+    },
+    {
+      name: "scripts/redis.ts warmup: the cache and database settings, not the bot's",
+      entry: "scripts/redis.ts",
+      args: ["warmup"],
+      named: ["REDIS_URL", "DATABASE_URL"],
+      notNamed: ["PORT", "BOT_TOKEN"],
+    },
+    {
+      name: "scripts/redis.ts clear --employee: the cache and database settings, not the bot's",
+      entry: "scripts/redis.ts",
+      args: ["clear", "--employee", "1"],
+      named: ["REDIS_URL", "DATABASE_URL"],
+      notNamed: ["PORT", "BOT_TOKEN"],
+    },
+    {
+      name: "scripts/db.ts migrate: only the database settings",
+      entry: "scripts/db.ts",
+      args: ["migrate"],
+      named: ["DATABASE_URL"],
+      notNamed: ["REDIS_URL", "PORT", "BOT_TOKEN"],
+    },
+  ]
+
+  for (const { name, entry, args, named, notNamed } of cases) {
+    it.live(name, () =>
+      Effect.gen(function* () {
+        const run = yield* runEntry(entry, args, allBad)
+        expect(run.code).toBe(1)
+        const errors = errorLinesOf(run)
+        expect(errors).toHaveLength(1)
+        expect(errors[0]).toMatch(/^Error: Invalid setting /)
+        for (const setting of named) expect(errors[0]).toContain(setting)
+        for (const setting of notNamed) expect(errors[0]).not.toContain(setting)
+        for (const secret of secrets) expect(run.stdout + run.stderr).not.toContain(secret)
+        // Nothing was opened.
+        expect(run.databaseMade).toBe(false)
+      }),
+    )
+  }
 })
 
 describe("secrets never show when settings are printed", () => {
