@@ -18,6 +18,7 @@ import { DatabaseError } from "../domain/Errors"
 import { embeddedServer } from "./Embedded"
 import initial from "./migrations/0001_initial"
 import cacheInvalidations from "./migrations/0002_cache_invalidations"
+import changeFeedSnapshots from "./migrations/0003_change_feed_snapshots"
 
 const DATE_OID = 1082
 
@@ -93,6 +94,7 @@ export const layer: Layer.Layer<
 export const migrations = Migrator.fromRecord({
   "0001_initial": initial,
   "0002_cache_invalidations": cacheInvalidations,
+  "0003_change_feed_snapshots": changeFeedSnapshots,
 })
 
 /** Applies every pending migration; returns the ones applied now (none when up to date). */

@@ -9,6 +9,7 @@ import { SqlClient, SqlSchema } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import {
   Cause,
+  Clock,
   Duration,
   Effect,
   Layer,
@@ -27,71 +28,125 @@ import { ActivityId, EmployeeId, TelegramId } from "../domain/Ids"
 
 export const channel = "connectbot_cache"
 
-const Change = Schema.Struct({
-  // bigserial and bigint[] arrive as strings from `pg`.
-  id: Schema.NumberFromString,
-  employeeId: Schema.NullOr(EmployeeId),
-  telegramIds: Schema.Array(TelegramId),
-  activityId: Schema.NullOr(ActivityId),
-})
-type Change = typeof Change.Type
-
 /** The keys holding data that a change touched. */
-export const keysOf = (change: Omit<Change, "id">): ReadonlyArray<string> => [
+export const keysOf = (change: {
+  readonly employeeIds: ReadonlyArray<EmployeeId>
+  readonly telegramIds: ReadonlyArray<TelegramId>
+  readonly activityIds: ReadonlyArray<ActivityId>
+}): ReadonlyArray<string> => [
   ...change.telegramIds.map(EmployeeEntry.key),
-  ...(change.employeeId === null ? [] : [InterestsEntry.key(change.employeeId)]),
-  ...(change.activityId === null ? [] : [ParticipantsEntry.key(change.activityId)]),
+  ...change.employeeIds.map(InterestsEntry.key),
+  ...change.activityIds.map(ParticipantsEntry.key),
 ]
 
-const BATCH = 1000
+/**
+ * A point in the log of migration 0002: every change whose transaction had committed when the
+ * position was taken is behind it, every other change is ahead, whatever order the changes' ids
+ * are in. (Ids are taken at insert, not at commit: a transaction kept open for a minute commits
+ * changes with ids far below ones already read. A snapshot lists the transactions still open.)
+ */
+export class Position extends Schema.Class<Position>("Position")({
+  /** `pg_current_snapshot()` when the position was taken (`xmin:xmax:xip,…`). */
+  snapshot: Schema.String.pipe(Schema.pattern(/^\d+:\d+:(\d+(,\d+)*)?$/)),
+  /** The database it belongs to (cluster identifier / database oid): elsewhere it means nothing. */
+  database: Schema.String,
+  /** When it was taken, in epoch milliseconds by the database's clock. */
+  takenAt: Schema.Number,
+}) {}
 
-/** The last change applied to a shared cache (a key in the `other` namespace). */
+/** The last position a shared cache has had every change up to (a key in the `other` namespace). */
 export const cursorKey = "feed:cursor"
 export const cursorTtl = Duration.days(7)
 
-/** Reading the log of migration 0002: the feed below, and `scripts/redis.ts warmup`. */
-export const changeLog = Effect.gen(function* () {
-  const sql = yield* SqlClient.SqlClient
-  const readSince = SqlSchema.findAll({
-    Request: Schema.Number,
-    Result: Change,
-    execute: (after) => sql`
-      SELECT id, employee_id, telegram_ids, activity_id FROM cache_invalidations
-      WHERE id > ${after} ORDER BY id LIMIT ${BATCH}`,
-  })
-  const LogId = Schema.Struct({ id: Schema.NullOr(Schema.NumberFromString) })
-  const latest = SqlSchema.findOne({
-    Request: Schema.Void,
-    Result: LogId,
-    execute: () => sql`SELECT max(id)::text AS id FROM cache_invalidations`,
-  })
-  const earliest = SqlSchema.findOne({
-    Request: Schema.Void,
-    Result: LogId,
-    execute: () => sql`SELECT min(id)::text AS id FROM cache_invalidations`,
-  })
-  const since = (after: number) => orDatabaseError(readSince(after))
-  /** Every key touched by a change logged after `after` (however many there are). */
-  const keysSince = (after: number): Effect.Effect<ReadonlyArray<string>, DatabaseError> =>
-    Effect.flatMap(since(after), (changes) => {
-      const keys = changes.flatMap(keysOf)
-      const last = changes.at(-1)
-      return changes.length < BATCH || last === undefined
-        ? Effect.succeed([...new Set(keys)])
-        : Effect.map(keysSince(last.id), (more) => [...new Set([...keys, ...more])])
-    })
-  return {
-    /** The id of the newest change (0 when there is none). */
-    newest: orDatabaseError(Effect.map(latest(undefined), (row) => Option.getOrNull(row)?.id ?? 0)),
-    /** The id of the oldest change kept, if any. */
-    oldest: orDatabaseError(
-      Effect.map(earliest(undefined), (row) => Option.getOrNull(row)?.id ?? null),
-    ),
-    /** Up to a batch of changes logged after `after`, oldest first. */
-    since,
-    keysSince,
-  } as const
+/** How long the log keeps a change: at least the longest TTL of a cached read. */
+export const defaultRetention = Duration.hours(1)
+
+/** What changed after a position, and the position after those changes. */
+export interface Changes {
+  readonly position: Position
+  readonly keys: ReadonlyArray<string>
+  /**
+   * The log cannot tell what changed since that position: it was taken on another database (a
+   * restored or recreated one), or so long ago that the log was pruned past it. Every cached read
+   * must go.
+   */
+  readonly unknown: boolean
+}
+
+const PositionRow = Schema.Struct({
+  snapshot: Schema.String,
+  database: Schema.String,
+  takenAt: Schema.Number,
 })
+
+const ChangesRow = Schema.Struct({
+  ...PositionRow.fields,
+  // integer[] arrives as numbers, bigint[] as strings from `pg`.
+  employeeIds: Schema.Array(EmployeeId),
+  telegramIds: Schema.Array(TelegramId),
+  activityIds: Schema.Array(ActivityId),
+  ahead: Schema.Boolean,
+})
+
+/** Reading the log of migration 0002: the feed below, and `scripts/redis.ts warmup`. */
+export const changeLog = (options: { readonly retention?: Duration.DurationInput } = {}) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const retentionMillis = Duration.toMillis(options.retention ?? defaultRetention)
+    // Within one statement, `pg_current_snapshot()` is the snapshot the statement reads with:
+    // the rows read are exactly those of the transactions it shows as committed.
+    const positionColumns = sql`
+      pg_current_snapshot()::text AS snapshot,
+      (SELECT system_identifier FROM pg_control_system())::text || '/' ||
+        (SELECT oid FROM pg_database WHERE datname = current_database())::text AS database,
+      (extract(epoch FROM statement_timestamp()) * 1000)::float8 AS taken_at`
+    const current = SqlSchema.single({
+      Request: Schema.Void,
+      Result: PositionRow,
+      execute: () => sql`SELECT ${positionColumns}`,
+    })
+    // A change is ahead of `after` when its transaction is not visible in `after`'s snapshot;
+    // transactions older than the snapshot's xmin all are, which bounds the scan.
+    const committedSince = SqlSchema.single({
+      Request: Schema.String,
+      Result: ChangesRow,
+      execute: (after) => sql`
+        WITH changed AS (
+          SELECT employee_id, telegram_ids, activity_id FROM cache_invalidations
+          WHERE txid >= pg_snapshot_xmin(${after}::pg_snapshot)
+            AND NOT pg_visible_in_snapshot(txid, ${after}::pg_snapshot)
+        )
+        SELECT ${positionColumns},
+          ARRAY(SELECT DISTINCT employee_id FROM changed WHERE employee_id IS NOT NULL)
+            AS employee_ids,
+          ARRAY(SELECT DISTINCT id FROM changed, unnest(telegram_ids) AS id) AS telegram_ids,
+          ARRAY(SELECT DISTINCT activity_id FROM changed WHERE activity_id IS NOT NULL)
+            AS activity_ids,
+          pg_snapshot_xmax(${after}::pg_snapshot) > pg_snapshot_xmax(pg_current_snapshot())
+            AS ahead`,
+    })
+
+    /** The current position: every change committed now is behind it. */
+    const now = orDatabaseError(Effect.map(current(undefined), (row) => new Position(row)))
+
+    /** Every change committed after `after` (however many, in whatever order they committed). */
+    const since = (after: Position): Effect.Effect<Changes, DatabaseError> =>
+      orDatabaseError(
+        Effect.map(committedSince(after.snapshot), (row) => ({
+          position: new Position({
+            snapshot: row.snapshot,
+            database: row.database,
+            takenAt: row.takenAt,
+          }),
+          keys: keysOf(row),
+          unknown:
+            row.database !== after.database ||
+            row.ahead ||
+            row.takenAt - after.takenAt > retentionMillis,
+        })),
+      )
+    return { now, since } as const
+  })
 
 export interface ChangeFeedOptions {
   readonly pollInterval?: Duration.DurationInput
@@ -100,53 +155,56 @@ export interface ChangeFeedOptions {
   readonly retention?: Duration.DurationInput
 }
 
+/** How often a shared cache's position is written when nothing changes, so it never looks lost. */
+const cursorRefresh = Duration.minutes(1)
+
 export const make = (options: ChangeFeedOptions = {}) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const pg = yield* PgClient.PgClient
     const cache = yield* Cache
     const pollInterval = options.pollInterval ?? Duration.millis(500)
-    const retentionSeconds = Duration.toSeconds(options.retention ?? Duration.hours(1))
+    const retention = options.retention ?? defaultRetention
+    const log = yield* changeLog({ retention })
 
-    const log = yield* changeLog
+    const dropEveryCachedRead = Effect.forEach(
+      cachedReadPatterns,
+      (pattern) => Effect.ignore(cache.deleteMatching(pattern)),
+      { discard: true },
+    )
 
     // A memory cache starts empty: changes from before this process are not its concern. Redis
-    // outlives processes, so it keeps a cursor of the changes applied to it: changes made while no
-    // process was running (an import, SQL by hand) are applied now, before anything is read.
+    // outlives processes, so it keeps the position it has had every change up to: changes made
+    // while no process was running (an import, SQL by hand) are applied now, before anything is
+    // read. A Redis without a position may hold anything: every cached read goes.
     const shared = cache.backend._tag === "Redis"
-    const cursor = shared
-      ? yield* cache.get(cursorKey, Schema.Number).pipe(Effect.orElseSucceed(() => Option.none()))
-      : Option.none<number>()
-    const newest = yield* log.newest
-    let start = newest
-    if (Option.isSome(cursor)) {
-      const oldest = yield* log.oldest
-      // The log was pruned past the cursor, or belongs to another database (restored, recreated):
-      // what changed is unknown, so every cached read goes.
-      const unknown = cursor.value > newest || (oldest !== null && oldest > cursor.value + 1)
-      if (unknown) {
-        for (const pattern of cachedReadPatterns) {
-          yield* Effect.ignore(cache.deleteMatching(pattern))
-        }
-      } else {
-        start = cursor.value
-      }
-    }
-    const last = yield* Ref.make(start)
+    const stored = shared
+      ? yield* cache.get(cursorKey, Position).pipe(Effect.orElseSucceed(() => Option.none()))
+      : Option.none<Position>()
+    if (shared && Option.isNone(stored)) yield* dropEveryCachedRead
+    const position = yield* Ref.make(Option.isSome(stored) ? stored.value : yield* log.now)
+    const cursorWrittenAt = yield* Ref.make(Number.NEGATIVE_INFINITY)
     const failing = yield* Ref.make(false)
 
-    const catchUp: Effect.Effect<void, unknown> = Effect.gen(function* () {
-      const changes = yield* log.since(yield* Ref.get(last))
-      const lastChange = changes.at(-1)
-      if (lastChange === undefined) return
-      const keys = [...new Set(changes.flatMap(keysOf))]
+    const recordPosition = (at: Position, force: boolean) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        if (!force && now - (yield* Ref.get(cursorWrittenAt)) < Duration.toMillis(cursorRefresh)) {
+          return
+        }
+        yield* cache.set(cursorKey, Position, at, cursorTtl)
+        yield* Ref.set(cursorWrittenAt, now)
+      }).pipe(Effect.ignore)
+
+    const catchUp: Effect.Effect<void, DatabaseError> = Effect.gen(function* () {
+      const changes = yield* log.since(yield* Ref.get(position))
       // A deletion Redis misses now is kept by the cache and applied when Redis is back.
-      yield* Effect.ignore(cache.delete(keys))
-      yield* Ref.set(last, lastChange.id)
+      if (changes.unknown) yield* dropEveryCachedRead
+      else if (changes.keys.length > 0) yield* Effect.ignore(cache.delete(changes.keys))
+      yield* Ref.set(position, changes.position)
       if (shared) {
-        yield* Effect.ignore(cache.set(cursorKey, Schema.Number, lastChange.id, cursorTtl))
+        yield* recordPosition(changes.position, changes.unknown || changes.keys.length > 0)
       }
-      if (changes.length === BATCH) yield* catchUp
     })
 
     const reportState = (ok: boolean, error?: unknown) =>
@@ -161,9 +219,7 @@ export const make = (options: ChangeFeedOptions = {}) =>
       )
 
     yield* catchUp
-    if (shared) {
-      yield* Effect.ignore(cache.set(cursorKey, Schema.Number, yield* Ref.get(last), cursorTtl))
-    }
+    if (shared) yield* recordPosition(yield* Ref.get(position), true)
 
     const wake = yield* Queue.sliding<void>(1)
     yield* pg.listen(channel).pipe(
@@ -183,6 +239,7 @@ export const make = (options: ChangeFeedOptions = {}) =>
       Effect.forkScoped,
     )
 
+    const retentionSeconds = Duration.toSeconds(retention)
     const prune = sql`
       DELETE FROM cache_invalidations
       WHERE created_at < now() - make_interval(secs => ${retentionSeconds})`

@@ -76,6 +76,11 @@ const contract: Record<string, ReadonlyArray<string>> = {
   ],
 }
 
+/** Every migration, in order, as `migrate` reports the ones it applied. */
+const allMigrations = Effect.map(Database.migrations, (all) =>
+  all.map(([id, name]) => [id, name] as const),
+).pipe(Effect.orDie)
+
 const columnsOf = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const rows = yield* sql<{ tableName: string; columnName: string }>`
@@ -130,10 +135,7 @@ describe("migrations on Postgres", () => {
   it.layer(TestDatabase.fresh)((it) => {
     it.effect("apply to an empty database, then are a no-op", () =>
       Effect.gen(function* () {
-        expect(yield* Database.migrate).toEqual([
-          [1, "initial"],
-          [2, "cache_invalidations"],
-        ])
+        expect(yield* Database.migrate).toEqual(yield* allMigrations)
         expect(yield* Database.migrate).toEqual([])
         yield* expectContract
         yield* plainSqlInserts
@@ -167,10 +169,7 @@ describe("processes starting together on a new Postgres database", () => {
             concurrency: "unbounded",
           },
         )
-        expect(applied.flat()).toEqual([
-          [1, "initial"],
-          [2, "cache_invalidations"],
-        ])
+        expect(applied.flat()).toEqual(yield* allMigrations)
         const seeded = yield* Effect.all(
           Array.from({ length: 3 }, () => seed({ demo: true })),
           { concurrency: "unbounded" },
@@ -180,6 +179,8 @@ describe("processes starting together on a new Postgres database", () => {
           SELECT (SELECT count(*)::int FROM interests) AS interests,
                  (SELECT count(*)::int FROM activities) AS activities`
         expect(counts).toEqual({ interests: 9, activities: 5 })
+        // The reference data came with the migrations, so the seeds had none to add.
+        expect(seeded.map((report) => report.interests)).toEqual([0, 0, 0])
       }),
     )
   })
@@ -198,29 +199,34 @@ describe("the embedded database (PGlite)", () => {
       Layer.provide(Logger.minimumLogLevel(LogLevel.Warning)),
     )
 
-  it.live("is created on first use, migrated, and keeps its data between runs", () =>
-    Effect.gen(function* () {
-      const dir = join(yield* tempDir, "pg")
+  it.live(
+    "is created on first use, migrated with its reference data, and keeps its data between runs",
+    () =>
+      Effect.gen(function* () {
+        const dir = join(yield* tempDir, "pg")
 
-      const first = yield* Effect.gen(function* () {
-        const applied = yield* Database.migrate
-        yield* expectContract
-        yield* plainSqlInserts
-        return applied
-      }).pipe(Effect.provide(embedded(dir)))
-      expect(first).toEqual([
-        [1, "initial"],
-        [2, "cache_invalidations"],
-      ])
+        const first = yield* Effect.gen(function* () {
+          const applied = yield* Database.migrate
+          const sql = yield* SqlClient.SqlClient
+          const [reference] = yield* sql<Record<string, number>>`
+          SELECT (SELECT count(*)::int FROM interests) AS interests,
+                 (SELECT count(*)::int FROM departments) AS departments,
+                 (SELECT count(*)::int FROM business_centers) AS business_centers`
+          expect(reference).toEqual({ interests: 9, departments: 7, businessCenters: 4 })
+          yield* expectContract
+          yield* plainSqlInserts
+          return applied
+        }).pipe(Effect.provide(embedded(dir)))
+        expect(first).toEqual(yield* allMigrations)
 
-      const second = yield* Effect.gen(function* () {
-        const sql = yield* SqlClient.SqlClient
-        const applied = yield* Database.migrate
-        const rows = yield* sql<{ email: string }>`SELECT email FROM employees`
-        return { applied, emails: rows.map((row) => row.email) }
-      }).pipe(Effect.provide(embedded(dir)))
-      expect(second).toEqual({ applied: [], emails: ["ops@example.com"] })
-    }).pipe(Effect.scoped),
+        const second = yield* Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient
+          const applied = yield* Database.migrate
+          const rows = yield* sql<{ email: string }>`SELECT email FROM employees`
+          return { applied, emails: rows.map((row) => row.email) }
+        }).pipe(Effect.provide(embedded(dir)))
+        expect(second).toEqual({ applied: [], emails: ["ops@example.com"] })
+      }).pipe(Effect.scoped),
   )
 
   it.live("is joined, not opened twice, by a second process", () =>
@@ -273,7 +279,7 @@ describe("the embedded database (PGlite)", () => {
       for (const pid of [2 ** 22 + 12345, process.pid]) {
         yield* Effect.promise(() => writeFile(`${dir}.lock`, JSON.stringify({ pid, port: 1 })))
         const applied = yield* Database.migrate.pipe(Effect.provide(embedded(dir)))
-        expect(applied.length).toBeLessThanOrEqual(2)
+        expect(applied.length).toBeLessThanOrEqual((yield* allMigrations).length)
         expect(yield* Effect.promise(() => exists(`${dir}.lock`))).toBe(false)
       }
     }).pipe(Effect.scoped),

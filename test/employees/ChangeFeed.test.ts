@@ -19,6 +19,38 @@ import * as TestDatabase from "../support/TestDatabase"
 
 const quiet = Logger.minimumLogLevel(LogLevel.Warning)
 
+/** A connection of its own to the database behind the layer, as HR's `psql` would be. */
+const psql = Effect.acquireRelease(
+  Effect.flatMap(PgClient.PgClient, ({ config }) =>
+    Effect.promise(async () => {
+      const client = new Pg.Client({
+        host: config.host ?? "127.0.0.1",
+        port: config.port ?? 5432,
+        user: config.username ?? "postgres",
+        database: config.database ?? "postgres",
+      })
+      await client.connect()
+      return client
+    }),
+  ),
+  (client) => Effect.promise(() => client.end()),
+)
+
+const sqlBy = (client: Pg.Client, text: string, values: ReadonlyArray<unknown> = []) =>
+  Effect.promise(() => client.query(text, [...values]))
+
+/** Polls `read` until it gives `expected` or `within` ends; yields the last value and the time. */
+const waitFor = <A, E, R>(read: Effect.Effect<A, E, R>, expected: A, within: Duration.Duration) =>
+  Effect.gen(function* () {
+    const started = Date.now()
+    let seen = yield* read
+    while (seen !== expected && Date.now() - started < Duration.toMillis(within)) {
+      yield* Effect.sleep(Duration.millis(20))
+      seen = yield* read
+    }
+    return { seen, millis: Date.now() - started }
+  })
+
 const recognizedName = (telegramId: TelegramId) =>
   Effect.flatMap(CachedEmployeeRepo, (repo) => repo.recognize({ telegramId })).pipe(
     Effect.map((recognition) =>
@@ -68,6 +100,111 @@ describe("the change feed", () => {
       expect(
         yield* recognizedName(telegramId).pipe(Effect.provide(bot), Effect.provide(database)),
       ).toBe("After")
+    }).pipe(Effect.scoped),
+  )
+
+  it.live("a deactivation committed after a later change is applied within 2 s of its COMMIT", () =>
+    Effect.gen(function* () {
+      const database = yield* Layer.build(
+        Layer.provideMerge(Layer.effectDiscard(seed({ demo: false })), TestDatabase.migrated),
+      )
+      // The production settings: NOTIFY wakes the feed, a poll every 0.5 s backs it up.
+      const bot = yield* Layer.build(
+        Layer.mergeAll(CachedEmployeeRepo.Default, ChangeFeed.layer).pipe(
+          Layer.provideMerge(MemoryCache.layer({ reason: "test" })),
+          Layer.provide(Layer.succeed(CacheConfig, { redisUrl: Option.none(), prefix: "t:" })),
+          Layer.provide(Layer.succeedContext(database)),
+          Layer.provide(quiet),
+        ),
+      )
+      const leaving = newTelegramId()
+      const staying = newTelegramId()
+      const leavingId = yield* insertEmployee({ telegramId: leaving, fullName: "Leaving" }).pipe(
+        Effect.provide(database),
+      )
+      const stayingId = yield* insertEmployee({ telegramId: staying, fullName: "Before" }).pipe(
+        Effect.provide(database),
+      )
+      expect(yield* recognizedName(leaving).pipe(Effect.provide(bot))).toBe("Leaving")
+      expect(yield* recognizedName(staying).pipe(Effect.provide(bot))).toBe("Before")
+
+      // HR deactivates in a transaction kept open: its change takes the lower log id…
+      const hr = yield* psql.pipe(Effect.provide(database))
+      yield* sqlBy(hr, "BEGIN")
+      yield* sqlBy(hr, "UPDATE employees SET is_active = false WHERE id = $1", [leavingId])
+      // …while another change takes a higher one, commits, and is read by the feed.
+      const other = yield* psql.pipe(Effect.provide(database))
+      yield* sqlBy(other, "UPDATE employees SET full_name = 'After' WHERE id = $1", [stayingId])
+      const read = yield* waitFor(
+        recognizedName(staying).pipe(Effect.provide(bot)),
+        "After",
+        Duration.seconds(5),
+      )
+      expect(read.seen).toBe("After")
+      expect(yield* recognizedName(leaving).pipe(Effect.provide(bot))).toBe("Leaving")
+
+      yield* sqlBy(hr, "COMMIT")
+      const refused = yield* waitFor(
+        recognizedName(leaving).pipe(Effect.provide(bot)),
+        "Inactive",
+        Duration.seconds(5),
+      )
+      expect(refused.seen).toBe("Inactive")
+      expect(refused.millis).toBeLessThan(2000)
+    }).pipe(Effect.scoped),
+  )
+
+  it.live("a shared Redis gets a change that committed out of id order while no bot ran", () =>
+    Effect.gen(function* () {
+      const prefix = newPrefix()
+      const redis = yield* rawRedis()
+      yield* Effect.addFinalizer(() => deleteKeysUnder(redis, prefix))
+      const database = yield* Layer.build(
+        Layer.provideMerge(Layer.effectDiscard(seed({ demo: false })), TestDatabase.migrated),
+      )
+      const bot = Layer.mergeAll(
+        CachedEmployeeRepo.Default,
+        ChangeFeed.layerWith({ pollInterval: Duration.millis(100) }),
+      ).pipe(
+        Layer.provideMerge(RedisCache.layer),
+        Layer.provide(
+          Layer.succeed(CacheConfig, {
+            redisUrl: Option.some(Redacted.make(testRedisUrl)),
+            prefix,
+          }),
+        ),
+        Layer.provide(quiet),
+      )
+      const leaving = newTelegramId()
+      const staying = newTelegramId()
+      const leavingId = yield* insertEmployee({ telegramId: leaving, fullName: "Leaving" }).pipe(
+        Effect.provide(database),
+      )
+      const stayingId = yield* insertEmployee({ telegramId: staying, fullName: "Before" }).pipe(
+        Effect.provide(database),
+      )
+      const hr = yield* psql.pipe(Effect.provide(database))
+      const other = yield* psql.pipe(Effect.provide(database))
+
+      // A bot caches both, sees the later change commit first, and stops with its position
+      // recorded in Redis; HR commits the earlier change after that.
+      yield* Effect.gen(function* () {
+        expect(yield* recognizedName(leaving)).toBe("Leaving")
+        expect(yield* recognizedName(staying)).toBe("Before")
+        yield* sqlBy(hr, "BEGIN")
+        yield* sqlBy(hr, "UPDATE employees SET is_active = false WHERE id = $1", [leavingId])
+        yield* sqlBy(other, "UPDATE employees SET full_name = 'After' WHERE id = $1", [stayingId])
+        expect((yield* waitFor(recognizedName(staying), "After", Duration.seconds(5))).seen).toBe(
+          "After",
+        )
+      }).pipe(Effect.provide(bot), Effect.provide(database))
+      yield* sqlBy(hr, "COMMIT")
+      expect(yield* Effect.promise(() => redis.exists(`${prefix}emp:${leaving}`))).toBe(1)
+
+      // The next bot applies it before it reads anything.
+      expect(
+        yield* recognizedName(leaving).pipe(Effect.provide(bot), Effect.provide(database)),
+      ).toBe("Inactive")
     }).pipe(Effect.scoped),
   )
 
