@@ -33,6 +33,15 @@ export const ParticipantsEntry = {
 export const sessionKey = (telegramId: TelegramId) => `sess:${telegramId}`
 export const sessionTtl = Duration.seconds(7200)
 
+/**
+ * `sessions:epoch`: a random value that lives as long as Redis keeps its data. A session missing
+ * from Redis while the epoch is still there was cleared or expired; with the epoch gone too, Redis
+ * lost its data (restarted empty, flushed), and a process's own copy of the session is the truth.
+ * Not under `sess:`, so that `clear --sessions` leaves it.
+ */
+export const sessionsEpochKey = "sessions:epoch"
+export const sessionsEpochTtl = Duration.days(30)
+
 /** Namespaces that `status` counts and metrics label; anything else is `other`. */
 export const namespaces = ["emp", "int", "act", "sess"] as const
 export type Namespace = (typeof namespaces)[number] | "other"

@@ -27,6 +27,7 @@ import {
 import { Cache, type CacheService, type CacheStatus, describeBackend } from "../cache/Cache"
 import * as CacheLive from "../cache/CacheLive"
 import {
+  cachedReadPatterns,
   EmployeeEntry,
   InterestsEntry,
   type Namespace,
@@ -34,6 +35,7 @@ import {
   namespaces,
   ParticipantsEntry,
   sessionKey,
+  sessionsEpochKey,
 } from "../cache/Keys"
 import { CacheConfig, cacheSettingsConfig, DatabaseConfig } from "../config"
 import * as Database from "../db/Database"
@@ -552,13 +554,17 @@ const keysOfEmployees = (ids: ReadonlyArray<EmployeeId>) =>
   }).pipe(Effect.map(Arr.flatten), Effect.provide(RepoLive))
 
 /**
- * Deletes every key under the prefix, counted per namespace, except the change feed's cursor:
- * it records which database changes the (now empty) cache has had, which stays true, and without
- * it the next bot to start could not tell which changes a later warm-up missed.
+ * Two keys describe the cache rather than hold data, and stay true for an empty cache: the change
+ * feed's cursor (which database changes the cache has had: without it the next bot to start could
+ * not tell which changes a later warm-up missed), and the sessions' epoch (without it, every bot
+ * would take the cleared sessions for lost ones and write its own copies back).
  */
+const bookkeepingKeys: ReadonlyArray<string> = [ChangeFeed.cursorKey, sessionsEpochKey]
+
+/** Deletes every key under the prefix, counted per namespace, except the bookkeeping keys. */
 const clearAll = (cache: CacheService) =>
   Effect.gen(function* () {
-    const keys = (yield* cache.keys("*")).filter((key) => key !== ChangeFeed.cursorKey)
+    const keys = (yield* cache.keys("*")).filter((key) => !bookkeepingKeys.includes(key))
     const byNamespace = Arr.groupBy(keys, namespaceOf)
     const counts: Record<Namespace, number> = { emp: 0, int: 0, act: 0, sess: 0, other: 0 }
     for (const namespace of Object.keys(counts) as Array<Namespace>) {
@@ -568,7 +574,7 @@ const clearAll = (cache: CacheService) =>
       .map(([namespace, count]) => `${namespace} ${count}`)
       .join(", ")
     yield* Console.log(
-      `Deleted every key under the prefix but ${ChangeFeed.cursorKey} (the change feed's position): ${detail}`,
+      `Deleted every key under the prefix but ${bookkeepingKeys.join(" and ")} (the change feed's position, the sessions' epoch): ${detail}`,
     )
     return Object.values(counts).reduce((sum, count) => sum + count, 0)
   })
@@ -650,22 +656,17 @@ const explainMissingTables = (error: DatabaseError) => {
 }
 
 /**
- * A bot process drops the keys of a change as soon as it is logged (see ChangeFeed); a value
- * that warmup read just before the change and wrote just after that drop would be stale for its
- * whole TTL. So warmup notes where the log stood before it read anything and, once it has
- * written, drops the keys of every change logged since.
- */
-/**
  * When no bot has recorded the change feed's position in Redis yet (a new Redis, warmed up before
  * the first bot starts), warmup records where the log stood before it read: the first bot then
- * applies every change made since, instead of trusting the warmed keys blindly. A position that
- * is there already is left alone: it may be behind changes the warmed keys do not cover.
+ * applies every change committed since, instead of dropping the warmed keys as unknown. A
+ * position that is there already is left alone: it may be behind changes the warmed keys do not
+ * cover.
  */
-const recordFeedPosition = (cache: CacheService, mark: number) =>
+const recordFeedPosition = (cache: CacheService, mark: ChangeFeed.Position) =>
   Effect.gen(function* () {
-    const cursor = yield* cache.get(ChangeFeed.cursorKey, Schema.Number)
+    const cursor = yield* cache.get(ChangeFeed.cursorKey, ChangeFeed.Position)
     if (Option.isSome(cursor)) return false
-    yield* cache.set(ChangeFeed.cursorKey, Schema.Number, mark, ChangeFeed.cursorTtl)
+    yield* cache.set(ChangeFeed.cursorKey, ChangeFeed.Position, mark, ChangeFeed.cursorTtl)
     return true
   })
 
@@ -673,9 +674,13 @@ const recordFeedPosition = (cache: CacheService, mark: number) =>
 const fill = (cache: CacheService, batchSize: number) =>
   Effect.gen(function* () {
     const repo = yield* EmployeeRepo
-    const log = yield* ChangeFeed.changeLog
+    const log = yield* ChangeFeed.changeLog()
     const progress = progressLine(process.stderr)
-    const mark = yield* log.newest
+    // A bot process drops the keys of a change as soon as it commits; a value that warmup read
+    // just before a change and wrote just after that drop would be stale for its whole TTL. So
+    // warmup notes where the log stood before it read anything and, once it has written, drops
+    // the keys of every change committed since.
+    const mark = yield* log.now
     const employeeTotal = yield* repo.linkedEmployeeCount
     const activities = yield* repo.openActivities
     const report = (employees: number, activitiesDone: number) =>
@@ -719,8 +724,12 @@ const fill = (cache: CacheService, batchSize: number) =>
       activitiesDone += batch.length
       yield* report(employees, activitiesDone)
     }
-    const changed = yield* log.keysSince(mark)
-    const dropped = yield* cache.delete(changed)
+    const changed = yield* log.since(mark)
+    const dropped = changed.unknown
+      ? yield* Effect.reduce(cachedReadPatterns, 0, (total, pattern) =>
+          Effect.map(cache.deleteMatching(pattern), (count) => total + count),
+        )
+      : yield* cache.delete(changed.keys)
     const cursorSet = yield* recordFeedPosition(cache, mark)
     return { employees, activities: activities.length, dropped, cursorSet }
   }).pipe(

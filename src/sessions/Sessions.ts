@@ -6,11 +6,13 @@
  * Sessions survive a Redis outage within a process: each session is also kept in a bounded
  * in-process copy; a change that could not reach Redis is served from that copy and written back
  * once Redis answers again. (Another process serving the same user meanwhile sees the session as
- * it was before the outage.)
+ * it was before the outage.) When Redis comes back without its data (restarted empty), a session
+ * missing there but kept here is not lost either: it is written back (see `sessionsEpochKey`).
  */
+import { randomUUID } from "node:crypto"
 import { Array as Arr, Clock, Effect, HashSet, Option, Ref, Schema } from "effect"
 import { Cache, type CacheService } from "../cache/Cache"
-import { sessionKey, sessionTtl } from "../cache/Keys"
+import { sessionKey, sessionsEpochKey, sessionsEpochTtl, sessionTtl } from "../cache/Keys"
 import { makeMemoryStore } from "../cache/MemoryCache"
 import { makeCache } from "../cache/Store"
 import { EmployeeId, InterestId, type TelegramId } from "../domain/Ids"
@@ -98,6 +100,33 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
     const unsynced = yield* Ref.make(HashSet.empty<TelegramId>())
     const inOrder = yield* makeInOrder<TelegramId>()
 
+    // The epoch of the Redis data this process has seen: adopted from Redis, or set there.
+    const epoch = yield* Ref.make<string>(randomUUID())
+    if (local !== shared) {
+      const found = yield* shared
+        .get(sessionsEpochKey, Schema.String)
+        .pipe(Effect.orElseSucceed(() => Option.none<string>()))
+      if (Option.isSome(found)) yield* Ref.set(epoch, found.value)
+      else {
+        yield* Effect.ignore(
+          shared.set(sessionsEpochKey, Schema.String, yield* Ref.get(epoch), sessionsEpochTtl),
+        )
+      }
+    }
+
+    /**
+     * Whether Redis lost its data since this process last looked (its epoch is gone or new); it
+     * then carries this process's epoch (or this process adopts the new one).
+     */
+    const redisLostData = Effect.gen(function* () {
+      const known = yield* Ref.get(epoch)
+      const found = yield* shared.get(sessionsEpochKey, Schema.String)
+      if (Option.isSome(found) && found.value === known) return false
+      if (Option.isSome(found)) yield* Ref.set(epoch, found.value)
+      else yield* shared.set(sessionsEpochKey, Schema.String, known, sessionsEpochTtl)
+      return true
+    })
+
     const readLocal = (telegramId: TelegramId) =>
       local
         .get(sessionKey(telegramId), Session, { renewTtl: sessionTtl })
@@ -109,6 +138,22 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
         Effect.catchTag("CacheError", () => Ref.update(unsynced, HashSet.add(telegramId))),
       )
 
+    /**
+     * Redis has no session for the user. Expired or cleared: this process's copy goes too. Lost
+     * with the rest of Redis's data: the copy is the session, and goes back to Redis.
+     */
+    const missingInRedis = (telegramId: TelegramId) =>
+      Effect.gen(function* () {
+        const kept = yield* readLocal(telegramId)
+        if (Option.isNone(kept)) return kept
+        if (yield* redisLostData) {
+          yield* writeShared(telegramId, kept.value)
+          return kept
+        }
+        yield* Effect.ignore(local.delete([sessionKey(telegramId)]))
+        return Option.none<Session>()
+      })
+
     /** The user's session, if they have one; renews its time to live. Never fails. */
     const get = (telegramId: TelegramId): Effect.Effect<Option.Option<Session>> =>
       Effect.gen(function* () {
@@ -119,11 +164,14 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
           return kept
         }
         return yield* shared.get(sessionKey(telegramId), Session, { renewTtl: sessionTtl }).pipe(
-          Effect.tap(
+          Effect.flatMap(
             Option.match({
-              onNone: () => Effect.ignore(local.delete([sessionKey(telegramId)])),
+              onNone: () => missingInRedis(telegramId),
               onSome: (session) =>
-                Effect.ignore(local.set(sessionKey(telegramId), Session, session, sessionTtl)),
+                Effect.as(
+                  Effect.ignore(local.set(sessionKey(telegramId), Session, session, sessionTtl)),
+                  Option.some(session),
+                ),
             }),
           ),
           Effect.catchTag("CacheError", () => readLocal(telegramId)),

@@ -413,7 +413,7 @@ describe.concurrent("tsx scripts/redis.ts", () => {
         const all = yield* redis(["clear", "--all"], settings)
         expect(all.code).toBe(0)
         expect(all.stdout).toContain(
-          "Deleted every key under the prefix but feed:cursor (the change feed's position): emp 2, int 2, act 1, sess 0, other 1",
+          "Deleted every key under the prefix but feed:cursor and sessions:epoch (the change feed's position, the sessions' epoch): emp 2, int 2, act 1, sess 0, other 1",
         )
         expect(all.stdout).toContain("Total: 6 keys deleted.")
         expect(yield* keysUnder(client, prefix)).toEqual(["feed:cursor"])

@@ -181,6 +181,73 @@ describe("session lifetime", () => {
 })
 
 describe("sessions across a Redis outage", () => {
+  const onPrivateRedis = (url: string, prefix: string) =>
+    Sessions.Default.pipe(
+      Layer.provideMerge(
+        RedisCache.layerWith({
+          commandTimeout: Duration.millis(200),
+          failureThreshold: 2,
+          coolDown: Duration.millis(300),
+        }),
+      ),
+      Layer.provide(
+        Layer.succeed(CacheConfig, { redisUrl: Option.some(Redacted.make(url)), prefix }),
+      ),
+      Layer.provide(quiet),
+    )
+
+  it.live("an idle user's session survives Redis restarting empty, and is written back", () =>
+    Effect.gen(function* () {
+      const server = yield* privateRedis
+      const prefix = newPrefix()
+      const sessions = yield* Effect.provide(
+        Sessions,
+        yield* Layer.build(onPrivateRedis(server.url, prefix)),
+      )
+      const user = newTelegramId()
+      yield* sessions.update(user, (session) => ({
+        ...session,
+        step: "interests",
+        pendingInterests: togglePending(session.pendingInterests, coffee, false),
+      }))
+
+      // While the user is idle, Redis dies and comes back without its data.
+      yield* server.kill
+      yield* server.start
+      const redis = yield* rawRedis(server.url)
+      const stored = Effect.promise(() => redis.get(`${prefix}${sessionKey(user)}`))
+      expect(yield* stored).toBeNull()
+
+      // The client may still be reconnecting: the session is there whichever way it is read.
+      let after = yield* sessions.get(user)
+      for (let tries = 0; tries < 50 && !(yield* stored); tries++) {
+        yield* Effect.sleep(Duration.millis(100))
+        after = yield* sessions.get(user)
+      }
+      expect(Option.getOrThrow(after).step).toBe("interests")
+      expect(Option.getOrThrow(after).pendingInterests.enable).toEqual([coffee])
+      expect(yield* stored).toContain(`"enable":[${coffee}]`)
+    }).pipe(Effect.scoped),
+  )
+
+  it.live("a session cleared in a Redis that kept its data stays cleared", () =>
+    Effect.gen(function* () {
+      const server = yield* privateRedis
+      const prefix = newPrefix()
+      const sessions = yield* Effect.provide(
+        Sessions,
+        yield* Layer.build(onPrivateRedis(server.url, prefix)),
+      )
+      const user = newTelegramId()
+      yield* sessions.update(user, (session) => ({ ...session, step: "interests" }))
+      // An operator's `clear --sessions`, or another process ending the session.
+      const redis = yield* rawRedis(server.url)
+      yield* Effect.promise(() => redis.del(`${prefix}${sessionKey(user)}`))
+      expect(Option.isNone(yield* sessions.get(user))).toBe(true)
+      expect(yield* Effect.promise(() => redis.get(`${prefix}${sessionKey(user)}`))).toBeNull()
+    }).pipe(Effect.scoped),
+  )
+
   it.live("a process keeps its users' sessions while Redis is down, and writes them back", () =>
     Effect.gen(function* () {
       const server = yield* privateRedis
