@@ -4,30 +4,55 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
-import { Console, Effect, Layer } from "effect"
+import { Console, Effect, Layer, Option } from "effect"
 import { runScript } from "../src/cli/Cli"
 import { DatabaseConfig } from "../src/config"
 import * as Database from "../src/db/Database"
-import { seed } from "../src/db/Seed"
+import { migrateWithReferenceData, type ReferenceDataAdded, seed } from "../src/db/Seed"
 import { ImportFileError } from "../src/domain/Errors"
 import { importEmployees } from "../src/employees/EmployeeImport"
 import { EmployeeRepo } from "../src/employees/EmployeeRepo"
 
 const DatabaseLive = Database.layer.pipe(Layer.provide(DatabaseConfig.layer))
 
-/** Applies pending migrations and says which (seed and import need the tables too). */
+/**
+ * Applies pending migrations and says which (seed and import need the tables too). Returns what
+ * the reference data migration added if it ran now: the callers say so, each in its own words.
+ */
 const migrateAndReport = Effect.gen(function* () {
-  const applied = yield* Database.migrate
+  const { applied, referenceData } = yield* migrateWithReferenceData
   for (const [id, name] of applied) yield* Console.log(`Applied migration ${id}_${name}`)
-  return applied
+  return { applied, referenceData }
 })
+
+const describeReferenceData = (added: ReferenceDataAdded) =>
+  `${added.interests} interests, ${added.departments} departments, ${added.businessCenters} business centers`
+
+/** One line when the migrations just gave empty reference tables their defaults. */
+const reportReferenceData = (referenceData: Option.Option<ReferenceDataAdded>) =>
+  Option.match(
+    Option.filter(
+      referenceData,
+      (added) => added.interests + added.departments + added.businessCenters > 0,
+    ),
+    {
+      onNone: () => Effect.void,
+      onSome: (added) =>
+        Console.log(`Added the default reference data: ${describeReferenceData(added)}.`),
+    },
+  )
 
 const migrate = Command.make("migrate", {}, () =>
   Effect.gen(function* () {
-    const applied = yield* migrateAndReport
+    const { applied, referenceData } = yield* migrateAndReport
+    yield* reportReferenceData(referenceData)
     if (applied.length === 0) yield* Console.log("The database is up to date.")
   }).pipe(Effect.provide(DatabaseLive)),
-).pipe(Command.withDescription("Create or update the tables (safe to run again)."))
+).pipe(
+  Command.withDescription(
+    "Create or update the tables (safe to run again); empty reference tables get their defaults.",
+  ),
+)
 
 const demo = Options.boolean("demo").pipe(
   Options.withDescription("Also add demo employees and a few upcoming activities."),
@@ -35,10 +60,21 @@ const demo = Options.boolean("demo").pipe(
 
 const seedCommand = Command.make("seed", { demo }, ({ demo }) =>
   Effect.gen(function* () {
-    yield* migrateAndReport
+    // The migrations fill a new database's reference tables; seed adds the defaults still missing.
+    const { referenceData } = yield* migrateAndReport
     const report = yield* seed({ demo })
+    const migrated = Option.getOrElse(referenceData, () => ({
+      interests: 0,
+      departments: 0,
+      businessCenters: 0,
+    }))
+    const added = {
+      interests: migrated.interests + report.interests,
+      departments: migrated.departments + report.departments,
+      businessCenters: migrated.businessCenters + report.businessCenters,
+    }
     yield* Console.log(
-      `Seeded: ${report.interests} interests, ${report.departments} departments, ${report.businessCenters} business centers added` +
+      `Seeded: ${describeReferenceData(added)} added` +
         (demo
           ? `; demo: ${report.demoEmployees} employees, ${report.demoActivities} activities added`
           : "") +
@@ -47,7 +83,7 @@ const seedCommand = Command.make("seed", { demo }, ({ demo }) =>
   }).pipe(Effect.provide(DatabaseLive)),
 ).pipe(
   Command.withDescription(
-    "Add the interest catalogue, departments and business centers (idempotent).",
+    "Add the default interests, departments and business centers that are missing (idempotent).",
   ),
 )
 
@@ -82,10 +118,11 @@ const importCommand = Command.make("import-employees", { file }, ({ file: path }
   Effect.gen(function* () {
     // Read first: a file that cannot be read does not even open the database.
     const text = yield* readText(path)
-    const report = yield* Effect.zipRight(migrateAndReport, importEmployees(text)).pipe(
-      Effect.provide(EmployeeRepo.Default),
-      Effect.provide(DatabaseLive),
-    )
+    const report = yield* Effect.gen(function* () {
+      const { referenceData } = yield* migrateAndReport
+      yield* reportReferenceData(referenceData)
+      return yield* importEmployees(text)
+    }).pipe(Effect.provide(EmployeeRepo.Default), Effect.provide(DatabaseLive))
     yield* Console.log(
       `Imported ${path}: ${report.inserted} inserted, ${report.updated} updated, ${report.unchanged} unchanged, ${report.skipped.length} skipped.`,
     )

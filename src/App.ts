@@ -4,12 +4,12 @@
  * tests run `AppLive` over a test database, a cache of their choice and their own settings.
  */
 import type { SqlClient } from "@effect/sql"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import * as BotLive from "./bot/BotLive"
 import * as CacheLive from "./cache/CacheLive"
 import { BotConfig, CacheConfig, DatabaseConfig } from "./config"
 import * as Database from "./db/Database"
-import { seed } from "./db/Seed"
+import { migrateWithReferenceData } from "./db/Seed"
 import type { DatabaseError } from "./domain/Errors"
 import { CachedEmployeeRepo } from "./employees/CachedEmployeeRepo"
 import * as ChangeFeed from "./employees/ChangeFeed"
@@ -30,22 +30,28 @@ export const AppLive = Http.layer.pipe(
 )
 
 /**
- * Brings the database up to date on start; a new database also gets the interest catalogue,
- * departments and business centers. Says what it did in one line each.
+ * Brings the database up to date on start. The interest catalogue, departments and business
+ * centers come with the migrations (0004_reference_data), whoever runs them first; when this
+ * start ran that migration, it says what it added. Says what it did in one line each.
  */
 export const prepareDatabase: Effect.Effect<void, DatabaseError, SqlClient.SqlClient> = Effect.gen(
   function* () {
-    const applied = yield* Database.migrate
+    const { applied, referenceData } = yield* migrateWithReferenceData
     if (applied.length > 0) {
       yield* Effect.logInfo(
         `Database: applied ${applied.length} migration(s): ${applied.map(([id, name]) => `${id}_${name}`).join(", ")}`,
       )
     }
-    if (applied.some(([id]) => id === 1)) {
-      const report = yield* seed({ demo: false })
-      yield* Effect.logInfo(
-        `Database: new, seeded ${report.interests} interests, ${report.departments} departments and ${report.businessCenters} business centers; add employees with: npx tsx scripts/db.ts import-employees FILE.csv`,
-      )
+    if (Option.isSome(referenceData)) {
+      const { interests, departments, businessCenters } = referenceData.value
+      const added = `${interests} interests, ${departments} departments and ${businessCenters} business centers`
+      if (applied.some(([id]) => id === 1)) {
+        yield* Effect.logInfo(
+          `Database: new, seeded ${added}; add employees with: npx tsx scripts/db.ts import-employees FILE.csv`,
+        )
+      } else if (interests + departments + businessCenters > 0) {
+        yield* Effect.logInfo(`Database: seeded ${added} into the tables that were empty`)
+      }
     }
   },
 )

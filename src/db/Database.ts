@@ -19,6 +19,7 @@ import { embeddedServer } from "./Embedded"
 import initial from "./migrations/0001_initial"
 import cacheInvalidations from "./migrations/0002_cache_invalidations"
 import changeFeedSnapshots from "./migrations/0003_change_feed_snapshots"
+import referenceData from "./migrations/0004_reference_data"
 
 const DATE_OID = 1082
 
@@ -95,6 +96,7 @@ export const migrations = Migrator.fromRecord({
   "0001_initial": initial,
   "0002_cache_invalidations": cacheInvalidations,
   "0003_change_feed_snapshots": changeFeedSnapshots,
+  "0004_reference_data": referenceData,
 })
 
 /** Applies every pending migration; returns the ones applied now (none when up to date). */

@@ -1,107 +1,26 @@
 import { SqlClient } from "@effect/sql"
-import { Effect } from "effect"
-import type { ScheduleFrequency } from "../domain/Models"
-import { orDatabaseError, SEED_LOCK } from "./Database"
+import { Effect, FiberRef, Option } from "effect"
+import { migrate, orDatabaseError, SEED_LOCK } from "./Database"
+import {
+  defaultBusinessCenters,
+  defaultDepartments,
+  defaultInterests,
+  type ReferenceDataAdded,
+  referenceDataAdded,
+} from "./migrations/0004_reference_data"
 
-/** The interest catalogue of DESIGN.md, in the order the bot shows it. */
-export const defaultInterests: ReadonlyArray<{
-  readonly code: string
-  readonly emoji: string
-  readonly name: string
-  readonly nameEn: string
-  readonly description: string
-  readonly scheduleFrequency: ScheduleFrequency
-}> = [
-  {
-    code: "coffee",
-    emoji: "☕️",
-    name: "Тайный кофе",
-    nameEn: "Secret coffee",
-    description: "Кофе с коллегой, которого выберет бот",
-    scheduleFrequency: "weekly",
-  },
-  {
-    code: "lunch",
-    emoji: "🍝",
-    name: "Обед вслепую",
-    nameEn: "Blind lunch",
-    description: "Обед с незнакомыми коллегами",
-    scheduleFrequency: "weekly",
-  },
-  {
-    code: "walk",
-    emoji: "🚶",
-    name: "Слепая прогулка",
-    nameEn: "Blind walk",
-    description: "Прогулка с коллегой из другого отдела",
-    scheduleFrequency: "weekly",
-  },
-  {
-    code: "chess",
-    emoji: "♟️",
-    name: "Шахматы",
-    nameEn: "Chess",
-    description: "Партии и турниры",
-    scheduleFrequency: "biweekly",
-  },
-  {
-    code: "pingpong",
-    emoji: "🏓",
-    name: "Настольный теннис",
-    nameEn: "Table tennis",
-    description: "Игры и турниры по настольному теннису",
-    scheduleFrequency: "weekly",
-  },
-  {
-    code: "games",
-    emoji: "🎲",
-    name: "Настольные игры",
-    nameEn: "Board games",
-    description: "Вечера настольных игр",
-    scheduleFrequency: "biweekly",
-  },
-  {
-    code: "photo",
-    emoji: "📸",
-    name: "Фотоквесты",
-    nameEn: "Photo quests",
-    description: "Фотопрогулки с заданиями",
-    scheduleFrequency: "monthly",
-  },
-  {
-    code: "masterclass",
-    emoji: "🧠",
-    name: "Мастер-классы",
-    nameEn: "Master classes",
-    description: "Коллеги учат коллег",
-    scheduleFrequency: "monthly",
-  },
-  {
-    code: "clubs",
-    emoji: "📚",
-    name: "Клубы по интересам",
-    nameEn: "Interest clubs",
-    description: "Книжный, киноклуб и другие",
-    scheduleFrequency: "monthly",
-  },
-]
+export { defaultBusinessCenters, defaultDepartments, defaultInterests, type ReferenceDataAdded }
 
-export const defaultDepartments: ReadonlyArray<{ readonly code: string; readonly name: string }> = [
-  { code: "IT", name: "Информационные технологии" },
-  { code: "MARKETING", name: "Маркетинг" },
-  { code: "SALES", name: "Продажи" },
-  { code: "ACCOUNTING", name: "Бухгалтерия" },
-  { code: "HR", name: "Отдел персонала" },
-  { code: "DEVELOPMENT", name: "Разработка" },
-  { code: "SUPPORT", name: "Поддержка" },
-]
-
-export const defaultBusinessCenters: ReadonlyArray<string> = [
-  "БЦ Москва-Сити",
-  "БЦ Око",
-  "БЦ Федерация",
-  "БЦ Гринвич",
-]
+/**
+ * `Database.migrate`, and what the migration 0004_reference_data added to the reference tables
+ * when it ran in this call (`None` when it had run before): a new database gets the defaults
+ * whoever migrates it, and this says so to the one who did.
+ */
+export const migrateWithReferenceData = Effect.gen(function* () {
+  const applied = yield* migrate
+  const referenceData = yield* FiberRef.get(referenceDataAdded)
+  return { applied, referenceData }
+}).pipe(Effect.locally(referenceDataAdded, Option.none()))
 
 const demoEmployees = [
   {
@@ -209,8 +128,10 @@ export interface SeedReport {
 }
 
 /**
- * Seeds the reference data (and with `demo`, demo employees and upcoming activities). Idempotent:
- * existing rows are left as ops edited them; the report counts rows added by this run.
+ * Adds the default reference rows that are missing (a new database has them all from its
+ * migrations; this brings back defaults deleted since) and with `demo`, demo employees and
+ * upcoming activities. Idempotent: existing rows are left as ops edited them; the report counts
+ * rows added by this run.
  */
 export const seed = (options: { readonly demo: boolean }) =>
   Effect.gen(function* () {

@@ -209,9 +209,9 @@ describe("the embedded database (PGlite)", () => {
           const applied = yield* Database.migrate
           const sql = yield* SqlClient.SqlClient
           const [reference] = yield* sql<Record<string, number>>`
-          SELECT (SELECT count(*)::int FROM interests) AS interests,
-                 (SELECT count(*)::int FROM departments) AS departments,
-                 (SELECT count(*)::int FROM business_centers) AS business_centers`
+            SELECT (SELECT count(*)::int FROM interests) AS interests,
+                   (SELECT count(*)::int FROM departments) AS departments,
+                   (SELECT count(*)::int FROM business_centers) AS business_centers`
           expect(reference).toEqual({ interests: 9, departments: 7, businessCenters: 4 })
           yield* expectContract
           yield* plainSqlInserts

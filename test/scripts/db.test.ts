@@ -74,17 +74,33 @@ describe("tsx scripts/db.ts", () => {
     }),
   )
 
-  it.scoped("migrate applies the schema once, then says it is up to date", () =>
-    Effect.gen(function* () {
-      const { url } = yield* freshDatabase
-      const first = yield* db(["migrate"], { DATABASE_URL: url })
-      expect(first.code).toBe(0)
-      expect(first.stdout).toContain("Applied migration 1_initial")
-      const second = yield* db(["migrate"], { DATABASE_URL: url })
-      expect(second.code).toBe(0)
-      expect(second.stdout).not.toContain("Applied migration")
-      expect(second.stdout).toContain("up to date")
-    }),
+  it.scoped(
+    "migrate applies the schema with its reference data once, then says it is up to date",
+    () =>
+      Effect.gen(function* () {
+        const { url } = yield* freshDatabase
+        const first = yield* db(["migrate"], { DATABASE_URL: url })
+        expect(first.code).toBe(0)
+        expect(first.stdout).toContain("Applied migration 1_initial")
+        expect(first.stdout).toContain("Applied migration 4_reference_data")
+        expect(first.stdout).toContain(
+          "Added the default reference data: 9 interests, 7 departments, 4 business centers.",
+        )
+        const migrated = yield* counts(url)
+        expect(migrated).toEqual({
+          interests: 9,
+          departments: 7,
+          business_centers: 4,
+          employees: 0,
+          activities: 0,
+        })
+        const second = yield* db(["migrate"], { DATABASE_URL: url })
+        expect(second.code).toBe(0)
+        expect(second.stdout).not.toContain("Applied migration")
+        expect(second.stdout).not.toContain("reference data")
+        expect(second.stdout).toContain("up to date")
+        expect(yield* counts(url)).toEqual(migrated)
+      }),
   )
 
   it.scoped("seed --demo adds the catalogue once; a second run adds nothing", () =>
@@ -107,29 +123,36 @@ describe("tsx scripts/db.ts", () => {
     }),
   )
 
-  it.scoped("import-employees lands the good rows and names the line of a bad one (exit 2)", () =>
-    Effect.gen(function* () {
-      const { url } = yield* freshDatabase
-      const dir = yield* tempDir
-      const file = Path.join(dir, "employees.csv")
-      yield* Effect.promise(() =>
-        Fs.writeFile(
-          file,
-          [
-            "full_name,email,telegram_username,phone,department_code,business_center,position,hire_date",
-            "Ольга Иванова,olga.ivanova@example.com,olga_iv,,,,Аналитик,2023-04-01",
-            "Пётр Сидоров,,petr_s,,,,Инженер,2022-01-10",
-            "Кира Орлова,kira.orlova@example.com,,,,,Дизайнер,",
-          ].join("\n"),
-        ),
-      )
-      const run = yield* db(["import-employees", file], { DATABASE_URL: url })
-      expect(run.code).toBe(2)
-      expect(run.stdout).toContain("2 inserted")
-      expect(run.stdout).toMatch(/line 3\b.*no email/)
-      expect(run.stdout).not.toMatch(/line [124]\b/)
-      expect((yield* counts(url)).employees).toBe(2)
-    }),
+  it.scoped(
+    "import-employees as the first command on a new database lands the good rows, with their departments and business centers, and names the line of a bad one (exit 2)",
+    () =>
+      Effect.gen(function* () {
+        const { url } = yield* freshDatabase
+        const dir = yield* tempDir
+        const file = Path.join(dir, "employees.csv")
+        yield* Effect.promise(() =>
+          Fs.writeFile(
+            file,
+            [
+              "full_name,email,telegram_username,phone,department_code,business_center,position,hire_date",
+              "Ольга Иванова,olga.ivanova@example.com,olga_iv,,IT,БЦ Око,Аналитик,2023-04-01",
+              "Пётр Сидоров,,petr_s,,SALES,,Инженер,2022-01-10",
+              "Кира Орлова,kira.orlova@example.com,,,marketing,БЦ Москва-Сити,Дизайнер,",
+            ].join("\n"),
+          ),
+        )
+        const run = yield* db(["import-employees", file], { DATABASE_URL: url })
+        expect(run.code).toBe(2)
+        expect(run.stdout).toContain("2 inserted")
+        expect(run.stdout).toMatch(/line 3\b.*no email/)
+        expect(run.stdout).not.toMatch(/line [124]\b/)
+        expect(yield* counts(url)).toMatchObject({
+          interests: 9,
+          departments: 7,
+          business_centers: 4,
+          employees: 2,
+        })
+      }),
   )
 
   it.scoped(
