@@ -73,6 +73,16 @@ export interface CacheService {
     entries: ReadonlyArray<readonly [key: string, value: A]>,
     ttl: Duration.DurationInput,
   ) => Effect.Effect<void, CacheError>
+  /**
+   * Writes the value unless the key holds one, in one atomic step (Redis `SET … NX`): `true` when
+   * this call wrote it. Of several processes adding the same key, exactly one gets `true`.
+   */
+  readonly add: <A, I>(
+    key: string,
+    schema: Schema.Schema<A, I>,
+    value: A,
+    ttl: Duration.DurationInput,
+  ) => Effect.Effect<boolean, CacheError>
   /** Deletes the keys; returns how many existed. */
   readonly delete: (keys: ReadonlyArray<string>) => Effect.Effect<number, CacheError>
   /** Deletes every key matching a glob (`emp:*`) under the prefix; returns how many. */

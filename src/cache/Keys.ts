@@ -34,6 +34,14 @@ export const sessionKey = (telegramId: TelegramId) => `sess:${telegramId}`
 export const sessionTtl = Duration.seconds(7200)
 
 /**
+ * `upd:{botId}:{updateId}`: an update this bot has taken. Telegram sends an update again when it
+ * got no answer in time (a webhook that timed out, a process that died before confirming); the
+ * record makes the second delivery a no-op. Telegram keeps an update for 24 hours at most.
+ */
+export const updateKey = (botId: number, updateId: number) => `upd:${botId}:${updateId}`
+export const updateTtl = Duration.hours(24)
+
+/**
  * `sessions:epoch`: a random value that lives as long as Redis keeps its data. A session missing
  * from Redis while the epoch is still there was cleared or expired; with the epoch gone too, Redis
  * lost its data (restarted empty, flushed), and a process's own copy of the session is the truth.
@@ -43,7 +51,7 @@ export const sessionsEpochKey = "sessions:epoch"
 export const sessionsEpochTtl = Duration.days(30)
 
 /** Namespaces that `status` counts and metrics label; anything else is `other`. */
-export const namespaces = ["emp", "int", "act", "sess"] as const
+export const namespaces = ["emp", "int", "act", "sess", "upd"] as const
 export type Namespace = (typeof namespaces)[number] | "other"
 
 export const namespaceOf = (key: string): Namespace => {

@@ -45,6 +45,14 @@ export const makeMemoryStore = (options: {
       return entry
     }
 
+    // Least recently used first: the map's first keys.
+    const evictBeyondMax = (entries: Map<string, Entry>) => {
+      for (const key of entries.keys()) {
+        if (entries.size <= maxEntries) break
+        entries.delete(key)
+      }
+    }
+
     const store: Store = {
       backend: CacheBackend.Memory({ reason: options.reason }),
       get: (key, renewTtlMillis) =>
@@ -64,11 +72,14 @@ export const makeMemoryStore = (options: {
             entries.delete(key)
             entries.set(key, { value, expiresAt: now + ttlMillis })
           }
-          // Least recently used first: the map's first keys.
-          for (const key of entries.keys()) {
-            if (entries.size <= maxEntries) break
-            entries.delete(key)
-          }
+          evictBeyondMax(entries)
+        }),
+      add: (key, value, ttlMillis) =>
+        withEntries((entries, now) => {
+          if (live(entries, key, now) !== undefined) return false
+          entries.set(key, { value, expiresAt: now + ttlMillis })
+          evictBeyondMax(entries)
+          return true
         }),
       delete: (keys) =>
         withEntries((entries, now) => {

@@ -330,6 +330,18 @@ export const make = (options: RedisCacheOptions) =>
           )
           return Option.fromNullable(raw)
         }),
+      add: (key, value, ttlMillis) =>
+        Effect.gen(function* () {
+          yield* flushIfPending
+          const ttl = Math.max(1, Math.round(ttlMillis))
+          const written = yield* guarded("add", () => client.set(key, value, "PX", ttl, "NX"))
+          if (written === null) return false
+          yield* Ref.update(pending, (state) => ({
+            ...state,
+            keys: HashSet.remove(state.keys, key),
+          }))
+          return true
+        }),
       set: (entries, ttlMillis) =>
         Effect.gen(function* () {
           yield* flushIfPending

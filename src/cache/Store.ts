@@ -16,7 +16,7 @@ import {
 } from "effect"
 import type { CacheBackend, CacheError, CacheService, CacheStatus } from "./Cache"
 import { recordError, recordHit, recordMiss } from "./CacheMetrics"
-import { namespaceOf } from "./Keys"
+import { namespaceOf, namespaces } from "./Keys"
 
 export interface StoreInfo {
   readonly available: boolean
@@ -38,6 +38,12 @@ export interface Store {
     entries: ReadonlyArray<readonly [key: string, value: string]>,
     ttlMillis: number,
   ) => Effect.Effect<void, CacheError>
+  /** Writes the value unless the key holds one, atomically; `true` when it wrote. */
+  readonly add: (
+    key: string,
+    value: string,
+    ttlMillis: number,
+  ) => Effect.Effect<boolean, CacheError>
   readonly delete: (keys: ReadonlyArray<string>) => Effect.Effect<number, CacheError>
   /** Full keys matching a glob whose literal part starts with the prefix. */
   readonly keys: (pattern: string) => Effect.Effect<ReadonlyArray<string>, CacheError>
@@ -132,6 +138,11 @@ export const makeCache = (store: Store, prefix: string): CacheService => {
 
   const set: CacheService["set"] = (key, schema, value, ttl) => setMany(schema, [[key, value]], ttl)
 
+  const add: CacheService["add"] = (key, schema, value, ttl) =>
+    Effect.flatMap(encode(schema, value), (raw) =>
+      store.add(full(key), raw, Duration.toMillis(ttl)),
+    ).pipe(Effect.tapError(() => recordError(key)))
+
   const markInvalidated = (keys: ReadonlyArray<string> | "all") => {
     for (const [key, flight] of inFlight) {
       if (keys === "all" || keys.includes(key)) flight.invalidated = true
@@ -205,7 +216,9 @@ export const makeCache = (store: Store, prefix: string): CacheService => {
     )
 
   const countKeys = Effect.map(keys("*"), (found) => {
-    const counts: Record<string, number> = { emp: 0, int: 0, act: 0, sess: 0, other: 0 }
+    const counts: Record<string, number> = Object.fromEntries(
+      [...namespaces, "other"].map((namespace) => [namespace, 0]),
+    )
     for (const key of found) {
       const namespace = namespaceOf(key)
       counts[namespace] = (counts[namespace] ?? 0) + 1
@@ -239,6 +252,7 @@ export const makeCache = (store: Store, prefix: string): CacheService => {
     get,
     set,
     setMany,
+    add,
     delete: del,
     deleteMatching,
     keys,

@@ -137,6 +137,7 @@ const namespaceCounts = (report: CacheStatus): Record<Namespace, number> => ({
   int: report.keys.int ?? 0,
   act: report.keys.act ?? 0,
   sess: report.keys.sess ?? 0,
+  upd: report.keys.upd ?? 0,
   other: report.keys.other ?? 0,
 })
 
@@ -566,7 +567,14 @@ const clearAll = (cache: CacheService) =>
   Effect.gen(function* () {
     const keys = (yield* cache.keys("*")).filter((key) => !bookkeepingKeys.includes(key))
     const byNamespace = Arr.groupBy(keys, namespaceOf)
-    const counts: Record<Namespace, number> = { emp: 0, int: 0, act: 0, sess: 0, other: 0 }
+    const counts: Record<Namespace, number> = {
+      emp: 0,
+      int: 0,
+      act: 0,
+      sess: 0,
+      upd: 0,
+      other: 0,
+    }
     for (const namespace of Object.keys(counts) as Array<Namespace>) {
       counts[namespace] = yield* cache.delete(byNamespace[namespace] ?? [])
     }

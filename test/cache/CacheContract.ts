@@ -116,6 +116,27 @@ export const cacheContract = <E>(
     )
 
     test(
+      "add writes only an absent key: of many adds at once exactly one wins, until it expires",
+      Effect.gen(function* () {
+        const cache = yield* Cache
+        const wins = yield* Effect.all(
+          Array.from({ length: 20 }, (_, i) =>
+            cache.add("upd:1:7", Text, `claim ${i}`, Duration.millis(600)),
+          ),
+          { concurrency: "unbounded" },
+        )
+        expect(wins.filter((won) => won)).toHaveLength(1)
+        const winner = wins.indexOf(true)
+        expect(yield* cache.get("upd:1:7", Text)).toEqual(Option.some(`claim ${winner}`))
+        expect(yield* cache.add("upd:1:7", Text, "late", hour)).toBe(false)
+        expect(yield* cache.get("upd:1:7", Text)).toEqual(Option.some(`claim ${winner}`))
+        yield* Effect.sleep(Duration.millis(800))
+        expect(yield* cache.add("upd:1:7", Text, "after expiry", hour)).toBe(true)
+        expect(yield* cache.get("upd:1:7", Text)).toEqual(Option.some("after expiry"))
+      }),
+    )
+
+    test(
       "an absent key is a miss",
       Effect.gen(function* () {
         const cache = yield* Cache
@@ -368,7 +389,7 @@ export const cacheContract = <E>(
         expect(status.backend._tag).toBe(backend)
         expect(cache.backend).toEqual(status.backend)
         expect(status.available).toBe(true)
-        expect(status.keys).toEqual({ emp: 2, int: 1, act: 1, sess: 1, other: 1 })
+        expect(status.keys).toEqual({ emp: 2, int: 1, act: 1, sess: 1, upd: 0, other: 1 })
         expect(status.pendingInvalidations).toBe(0)
         expect(status.server.entries).toBeGreaterThanOrEqual(6)
       }),

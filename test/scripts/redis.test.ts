@@ -149,7 +149,7 @@ describe.concurrent("tsx scripts/redis.ts", () => {
             "m",
           ),
         )
-        expect(status.stdout).toMatch(/^Keys: +emp 0, int 0, act 0, sess 0, other 0/m)
+        expect(status.stdout).toMatch(/^Keys: +emp 0, int 0, act 0, sess 0, upd 0, other 0/m)
 
         expect(test.code).toBe(1)
         expect(errorLines(test)).toEqual([
@@ -228,7 +228,7 @@ describe.concurrent("tsx scripts/redis.ts", () => {
           reason: null,
           available: true,
           prefix,
-          keys: { emp: 2, int: 1, act: 1, sess: 1, other: 1 },
+          keys: { emp: 2, int: 1, act: 1, sess: 1, upd: 0, other: 1 },
           totalKeys: 6,
           pendingInvalidations: 0,
         })
@@ -413,7 +413,7 @@ describe.concurrent("tsx scripts/redis.ts", () => {
         const all = yield* redis(["clear", "--all"], settings)
         expect(all.code).toBe(0)
         expect(all.stdout).toContain(
-          "Deleted every key under the prefix but feed:cursor and sessions:epoch (the change feed's position, the sessions' epoch): emp 2, int 2, act 1, sess 0, other 1",
+          "Deleted every key under the prefix but feed:cursor and sessions:epoch (the change feed's position, the sessions' epoch): emp 2, int 2, act 1, sess 0, upd 0, other 1",
         )
         expect(all.stdout).toContain("Total: 6 keys deleted.")
         expect(yield* keysUnder(client, prefix)).toEqual(["feed:cursor"])
