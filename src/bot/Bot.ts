@@ -2,8 +2,9 @@
  * The Telegram bot as a service: the transports (long polling, the webhook endpoint) hand it
  * updates; it answers users through the Bot API.
  */
-import { Context, Effect, type ParseResult, Schema } from "effect"
+import { Context, Data, type Effect, Either, ParseResult, Schema } from "effect"
 import type { Update } from "grammy/types"
+import { TelegramId } from "../domain/Ids"
 
 export interface BotService {
   /** The bot's @username, from getMe. */
@@ -17,12 +18,45 @@ export interface BotService {
 
 export class Bot extends Context.Tag("connectbot/Bot")<Bot, BotService>() {}
 
+/** A Telegram user as the bot reads one: an id within what Telegram hands out (see TelegramId). */
+const Sender = Schema.Struct({
+  id: Schema.typeSchema(TelegramId),
+  is_bot: Schema.Boolean,
+  first_name: Schema.String,
+  username: Schema.optional(Schema.String),
+  language_code: Schema.optional(Schema.String),
+})
+
+const ChatRef = Schema.Struct({ id: Schema.Int, type: Schema.String })
+
+const MessagePayload = Schema.Struct({
+  message_id: Schema.Int,
+  chat: ChatRef,
+  from: Schema.optional(Sender),
+  text: Schema.optional(Schema.String),
+})
+
+const CallbackQueryPayload = Schema.Struct({
+  id: Schema.String,
+  from: Sender,
+  // An inaccessible message (too old) still has its chat and id.
+  message: Schema.optional(Schema.Struct({ message_id: Schema.Int, chat: ChatRef })),
+  data: Schema.optional(Schema.String),
+})
+
 /**
- * What a webhook body must look like to be handed to the bot: an object with a non-negative
- * integer `update_id` and at most one payload field beside it (Telegram sends exactly one).
+ * What an update must look like to be handed to the bot: a non-negative integer `update_id`, at
+ * most one payload beside it (Telegram sends exactly one), and, in the payloads the bot reads,
+ * the fields it reads with the types Telegram gives them. Other payloads (the bot does not ask
+ * for them) pass unread.
  */
-const UpdateEnvelope = Schema.Struct(
-  { update_id: Schema.Int.pipe(Schema.nonNegative()) },
+const UpdateShape = Schema.Struct(
+  {
+    update_id: Schema.Int.pipe(Schema.nonNegative()),
+    message: Schema.optional(MessagePayload),
+    edited_message: Schema.optional(MessagePayload),
+    callback_query: Schema.optional(CallbackQueryPayload),
+  },
   Schema.Record({ key: Schema.String, value: Schema.Unknown }),
 ).pipe(
   Schema.filter((update) => {
@@ -31,7 +65,40 @@ const UpdateEnvelope = Schema.Struct(
   }),
 )
 
-/** Decodes an untrusted body (the webhook's) into an update, or fails with a ParseError. */
-export const decodeUpdate = (body: unknown): Effect.Effect<Update, ParseResult.ParseError> =>
-  // The envelope is checked; the payload's own shape is grammY's to read.
-  Effect.map(Schema.decodeUnknown(UpdateEnvelope)(body), (update) => update as unknown as Update)
+const checkShape = Schema.decodeUnknownEither(UpdateShape, { errors: "first" })
+
+/** An update that is not one Telegram would send; `reason` says where, without echoing values. */
+export class InvalidUpdate extends Data.TaggedError("InvalidUpdate")<{
+  readonly updateId: unknown
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `not a Telegram update (${this.reason})`
+  }
+}
+
+const describeIssue = (error: ParseResult.ParseError): string => {
+  const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
+  if (issue === undefined) return "malformed"
+  const path = issue.path.length === 0 ? "the update" : issue.path.join(".")
+  return issue._tag === "Missing" ? `${path} is missing` : `${path} is malformed`
+}
+
+/**
+ * Checks an untrusted update (a webhook body, a getUpdates entry) once, at the edge. The update is
+ * returned as it came (grammY reads fields beyond the checked ones, like `entities`).
+ */
+export const decodeUpdate = (body: unknown): Either.Either<Update, InvalidUpdate> =>
+  Either.match(checkShape(body), {
+    onLeft: (error) =>
+      Either.left(
+        new InvalidUpdate({
+          updateId:
+            typeof body === "object" && body !== null && "update_id" in body
+              ? body.update_id
+              : undefined,
+          reason: describeIssue(error),
+        }),
+      ),
+    onRight: () => Either.right(body as Update),
+  })

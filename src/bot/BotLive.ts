@@ -10,24 +10,31 @@
  */
 import {
   Cause,
+  Clock,
   Data,
   Duration,
   Effect,
+  Either,
   FiberSet,
   Layer,
-  Option,
+  Metric,
   Redacted,
   Ref,
   Runtime,
   Schedule,
+  Schema,
 } from "effect"
 import { Bot as Grammy, type Context as GrammyContext } from "grammy"
 import type { InlineKeyboardMarkup, Update } from "grammy/types"
+import { Cache } from "../cache/Cache"
+import { updateKey, updateTtl } from "../cache/Keys"
+import { makeMemoryStore } from "../cache/MemoryCache"
+import { makeCache } from "../cache/Store"
 import { BotConfig } from "../config"
 import { TelegramId } from "../domain/Ids"
 import { Sessions } from "../sessions/Sessions"
-import { Bot } from "./Bot"
-import { observeUpdate, updateKind } from "./BotMetrics"
+import { Bot, decodeUpdate } from "./Bot"
+import { observeUpdate, updateKind, updatesRedelivered } from "./BotMetrics"
 import { type FlowContext, type Incoming, type Reply, respond } from "./Flows"
 import { localeOf, messagesFor } from "./Messages"
 import { callApi, isMessageUneditable, isNotModified, isQueryTooOld } from "./Telegram"
@@ -63,6 +70,7 @@ const withinLimit = (text: string): string =>
 const make = Effect.gen(function* () {
   const config = yield* BotConfig
   const sessions = yield* Sessions
+  const cache = yield* Cache
   const runtime = yield* Effect.runtime<FlowContext>()
   const bot = new Grammy(Redacted.value(config.token), { client: { apiRoot: config.apiRoot } })
   const { api } = bot
@@ -263,13 +271,39 @@ const make = Effect.gen(function* () {
       Effect.catchAll((error) => Effect.logError("grammY failed on an update", error)),
     )
 
-  /** Takes the update's place in its user's queue, then runs it. */
-  const work = (update: Update) => {
-    const sender = senderOf(update)
-    return sender === undefined
-      ? dispatch(update)
-      : sessions.inOrder(TelegramId.make(sender))(dispatch(update))
-  }
+  // Updates this bot has taken, so that one Telegram sends again is not applied twice (a toggle
+  // would flip back). Shared through the cache between processes and across restarts; this
+  // process's own record also holds while Redis is failing.
+  const taken =
+    cache.backend._tag === "Memory"
+      ? cache
+      : makeCache(yield* makeMemoryStore({ reason: "updates taken" }), cache.prefix)
+  const firstDelivery = (updateId: number) =>
+    Effect.gen(function* () {
+      const key = updateKey(me.id, updateId)
+      const at = yield* Clock.currentTimeMillis
+      const here = yield* Effect.orElseSucceed(
+        taken.add(key, Schema.Number, at, updateTtl),
+        () => true,
+      )
+      if (!here || taken === cache) return here
+      // Redis failing: this process's record is all there is; the update is handled.
+      return yield* Effect.orElseSucceed(cache.add(key, Schema.Number, at, updateTtl), () => true)
+    })
+
+  /** Takes the update's place in its user's queue, then runs it; a repeated delivery is dropped. */
+  const work = (update: Update) =>
+    Effect.flatMap(firstDelivery(update.update_id), (first) => {
+      if (!first) {
+        return Effect.logInfo(`Update ${update.update_id} delivered again: already taken`).pipe(
+          Effect.zipRight(Metric.increment(updatesRedelivered)),
+        )
+      }
+      const sender = senderOf(update)
+      return sender === undefined
+        ? dispatch(update)
+        : sessions.inOrder(TelegramId.make(sender))(dispatch(update))
+    })
 
   // Run in the bot's own set, so that a webhook request that goes away does not cut it short.
   const handleUpdate = (update: Update): Effect.Effect<void> =>
@@ -283,7 +317,13 @@ const make = Effect.gen(function* () {
       Effect.catchAll((error) => Effect.logWarning(`Could not delete the webhook: ${error}`)),
     )
     yield* Effect.forkScoped(
-      pollUpdates(api, nextOffset, (update) => FiberSet.run(inFlight, work(update))),
+      pollUpdates(api, nextOffset, (raw) =>
+        Either.match(decodeUpdate(raw), {
+          onLeft: (invalid) =>
+            Effect.logWarning(`Ignored update ${String(invalid.updateId)}: ${invalid.message}`),
+          onRight: (update) => FiberSet.run(inFlight, work(update)),
+        }),
+      ),
     )
     yield* Effect.logInfo("Taking updates by long polling")
   } else {
@@ -341,10 +381,17 @@ const pollUpdates = (
     Effect.flatMap((updates) =>
       Effect.forEach(updates, hand, { discard: true }).pipe(
         Effect.zipRight(
-          Option.match(Option.fromNullable(updates.at(-1)), {
-            onNone: () => Effect.void,
-            onSome: (last) => Ref.set(nextOffset, last.update_id + 1),
-          }),
+          // Past every update of the batch, whatever it held (an update_id that is not a number
+          // would otherwise stop the loop on the same batch for good).
+          Ref.update(nextOffset, (offset) =>
+            updates.reduce(
+              (next, update) =>
+                Number.isSafeInteger(update.update_id)
+                  ? Math.max(next, update.update_id + 1)
+                  : next,
+              offset,
+            ),
+          ),
         ),
       ),
     ),

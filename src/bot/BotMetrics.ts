@@ -26,6 +26,10 @@ export const updatesFailed = Metric.counter("connectbot_updates_failed_total", {
   description: "Updates whose handling hit a defect or an unexpected error",
   incremental: true,
 })
+export const updatesRedelivered = Metric.counter("connectbot_updates_redelivered_total", {
+  description: "Updates Telegram delivered again after this bot had taken them; not applied again",
+  incremental: true,
+})
 export const updateDuration = Metric.histogram(
   "connectbot_update_duration_seconds",
   // 5 ms … 10 s: a cached answer is a few ms, a slow Postgres or Bot API call seconds.

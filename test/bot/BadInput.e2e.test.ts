@@ -503,3 +503,38 @@ layer(Harness.layer({ transport: "webhook" }), { excludeTestServices: true, time
     )
   },
 )
+
+layer(Harness.layer(), { excludeTestServices: true, timeout: 60_000 })(
+  "untrusted updates in polling mode",
+  (it) => {
+    it.effect("impossible updates are skipped: the polling loop goes on with the next ones", () =>
+      Effect.gen(function* () {
+        const server = yield* Harness.Telegram
+        const { user } = yield* Harness.employee({ languageCode: "en", fullName: "Paula Poll" })
+        const from = { ...user.user }
+        const chat = { id: user.chatId, type: "private" as const, first_name: from.first_name }
+        const message = (sender: unknown) => ({
+          message_id: 1,
+          date: Math.floor(Date.now() / 1000),
+          chat,
+          from: { ...from, id: sender },
+          text: "/menu",
+          entities: [{ type: "bot_command", offset: 0, length: 5 }],
+        })
+        const impossible: ReadonlyArray<unknown> = [
+          { message: message(-1) },
+          { message: message(0) },
+          { message: message(2 ** 53 + 2) },
+          { message: message("42") },
+          { edited_message: message(-5) },
+        ]
+        for (const update of impossible) {
+          yield* server.pushUpdate(update as Omit<Update, "update_id">)
+        }
+        // The next real message is answered: nothing above stopped or stalled the loop.
+        expect((yield* user.send("/menu")).text).toBe(en.menuGreeting("Paula"))
+        expect(server.messagesIn(user.chatId)).toHaveLength(1)
+      }),
+    )
+  },
+)

@@ -281,6 +281,102 @@ layer(Harness.layer({ transport: "webhook" }), { excludeTestServices: true, time
       }),
     )
 
+    it.effect("impossible senders: 400 with a reason, never 500; nothing handled", () =>
+      Effect.gen(function* () {
+        const { url } = yield* Harness.BotHttp
+        const { user, telegramId } = yield* Harness.employee({
+          languageCode: "en",
+          fullName: "Ivan Impossible",
+        })
+        const valid = commandUpdate(user, "/menu")
+        const withSender = (id: unknown) => ({
+          ...valid,
+          update_id: nextUpdateId++,
+          message: { ...valid.message, from: { ...valid.message.from, id } },
+        })
+        const press = {
+          id: "forged-query",
+          chat_instance: "1",
+          message: { message_id: 1, date: 0, chat: { id: user.chatId, type: "private" } },
+          data: "m",
+        }
+        const bodies: ReadonlyArray<readonly [string, unknown]> = [
+          ["a negative sender id", withSender(-user.id)],
+          ["sender id 0", withSender(0)],
+          ["a sender id beyond 2^53", withSender(2 ** 53 + 2)],
+          ["a sender id as a string", withSender(String(user.id))],
+          ["a fractional sender id", withSender(user.id + 0.5)],
+          ["a button press without from", { update_id: nextUpdateId++, callback_query: press }],
+          [
+            "a button press with a null from",
+            { update_id: nextUpdateId++, callback_query: { ...press, from: null } },
+          ],
+          [
+            "a message without a chat",
+            { update_id: nextUpdateId++, message: { ...valid.message, chat: undefined } },
+          ],
+        ]
+        for (const [what, body] of bodies) {
+          const answer = yield* postTelegram(url, JSON.stringify(body), Harness.webhookSecret)
+          expect({ what, status: answer.status }).toEqual({ what, status: 400 })
+          expect(JSON.parse(answer.body)).toMatchObject({ ok: false })
+          expect(JSON.parse(answer.body).error).toContain("not a Telegram update")
+        }
+        expect(yield* sendMessagesTo(user.chatId)).toEqual([])
+        expect(Option.isNone(yield* sessionOf(telegramId))).toBe(true)
+        // The bot still answers the user.
+        expect((yield* user.send("/menu")).text).toBe(en.menuGreeting("Ivan"))
+      }),
+    )
+
+    it.effect("an update delivered again is applied once; a second real press still undoes", () =>
+      Effect.gen(function* () {
+        const server = yield* Harness.Telegram
+        const { url } = yield* Harness.BotHttp
+        const { user, telegramId } = yield* Harness.employee({
+          languageCode: "en",
+          fullName: "Rhea Redelivered",
+        })
+        const coffee = yield* interestId("coffee")
+        yield* user.send("/start")
+        yield* user.press(en.menu.interests)
+        const toggled = yield* user.press("❌ ☕️ Secret coffee")
+        expect(toggled.message.buttons[0]?.[0]).toBe("✅ ☕️ Secret coffee")
+        const delivery = server.webhookDeliveries.at(-1)
+        expect(delivery?.status).toBe(200)
+        const pendingOf = Effect.map(sessionOf(telegramId), (session) =>
+          Option.map(session, (s) => s.pendingInterests.enable),
+        )
+        expect(yield* pendingOf).toEqual(Option.some([coffee]))
+
+        // Telegram sends the same update again (it got no answer in time); then twice at once.
+        const again = JSON.stringify({
+          update_id: delivery?.updateId,
+          callback_query: toggled.query,
+        })
+        const once = yield* postTelegram(url, again, Harness.webhookSecret)
+        expect(once.status).toBe(200)
+        expect(yield* pendingOf).toEqual(Option.some([coffee]))
+        const answers = yield* Effect.all(
+          [1, 2].map(() => postTelegram(url, again, Harness.webhookSecret)),
+          { concurrency: "unbounded" },
+        )
+        expect(answers.map((answer) => answer.status)).toEqual([200, 200])
+        expect(yield* pendingOf).toEqual(Option.some([coffee]))
+        expect(server.messagesIn(user.chatId).at(-1)?.buttons[0]?.[0]).toBe("✅ ☕️ Secret coffee")
+
+        // The user really presses again: that is a new update, and undoes the first.
+        const undone = yield* user.press("✅ ☕️ Secret coffee")
+        expect(undone.message.buttons[0]?.[0]).toBe("❌ ☕️ Secret coffee")
+        expect(yield* pendingOf).toEqual(Option.some([]))
+
+        const scrape = yield* request(`${url}/metrics`)
+        expect(
+          sampleValue(scrape.body, "connectbot_updates_redelivered_total"),
+        ).toBeGreaterThanOrEqual(3)
+      }),
+    )
+
     it.effect("a body streamed past 1 MiB without Content-Length: 413, nothing handled", () =>
       Effect.gen(function* () {
         const { url } = yield* Harness.BotHttp

@@ -218,12 +218,16 @@ describe("HTTP server in webhook mode", () => {
           ["{", "body is not JSON"],
           ["", "body is not JSON"],
           ['{"update_id":1,', "body is not JSON"],
-          ['{"foo":1}', "body is not a Telegram update"],
-          ["[]", "body is not a Telegram update"],
-          ["null", "body is not a Telegram update"],
-          ['{"update_id":-1}', "body is not a Telegram update"],
-          ['{"update_id":1.5}', "body is not a Telegram update"],
-          ['{"update_id":"7"}', "body is not a Telegram update"],
+          ['{"foo":1}', "body is not a Telegram update (update_id is missing)"],
+          ["[]", "body is not a Telegram update (the update is malformed)"],
+          ["null", "body is not a Telegram update (the update is malformed)"],
+          ['{"update_id":-1}', "body is not a Telegram update (update_id is malformed)"],
+          ['{"update_id":1.5}', "body is not a Telegram update (update_id is malformed)"],
+          ['{"update_id":"7"}', "body is not a Telegram update (update_id is malformed)"],
+          [
+            '{"update_id":8,"callback_query":{"id":"q","data":"m"}}',
+            "body is not a Telegram update (callback_query.from is missing)",
+          ],
         ] as const
         for (const [body, error] of cases) {
           const answer = yield* postUpdate(server, body)
