@@ -2,8 +2,8 @@
  * Every setting of ConnectBot (DESIGN.md "Bot"), read through Effect `Config` in the layer of the
  * section that needs it: the database scripts need no bot token, the bot needs everything. An
  * entry point first reads all the sections it needs together (`checkSettings`), so that a
- * missing or malformed setting fails with one `ConfigError` for all of them; `describeConfigError`
- * turns it into the one line that start-up prints, naming every setting at fault.
+ * missing or malformed setting fails with one `ConfigError` for all of them; `configProblems`
+ * turns it into the lines that start-up prints, one per setting at fault.
  */
 import {
   Array as Arr,
@@ -317,22 +317,24 @@ export const checkSettings = (
 ): Effect.Effect<void, ConfigError.ConfigError> => Effect.asVoid(Config.all(sections))
 
 /**
- * One line naming every setting at fault, e.g.
- * `Invalid setting PORT: expected a port number; missing setting BOT_TOKEN`.
+ * One line per setting at fault, e.g. `Invalid setting PORT: expected a port number 1-65535` and
+ * `Missing setting BOT_TOKEN`.
  */
-export const describeConfigError = (error: ConfigError.ConfigError): string => {
+export const configProblems = (error: ConfigError.ConfigError): ReadonlyArray<string> => {
   const problems = ConfigError.reduceWithContext(error, undefined, {
     andCase: (_, left: Array<string>, right: Array<string>) => [...left, ...right],
     orCase: (_, left: Array<string>, right: Array<string>) => [...left, ...right],
-    invalidDataCase: (_, path, message) => [`invalid setting ${path.join(".")}: ${message}`],
+    invalidDataCase: (_, path, message) => [`Invalid setting ${path.join(".")}: ${message}`],
     // The built-in messages of missing data say nothing more than the path (or "<redacted>").
-    missingDataCase: (_, path) => [`missing setting ${path.join(".")}`],
+    missingDataCase: (_, path) => [`Missing setting ${path.join(".")}`],
     sourceUnavailableCase: (_, path, message) => [
-      `cannot read setting ${path.join(".")}: ${message}`,
+      `Cannot read setting ${path.join(".")}: ${message}`,
     ],
-    unsupportedCase: (_, path, message) => [`unsupported setting ${path.join(".")}: ${message}`],
+    unsupportedCase: (_, path, message) => [`Unsupported setting ${path.join(".")}: ${message}`],
   })
-  const unique = [...new Set(problems)]
-  const line = unique.join("; ")
-  return line.charAt(0).toUpperCase() + line.slice(1)
+  return [...new Set(problems)]
 }
+
+/** The settings at fault, one per line. */
+export const describeConfigError = (error: ConfigError.ConfigError): string =>
+  configProblems(error).join("\n")

@@ -2,7 +2,7 @@ import { ValidationError } from "@effect/cli"
 import { PlatformConfigProvider } from "@effect/platform"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Cause, ConfigError, Effect, FiberRef, HashSet, Layer, Logger, Option } from "effect"
-import { describeConfigError, logLevelConfig } from "../config"
+import { configProblems, logLevelConfig } from "../config"
 
 /** Ops scripts print plain lines: log messages go to stderr, results to stdout. */
 const plainLogger = Logger.make(({ message }) => {
@@ -10,10 +10,10 @@ const plainLogger = Logger.make(({ message }) => {
   process.stderr.write(`${parts.map(String).join(" ")}\n`)
 })
 
-/** The one line an operator reads when a command fails. */
+/** What an operator reads when a command fails: one line, or one per setting at fault. */
 export const describeFailure = (error: unknown): string | undefined => {
   if (ValidationError.isValidationError(error)) return undefined // @effect/cli printed it with usage.
-  if (ConfigError.isConfigError(error)) return describeConfigError(error)
+  if (ConfigError.isConfigError(error)) return configProblems(error).join("\n")
   if (typeof error === "object" && error !== null && "_tag" in error) {
     const message = (error as { message?: unknown }).message
     const text = typeof message === "string" && message !== "" ? message : String(error._tag)
@@ -25,7 +25,7 @@ export const describeFailure = (error: unknown): string | undefined => {
 
 /**
  * Runs an ops script: settings from the environment, then `.env` as a fallback; a typed failure
- * becomes one line on stderr and exit code 1.
+ * becomes one line on stderr (one per setting at fault) and exit code 1.
  */
 export const runScript = <A, E>(
   program: Effect.Effect<A, E, NodeContext.NodeContext>,
@@ -48,7 +48,13 @@ export const runScript = <A, E>(
           : Cause.isInterruptedOnly(cause)
             ? undefined
             : `unexpected defect (a bug): ${Cause.pretty(cause)}`
-        if (line !== undefined) process.stderr.write(`Error: ${line}\n`)
+        if (line === undefined) return
+        // Several settings at fault: an `Error:` line for each.
+        const lines =
+          Option.isSome(failure) && ConfigError.isConfigError(failure.value)
+            ? line.split("\n")
+            : [line]
+        for (const each of lines) process.stderr.write(`Error: ${each}\n`)
       }),
     ),
     Effect.provide(PlatformConfigProvider.layerDotEnvAdd(".env")),

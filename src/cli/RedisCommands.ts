@@ -449,7 +449,9 @@ const checks = (cache: CacheService, sessions: Sessions): ReadonlyArray<Check> =
 
 const describeCheckFailure = (cause: Cause.Cause<unknown>): string => {
   const failure = Cause.failureOption(cause)
-  if (Option.isSome(failure)) return describeFailure(failure.value) ?? "failed"
+  if (Option.isSome(failure)) {
+    return describeFailure(failure.value)?.replaceAll("\n", "; ") ?? "failed"
+  }
   return Cause.isInterruptedOnly(cause) ? "interrupted" : `defect: ${Cause.pretty(cause)}`
 }
 
