@@ -279,6 +279,17 @@ const checks = (cache: CacheService, sessions: Sessions): ReadonlyArray<Check> =
       }),
     },
     {
+      name: "add writes a key only when it is absent",
+      run: Effect.gen(function* () {
+        const first = yield* cache.add("claim:1", Probe, probe, minute)
+        const second = yield* cache.add("claim:1", Probe, { ...probe, n: 2 }, minute)
+        const read = yield* cache.get("claim:1", Probe)
+        yield* cache.delete(["claim:1"])
+        yield* ensure(first && !second, `added ${first}, then ${second}`)
+        yield* ensure(Option.isSome(read) && same(read.value, probe), `read back ${show(read)}`)
+      }),
+    },
+    {
       name: "keys lists the keys matching a pattern",
       run: Effect.gen(function* () {
         const found = [...(yield* cache.keys("batch:*"))].sort()
@@ -347,7 +358,7 @@ const checks = (cache: CacheService, sessions: Sessions): ReadonlyArray<Check> =
     {
       name: "status reports the backend and counts keys per namespace",
       run: Effect.gen(function* () {
-        const perNamespace = ["emp:1", "int:1", "act:1:participants", "sess:1"]
+        const perNamespace = ["emp:1", "int:1", "act:1:participants", "sess:1", "upd:1:1"]
         yield* cache.setMany(
           Probe,
           perNamespace.map((key) => [key, probe] as const),
