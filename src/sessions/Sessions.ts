@@ -15,7 +15,7 @@ import { Cache, type CacheService } from "../cache/Cache"
 import { sessionKey, sessionsEpochKey, sessionsEpochTtl, sessionTtl } from "../cache/Keys"
 import { makeMemoryStore } from "../cache/MemoryCache"
 import { makeCache } from "../cache/Store"
-import { EmployeeId, InterestId, type TelegramId } from "../domain/Ids"
+import { EmployeeId, InterestId, TelegramId } from "../domain/Ids"
 import type { InterestChanges } from "../domain/Outcomes"
 import { Timestamp } from "../domain/Time"
 import { makeInOrder } from "./InOrder"
@@ -116,7 +116,8 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
 
     /**
      * Whether Redis lost its data since this process last looked (its epoch is gone or new); it
-     * then carries this process's epoch (or this process adopts the new one).
+     * then carries this process's epoch (or this process adopts the new one), and every session
+     * this process keeps goes back to Redis.
      */
     const redisLostData = Effect.gen(function* () {
       const known = yield* Ref.get(epoch)
@@ -124,7 +125,34 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
       if (Option.isSome(found) && found.value === known) return false
       if (Option.isSome(found)) yield* Ref.set(epoch, found.value)
       else yield* shared.set(sessionsEpochKey, Schema.String, known, sessionsEpochTtl)
+      yield* restoreKept
       return true
+    })
+
+    /**
+     * Writes every session this process keeps to a Redis that lost them; a session written there
+     * since (by another process) is newer and stays. One that cannot be written now is written
+     * back at its user's next update.
+     */
+    const restoreKept = Effect.gen(function* () {
+      const keys = yield* Effect.orElseSucceed(local.keys("sess:*"), () => [])
+      yield* Effect.forEach(
+        keys,
+        (key) =>
+          Effect.gen(function* () {
+            const telegramId = Schema.decodeOption(TelegramId)(key.slice("sess:".length))
+            const kept = yield* Effect.orElseSucceed(local.get(key, Session), () => Option.none())
+            if (Option.isNone(telegramId) || Option.isNone(kept)) return
+            yield* shared
+              .add(key, Session, kept.value, sessionTtl)
+              .pipe(
+                Effect.catchTag("CacheError", () =>
+                  Ref.update(unsynced, HashSet.add(telegramId.value)),
+                ),
+              )
+          }),
+        { concurrency: 16, discard: true },
+      )
     })
 
     const readLocal = (telegramId: TelegramId) =>
