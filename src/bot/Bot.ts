@@ -77,11 +77,37 @@ export class InvalidUpdate extends Data.TaggedError("InvalidUpdate")<{
   }
 }
 
+/**
+ * Where the first problem is, and whether something is missing there. The issue tree is walked
+ * rather than formatted: a formatter prints the value it got, and a hostile body nested 100,000
+ * deep overflows the stack when printed.
+ */
+const firstProblem = (
+  issue: ParseResult.ParseIssue,
+  path: ReadonlyArray<PropertyKey>,
+): { readonly path: ReadonlyArray<PropertyKey>; readonly missing: boolean } => {
+  switch (issue._tag) {
+    case "Pointer":
+      return firstProblem(issue.issue, [
+        ...path,
+        ...(Array.isArray(issue.path) ? issue.path : [issue.path as PropertyKey]),
+      ])
+    case "Composite":
+      return firstProblem(Array.isArray(issue.issues) ? issue.issues[0] : issue.issues, path)
+    case "Refinement":
+    case "Transformation":
+      return firstProblem(issue.issue, path)
+    case "Missing":
+      return { path, missing: true }
+    default:
+      return { path, missing: false }
+  }
+}
+
 const describeIssue = (error: ParseResult.ParseError): string => {
-  const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
-  if (issue === undefined) return "malformed"
-  const path = issue.path.length === 0 ? "the update" : issue.path.join(".")
-  return issue._tag === "Missing" ? `${path} is missing` : `${path} is malformed`
+  const { path, missing } = firstProblem(error.issue, [])
+  const where = path.length === 0 ? "the update" : path.map(String).join(".")
+  return missing ? `${where} is missing` : `${where} is malformed`
 }
 
 /**
