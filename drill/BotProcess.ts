@@ -9,6 +9,7 @@
  * then stops the bot itself (SIGTERM, then SIGKILL) — a Ctrl-C must not look like a crash.
  */
 import { type ChildProcess, spawn } from "node:child_process"
+import { appendFileSync } from "node:fs"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import { pathToFileURL } from "node:url"
@@ -49,6 +50,9 @@ export interface BotProcess {
   /** Waits until the (re)started bot listens again. */
   readonly ready: Effect.Effect<void, BotStartFailed>
 }
+
+/** `DRILL_BOT_LOG=FILE npm run drill` appends every line the bot logs to FILE. */
+const logFile = process.env.DRILL_BOT_LOG
 
 /** Every live bot child, for the last-resort kill when the drill itself exits abruptly. */
 const live = new Set<ChildProcess>()
@@ -111,6 +115,8 @@ export const startBot = (settings: {
 
     const onLine = (line: string) => {
       if (line.trim() === "") return
+      // The bot's whole log, for a closer look at a failed run.
+      if (logFile !== undefined) appendFileSync(logFile, `${line}\n`)
       recent.push(line)
       if (recent.length > 40) recent = recent.slice(-40)
       if (/level=(ERROR|FATAL)|^Error:/.test(line)) {
