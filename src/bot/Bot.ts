@@ -2,7 +2,7 @@
  * The Telegram bot as a service: the transports (long polling, the webhook endpoint) hand it
  * updates; it answers users through the Bot API.
  */
-import { Context, Data, type Effect, Either, ParseResult, Schema } from "effect"
+import { Context, Data, type Effect, Either, type ParseResult, Schema } from "effect"
 import type { Update } from "grammy/types"
 import { TelegramId } from "../domain/Ids"
 
