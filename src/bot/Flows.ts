@@ -15,7 +15,7 @@ import { CachedEmployeeRepo } from "../employees/CachedEmployeeRepo"
 import {
   asChanges,
   noPendingInterests,
-  type Session,
+  Session,
   type SessionStep,
   Sessions,
   togglePending,
@@ -66,6 +66,8 @@ interface Visit {
   readonly reply: Reply
   /** The session as it was when the update arrived (`None`: none, or expired). */
   readonly session: Option.Option<Session>
+  /** The session as this update leaves it: changed in memory, stored once at the end. */
+  readonly draft: { session: Session; changed: boolean }
 }
 
 export const respond = (
@@ -100,6 +102,10 @@ export const respond = (
     }
 
     const stored = yield* sessions.get(incoming.from.telegramId)
+    const draft = {
+      session: Option.isSome(stored) ? stored.value : yield* sessions.fresh,
+      changed: false,
+    }
     const visit: Visit = {
       employee: recognition.employee,
       firstName: incoming.from.firstName,
@@ -109,14 +115,33 @@ export const respond = (
       reply,
       // A session of another employee (the account was linked anew) is not this user's.
       session: Option.filter(stored, (session) => session.employeeId === recognition.employee.id),
+      draft,
     }
+    // One write of the session per update, whatever the flow did to it and however it ended.
+    yield* route(visit, input, recognition.linked).pipe(
+      Effect.ensuring(
+        Effect.suspend(() =>
+          draft.changed
+            ? Effect.asVoid(sessions.set(incoming.from.telegramId, draft.session))
+            : Effect.void,
+        ),
+      ),
+    )
+  })
 
+const route = (
+  visit: Visit,
+  input: Incoming["input"],
+  linked: boolean,
+): Effect.Effect<void, FlowError, FlowContext> =>
+  Effect.gen(function* () {
+    const { reply, t } = visit
     switch (input._tag) {
       case "Command":
         yield* remember(visit, { lastCommand: input.name })
         switch (input.name) {
           case "start":
-            return yield* recognition.linked ? showOnboarding(visit) : showMenu(visit)
+            return yield* linked ? showOnboarding(visit) : showMenu(visit)
           case "menu":
             return yield* showMenu(visit)
           case "preferences":
@@ -144,17 +169,23 @@ const sessionUpdate = (
   visit: Visit,
   change: Partial<Pick<Session, "step" | "pendingInterests" | "lastCommand" | "lastCallback">>,
 ) =>
-  Effect.flatMap(Sessions, (sessions) =>
-    sessions.update(visit.telegramId, (session) => ({
-      ...session,
-      // A session left by another employee starts over.
-      ...(session.employeeId === visit.employee.id
-        ? {}
-        : { step: "idle" as const, pendingInterests: noPendingInterests }),
-      employeeId: visit.employee.id,
-      ...change,
-    })),
-  )
+  Effect.sync(() => {
+    const session = visit.draft.session
+    visit.draft.session = new Session(
+      {
+        ...session,
+        // A session left by another employee starts over.
+        ...(session.employeeId === visit.employee.id
+          ? {}
+          : { step: "idle" as const, pendingInterests: noPendingInterests }),
+        employeeId: visit.employee.id,
+        ...change,
+      },
+      // Every field comes from a decoded session or from the flows' own typed values.
+      true,
+    )
+    visit.draft.changed = true
+  })
 
 const remember = (visit: Visit, change: { lastCommand?: string; lastCallback?: string }) =>
   sessionUpdate(visit, change)

@@ -206,34 +206,50 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
         )
       })
 
+    /** A session for a user who has none. */
+    const fresh = Effect.map(Clock.currentTimeMillis, (millis) => {
+      const now = new Date(millis)
+      return new Session(
+        {
+          employeeId: null,
+          step: "idle",
+          pendingInterests: noPendingInterests,
+          lastCommand: null,
+          lastCallback: null,
+          createdAt: now,
+          updatedAt: now,
+        },
+        true,
+      )
+    })
+
+    /**
+     * Stores the user's session as it is now (`updatedAt` set here). A flow reads the session once,
+     * changes it as it goes, and stores it once at the end.
+     */
+    const set = (telegramId: TelegramId, session: Session) =>
+      Effect.gen(function* () {
+        const next = new Session(
+          { ...session, updatedAt: new Date(yield* Clock.currentTimeMillis) },
+          // Built from a decoded session: its fields were checked when it was read.
+          true,
+        )
+        yield* Effect.ignore(local.set(sessionKey(telegramId), Session, next, sessionTtl))
+        if (local !== shared) yield* writeShared(telegramId, next)
+        return next
+      })
+
     /**
      * Changes the user's session (a new one when they have none) and returns it. Run it inside
      * `inOrder(telegramId)` when other work for the same user may run at the same time.
      */
     const update = (telegramId: TelegramId, change: (session: Session) => Session) =>
       Effect.gen(function* () {
-        const now = new Date(yield* Clock.currentTimeMillis)
-        const current = Option.getOrElse(
-          yield* get(telegramId),
-          () =>
-            new Session({
-              employeeId: null,
-              step: "idle",
-              pendingInterests: noPendingInterests,
-              lastCommand: null,
-              lastCallback: null,
-              createdAt: now,
-              updatedAt: now,
-            }),
+        const current = Option.getOrElse(yield* get(telegramId), () => undefined) ?? (yield* fresh)
+        return yield* set(
+          telegramId,
+          new Session({ ...change(current), createdAt: current.createdAt }),
         )
-        const next = new Session({
-          ...change(current),
-          createdAt: current.createdAt,
-          updatedAt: now,
-        })
-        yield* Effect.ignore(local.set(sessionKey(telegramId), Session, next, sessionTtl))
-        if (local !== shared) yield* writeShared(telegramId, next)
-        return next
       })
 
     /** Forgets the user's session (a deletion Redis misses now is applied when it is back). */
@@ -246,6 +262,8 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
 
     return {
       get,
+      fresh,
+      set,
       update,
       clear,
       /** Runs work for one user after the work that user started earlier; users run concurrently. */
