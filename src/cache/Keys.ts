@@ -18,6 +18,14 @@ export const EmployeeEntry = {
 /** `int:{employeeId}`: the employee's active interests. */
 export const InterestsEntry = {
   key: (employeeId: EmployeeId) => `int:${employeeId}`,
+  pattern: "int:*",
+  schema: Schema.Array(Interest),
+  ttl: Duration.seconds(1800),
+} as const
+
+/** `cat:interests`: the interests employees can choose from (the catalogue). */
+export const CatalogueEntry = {
+  key: "cat:interests",
   schema: Schema.Array(Interest),
   ttl: Duration.seconds(1800),
 } as const
@@ -60,4 +68,4 @@ export const namespaceOf = (key: string): Namespace => {
 }
 
 /** Every key of data read from Postgres (not sessions): what a lost change feed must drop. */
-export const cachedReadPatterns = ["emp:*", "int:*", "act:*"] as const
+export const cachedReadPatterns = ["emp:*", "int:*", "act:*", "cat:*"] as const

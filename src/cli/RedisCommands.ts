@@ -750,7 +750,10 @@ const fill = (cache: CacheService, batchSize: number) =>
       ? yield* Effect.reduce(cachedReadPatterns, 0, (total, pattern) =>
           Effect.map(cache.deleteMatching(pattern), (count) => total + count),
         )
-      : yield* cache.delete(changed.keys)
+      : (yield* cache.delete(changed.keys)) +
+        (yield* Effect.reduce(changed.patterns, 0, (total, pattern) =>
+          Effect.map(cache.deleteMatching(pattern), (count) => total + count),
+        ))
     const cursorSet = yield* recordFeedPosition(cache, mark)
     return { employees, activities: activities.length, dropped, cursorSet }
   }).pipe(

@@ -20,6 +20,7 @@ import initial from "./migrations/0001_initial"
 import cacheInvalidations from "./migrations/0002_cache_invalidations"
 import changeFeedSnapshots from "./migrations/0003_change_feed_snapshots"
 import referenceData from "./migrations/0004_reference_data"
+import catalogueInvalidation from "./migrations/0005_catalogue_invalidation"
 
 const DATE_OID = 1082
 
@@ -97,6 +98,7 @@ export const migrations = Migrator.fromRecord({
   "0002_cache_invalidations": cacheInvalidations,
   "0003_change_feed_snapshots": changeFeedSnapshots,
   "0004_reference_data": referenceData,
+  "0005_catalogue_invalidation": catalogueInvalidation,
 })
 
 /** Applies every pending migration; returns the ones applied now (none when up to date). */

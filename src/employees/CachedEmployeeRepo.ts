@@ -10,7 +10,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, Option, Struct } from "effect"
 import { Cache } from "../cache/Cache"
-import { EmployeeEntry, InterestsEntry, ParticipantsEntry } from "../cache/Keys"
+import { CatalogueEntry, EmployeeEntry, InterestsEntry, ParticipantsEntry } from "../cache/Keys"
 import type { ActivityId, EmployeeId, TelegramId } from "../domain/Ids"
 import type { Employee } from "../domain/Models"
 import { type InterestChanges, Recognition } from "../domain/Outcomes"
@@ -90,6 +90,14 @@ export class CachedEmployeeRepo extends Effect.Service<CachedEmployeeRepo>()(
           repo.activeInterests(employeeId),
         )
 
+      /** The catalogue changes by hand, rarely: the change feed drops it when it does. */
+      const interestCatalogue = cache.getOrLoad(
+        CatalogueEntry.key,
+        CatalogueEntry.schema,
+        CatalogueEntry.ttl,
+        repo.interestCatalogue,
+      )
+
       const participants = (activityId: ActivityId) =>
         cache.getOrLoad(
           ParticipantsEntry.key(activityId),
@@ -155,6 +163,7 @@ export class CachedEmployeeRepo extends Effect.Service<CachedEmployeeRepo>()(
         // Everything else reads Postgres directly.
         ...Struct.omit(repo, "_tag"),
         recognize,
+        interestCatalogue,
         activeInterests,
         participants,
         participantCount,

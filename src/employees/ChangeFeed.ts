@@ -21,7 +21,13 @@ import {
   Stream,
 } from "effect"
 import { Cache } from "../cache/Cache"
-import { cachedReadPatterns, EmployeeEntry, InterestsEntry, ParticipantsEntry } from "../cache/Keys"
+import {
+  CatalogueEntry,
+  cachedReadPatterns,
+  EmployeeEntry,
+  InterestsEntry,
+  ParticipantsEntry,
+} from "../cache/Keys"
 import { orDatabaseError } from "../db/Database"
 import type { DatabaseError } from "../domain/Errors"
 import { ActivityId, EmployeeId, TelegramId } from "../domain/Ids"
@@ -65,6 +71,8 @@ export const defaultRetention = Duration.hours(1)
 export interface Changes {
   readonly position: Position
   readonly keys: ReadonlyArray<string>
+  /** Globs of keys that changed too: a catalogue change touches every employee's `int:` list. */
+  readonly patterns: ReadonlyArray<string>
   /**
    * The log cannot tell what changed since that position: it was taken on another database (a
    * restored or recreated one), or so long ago that the log was pruned past it. Every cached read
@@ -85,6 +93,7 @@ const ChangesRow = Schema.Struct({
   employeeIds: Schema.Array(EmployeeId),
   telegramIds: Schema.Array(TelegramId),
   activityIds: Schema.Array(ActivityId),
+  catalogue: Schema.Boolean,
   ahead: Schema.Boolean,
 })
 
@@ -112,7 +121,7 @@ export const changeLog = (options: { readonly retention?: Duration.DurationInput
       Result: ChangesRow,
       execute: (after) => sql`
         WITH changed AS (
-          SELECT employee_id, telegram_ids, activity_id FROM cache_invalidations
+          SELECT employee_id, telegram_ids, activity_id, catalogue FROM cache_invalidations
           WHERE txid >= pg_snapshot_xmin(${after}::pg_snapshot)
             AND NOT pg_visible_in_snapshot(txid, ${after}::pg_snapshot)
         )
@@ -122,6 +131,7 @@ export const changeLog = (options: { readonly retention?: Duration.DurationInput
           ARRAY(SELECT DISTINCT id FROM changed, unnest(telegram_ids) AS id) AS telegram_ids,
           ARRAY(SELECT DISTINCT activity_id FROM changed WHERE activity_id IS NOT NULL)
             AS activity_ids,
+          COALESCE((SELECT bool_or(catalogue) FROM changed), false) AS catalogue,
           pg_snapshot_xmax(${after}::pg_snapshot) > pg_snapshot_xmax(pg_current_snapshot())
             AS ahead`,
     })
@@ -138,7 +148,8 @@ export const changeLog = (options: { readonly retention?: Duration.DurationInput
             database: row.database,
             takenAt: row.takenAt,
           }),
-          keys: keysOf(row),
+          keys: row.catalogue ? [...keysOf(row), CatalogueEntry.key] : keysOf(row),
+          patterns: row.catalogue ? [InterestsEntry.pattern] : [],
           unknown:
             row.database !== after.database ||
             row.ahead ||
@@ -200,10 +211,16 @@ export const make = (options: ChangeFeedOptions = {}) =>
       const changes = yield* log.since(yield* Ref.get(position))
       // A deletion Redis misses now is kept by the cache and applied when Redis is back.
       if (changes.unknown) yield* dropEveryCachedRead
-      else if (changes.keys.length > 0) yield* Effect.ignore(cache.delete(changes.keys))
+      else {
+        if (changes.keys.length > 0) yield* Effect.ignore(cache.delete(changes.keys))
+        for (const pattern of changes.patterns) yield* Effect.ignore(cache.deleteMatching(pattern))
+      }
       yield* Ref.set(position, changes.position)
       if (shared) {
-        yield* recordPosition(changes.position, changes.unknown || changes.keys.length > 0)
+        yield* recordPosition(
+          changes.position,
+          changes.unknown || changes.keys.length > 0 || changes.patterns.length > 0,
+        )
       }
     })
 

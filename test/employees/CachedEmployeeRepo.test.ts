@@ -2,7 +2,12 @@ import { SqlClient } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
 import { Duration, Effect, Layer, Logger, LogLevel, Option, Schema } from "effect"
 import { Cache } from "../../src/cache/Cache"
-import { EmployeeEntry, InterestsEntry, ParticipantsEntry } from "../../src/cache/Keys"
+import {
+  CatalogueEntry,
+  EmployeeEntry,
+  InterestsEntry,
+  ParticipantsEntry,
+} from "../../src/cache/Keys"
 import * as MemoryCache from "../../src/cache/MemoryCache"
 import * as RedisCache from "../../src/cache/RedisCache"
 import { seed } from "../../src/db/Seed"
@@ -186,6 +191,38 @@ for (const [backend, cacheLayer] of Object.entries(backends)) {
           expect(report.updated).toBe(1)
           expect(yield* recognizedName(telegramId)).toBe("New Name")
         }),
+      )
+
+      it.effect(
+        "the interest catalogue is cached; HR's changes to it by SQL arrive within a second",
+        () =>
+          Effect.gen(function* () {
+            const repo = yield* CachedEmployeeRepo
+            const sql = yield* SqlClient.SqlClient
+            const codes = Effect.map(repo.interestCatalogue, (all) => all.map((i) => i.code))
+            const before = yield* codes
+            expect(yield* cached(CatalogueEntry.key, CatalogueEntry.schema)).toBe(true)
+            const code = `knitting_${unique()}`
+            yield* sql`INSERT INTO interests (code, name, emoji) VALUES (${code}, 'Вязание', '🧶')`
+            expect(yield* withinASecond(Effect.map(codes, (now) => now.includes(code)))).toBe(true)
+            expect(yield* codes).toEqual([...before, code])
+
+            // A renamed interest is renamed in the lists of employees who have it, too.
+            const { employeeId } = yield* linkedEmployee()
+            const knitting = yield* interestId(code)
+            yield* repo.applyInterestChanges(employeeId, { enable: [knitting], disable: [] })
+            const names = Effect.map(repo.activeInterests(employeeId), (all) =>
+              all.map((i) => i.name),
+            )
+            expect(yield* names).toEqual(["Вязание"])
+            yield* sql`UPDATE interests SET name = 'Вязание крючком' WHERE id = ${knitting}`
+            expect(
+              yield* withinASecond(Effect.map(names, (now) => now[0] === "Вязание крючком")),
+            ).toBe(true)
+            yield* sql`UPDATE interests SET is_active = false WHERE id = ${knitting}`
+            expect(yield* withinASecond(Effect.map(codes, (now) => !now.includes(code)))).toBe(true)
+            expect(yield* withinASecond(Effect.map(names, (now) => now.length === 0))).toBe(true)
+          }),
       )
 
       it.effect("changes made with plain SQL reach the cache within a second", () =>
