@@ -26,6 +26,7 @@ import { privateRedis } from "../test/support/PrivateRedis"
 import { projectRoot, tempDir } from "../test/support/Scripts"
 import { type ChildProcessHandle, startChild } from "./pipeline/Child"
 import {
+  monitorRedis,
   postgresCpuMillis,
   postmasterPid,
   type RedisCounts,
@@ -213,6 +214,16 @@ const bench = (options: PipelineOptions, startedAt: number) =>
         yield* Effect.sleep(settle)
         yield* child.alive
 
+        // Which keys the commands touch: watched in the warm-up only (MONITOR slows Redis down).
+        const monitor =
+          round === 0
+            ? yield* Effect.promise(() =>
+                monitorRedis(redis.url, [
+                  "connectbot:",
+                  variant.sessionPrefix.replace(/sess:$/, ""),
+                ]),
+              )
+            : undefined
         fake.resetCounts()
         const logBefore = child.logged()
         yield* Effect.promise(() => resetStatements(admin))
@@ -227,6 +238,7 @@ const bench = (options: PipelineOptions, startedAt: number) =>
         const driver = process.cpuUsage(driverBefore)
         const postgresAfter = yield* Effect.promise(() => postgresCpuMillis(postmaster))
         const redisClosed = yield* Effect.promise(() => window.close(redisOpened))
+        const redisByKey = monitor?.stop()
         const statements = yield* Effect.promise(() =>
           statementsOf(admin, variant.role, variant.role),
         )
@@ -269,6 +281,7 @@ const bench = (options: PipelineOptions, startedAt: number) =>
           load: Os.loadavg()[0] ?? Number.NaN,
           logErrors: logAfter.errors - logBefore.errors,
           logWarnings: logAfter.warnings - logBefore.warnings,
+          ...(redisByKey === undefined ? {} : { redisByKey }),
         }
         const figures = figuresOf(measure)
         yield* progress(

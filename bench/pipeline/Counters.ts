@@ -8,7 +8,7 @@
  */
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
-import type IORedis from "ioredis"
+import IORedis from "ioredis"
 import type Pg from "pg"
 import { procTimes } from "./Child"
 
@@ -99,6 +99,38 @@ export const subtract = (counts: RedisCounts, baseline: RedisCounts): RedisCount
 
 export const totalCommands = (counts: RedisCounts) =>
   [...counts.commands.values()].reduce((total, calls) => total + calls, 0)
+
+/**
+ * Redis commands by name and key namespace (`set upd`, `getex sess`…), seen through MONITOR on a
+ * connection of its own: for the warm-up runs only, whose figures are discarded (MONITOR costs
+ * the server time). The namespace is the key's first segment after the bot's prefix.
+ */
+export const monitorRedis = async (url: string, prefixes: ReadonlyArray<string>) => {
+  const client = new IORedis(url, { lazyConnect: true, maxRetriesPerRequest: 0 })
+  client.on("error", () => {})
+  await client.connect()
+  const monitor = await client.monitor()
+  const counts = new Map<string, number>()
+  monitor.on("monitor", (_time: string, args: ReadonlyArray<string>) => {
+    const command = (args[0] ?? "").toLowerCase()
+    // The benchmark's own window on the counters.
+    if (command === "info" || command === "config") return
+    const key = command === "eval" || command === "evalsha" ? args[3] : args[1]
+    const bare = prefixes.reduce(
+      (rest, prefix) => (rest.startsWith(prefix) ? rest.slice(prefix.length) : rest),
+      key ?? "",
+    )
+    const label = key === undefined ? command : `${command} ${bare.split(":")[0]}:`
+    counts.set(label, (counts.get(label) ?? 0) + 1)
+  })
+  return {
+    stop: () => {
+      monitor.disconnect()
+      client.disconnect()
+      return counts as ReadonlyMap<string, number>
+    },
+  }
+}
 
 // -- Postgres CPU -----------------------------------------------------------------------------
 

@@ -31,6 +31,8 @@ export interface RunMeasure {
   readonly load: number
   readonly logErrors: number
   readonly logWarnings: number
+  /** Redis commands by name and key namespace (MONITOR; warm-up runs only). */
+  readonly redisByKey?: ReadonlyMap<string, number>
 }
 
 export interface Figures {
@@ -307,6 +309,15 @@ export const render = (run: PipelineRun) => {
       .map(({ key, perUpdate }) => `\`${key}\` ${fixed(perUpdate, 2)}`)
       .join(", ")
 
+  const redisByKey = (variant: VariantId) => {
+    const warmup = run.runs.find((measure) => measure.variant === variant && measure.round === 0)
+    if (warmup?.redisByKey === undefined) return "(not observed)"
+    return [...warmup.redisByKey]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([label, calls]) => `\`${label}\` ${fixed(calls / warmup.updates, 2)}`)
+      .join(", ")
+  }
+
   const everyRun = table(
     [
       "round",
@@ -400,13 +411,13 @@ Ours, SQL:
 
 ${sqlBreakdown("ours")}
 
-Ours, Redis: ${redisBreakdown("ours")}
+Ours, Redis: ${redisBreakdown("ours")}; by key namespace (seen through MONITOR in the warm-up run): ${redisByKey("ours")}
 
 The peer, SQL:
 
 ${sqlBreakdown("peer")}
 
-The peer, Redis: ${redisBreakdown("peer")}
+The peer, Redis: ${redisBreakdown("peer")}; by key namespace (warm-up run): ${redisByKey("peer")}
 
 ## Every run
 
