@@ -225,13 +225,18 @@ const activeInterestIds = (employeeId: EmployeeId) =>
 /** The interests screen with the given pending changes (the session's by default). */
 const showInterests = (
   visit: Visit,
-  options: { readonly notice?: string; readonly pending?: Session["pendingInterests"] } = {},
+  options: {
+    readonly notice?: string
+    readonly pending?: Session["pendingInterests"]
+    /** The active interests, when the flow has them already (a Save returns them). */
+    readonly active?: ReadonlySet<InterestId>
+  } = {},
 ) =>
   Effect.gen(function* () {
     const repo = yield* CachedEmployeeRepo
     const pending = options.pending ?? pendingOf(visit)
     const catalogue = yield* repo.interestCatalogue
-    const active = yield* activeInterestIds(visit.employee.id)
+    const active = options.active ?? (yield* activeInterestIds(visit.employee.id))
     yield* sessionUpdate(visit, { step: "interests", pendingInterests: pending })
     yield* visit.reply.show(
       Views.interests(visit.t, visit.locale, catalogue, active, pending, options.notice),
@@ -355,6 +360,7 @@ const toggleInterest = (visit: Visit, interestId: InterestId) =>
       const active = yield* activeInterestIds(visit.employee.id)
       yield* showInterests(visit, {
         pending: togglePending(session.pendingInterests, interestId, active.has(interestId)),
+        active,
       })
     }),
   )
@@ -368,11 +374,12 @@ const saveInterests = (visit: Visit) =>
         yield* visit.reply.notice(visit.t.interests.nothingToSave)
         return yield* showInterests(visit)
       }
-      yield* repo.applyInterestChanges(visit.employee.id, changes).pipe(
-        Effect.zipRight(
+      yield* repo.applyInterestChanges(visit.employee.id, changes, visit.employee.telegramId).pipe(
+        Effect.flatMap((active) =>
           showInterests(visit, {
             pending: noPendingInterests,
             notice: visit.t.interests.saved(changes.enable.length, changes.disable.length),
+            active: new Set(active.map((interest) => interest.id)),
           }),
         ),
         // Retired since it was pressed: nothing was written; drop it from what is pending.
@@ -407,8 +414,12 @@ const confirmUnsubscribeAll = (visit: Visit) =>
     Effect.gen(function* () {
       const repo = yield* CachedEmployeeRepo
       const active = yield* activeInterestIds(visit.employee.id)
-      yield* repo
-        .applyInterestChanges(visit.employee.id, { enable: [], disable: [...active] })
+      const after = yield* repo
+        .applyInterestChanges(
+          visit.employee.id,
+          { enable: [], disable: [...active] },
+          visit.employee.telegramId,
+        )
         .pipe(
           Effect.catchTags({
             // Every id came from the employee's own active interests a moment ago.
@@ -420,6 +431,7 @@ const confirmUnsubscribeAll = (visit: Visit) =>
       yield* showInterests(visit, {
         pending: noPendingInterests,
         notice: visit.t.interests.unsubscribed,
+        active: new Set(after.map((interest) => interest.id)),
       })
     }),
   )

@@ -111,10 +111,24 @@ export class CachedEmployeeRepo extends Effect.Service<CachedEmployeeRepo>()(
 
       // -- writes: each drops what it changed ------------------------------------------------
 
-      const applyInterestChanges = (employeeId: EmployeeId, changes: InterestChanges) =>
+      /**
+       * `telegramId`, when the caller knows it (the bot does), saves looking the employee up to
+       * name their `emp:` key.
+       */
+      const applyInterestChanges = (
+        employeeId: EmployeeId,
+        changes: InterestChanges,
+        telegramId?: TelegramId | null,
+      ) =>
         repo
           .applyInterestChanges(employeeId, changes)
-          .pipe(Effect.tap(() => invalidateEmployeeById(employeeId)))
+          .pipe(
+            Effect.tap(() =>
+              telegramId === undefined
+                ? invalidateEmployeeById(employeeId)
+                : invalidate(employeeKeys(employeeId, telegramId)),
+            ),
+          )
 
       const setNotifications = (
         ...args: Parameters<EmployeeRepo["setNotifications"]>

@@ -71,7 +71,6 @@ const someOrFail =
     )
 
 const Count = Schema.Struct({ count: Schema.Int })
-const Id = Schema.Struct({ id: Schema.Int })
 
 export class EmployeeRepo extends Effect.Service<EmployeeRepo>()("connectbot/EmployeeRepo", {
   effect: Effect.gen(function* () {
@@ -355,22 +354,69 @@ export class EmployeeRepo extends Effect.Service<EmployeeRepo>()("connectbot/Emp
         orDatabaseError,
       )
 
-    const lockEmployee = SqlSchema.findOne({
-      Request: EmployeeId,
-      Result: Id,
-      execute: (id) => sql`SELECT id FROM employees WHERE id = ${id} FOR NO KEY UPDATE`,
+    /** Postgres array literal of ids (validated integers): one parameter, empty or not. */
+    const idArray = (ids: ReadonlyArray<number>) => `{${ids.join(",")}}`
+
+    /**
+     * Locks the employee's row (serialising concurrent changes of one employee) and says which of
+     * `ids` are interests, and whether each is active: no row when the employee does not exist;
+     * one row with a null interest when none of the ids is known.
+     */
+    const lockAndFindInterests = SqlSchema.findAll({
+      Request: Schema.Struct({ employeeId: EmployeeId, ids: Schema.Array(InterestId) }),
+      Result: Schema.Struct({
+        interestId: Schema.NullOr(InterestId),
+        isActive: Schema.NullOr(Schema.Boolean),
+      }),
+      execute: ({ employeeId, ids }) => sql`
+        SELECT i.id AS interest_id, i.is_active FROM employees e
+        LEFT JOIN interests i ON i.id = ANY(${idArray(ids)}::int[])
+        WHERE e.id = ${employeeId}
+        FOR NO KEY UPDATE OF e`,
     })
 
-    const findExistingInterests = SqlSchema.findAll({
-      Request: Schema.Array(InterestId),
-      Result: Schema.Struct({ id: InterestId, isActive: Schema.Boolean }),
-      execute: (ids) => sql`SELECT id, is_active FROM interests WHERE id IN ${sql.in(ids)}`,
+    /**
+     * Both sides of a change in one statement, returning the active interests afterwards. The
+     * final SELECT reads the snapshot from before the statement, so it is computed: what was
+     * active, less `disable`, plus `enable`.
+     */
+    const writeInterestChanges = SqlSchema.findAll({
+      Request: Schema.Struct({
+        employeeId: EmployeeId,
+        enable: Schema.Array(InterestId),
+        disable: Schema.Array(InterestId),
+      }),
+      Result: Interest,
+      execute: ({ employeeId, enable, disable }) => sql`
+        WITH enabled AS (
+          INSERT INTO employee_interests (employee_id, interest_id, is_active)
+          SELECT ${employeeId}, id, true FROM unnest(${idArray(enable)}::int[]) AS id
+          ON CONFLICT (employee_id, interest_id) DO UPDATE SET is_active = true
+          WHERE NOT employee_interests.is_active
+          RETURNING 1
+        ), disabled AS (
+          UPDATE employee_interests SET is_active = false
+          WHERE employee_id = ${employeeId} AND is_active
+            AND interest_id = ANY(${idArray(disable)}::int[])
+          RETURNING 1
+        )
+        SELECT i.* FROM interests i
+        WHERE i.is_active AND (
+          i.id = ANY(${idArray(enable)}::int[])
+          OR (
+            i.id IN (SELECT interest_id FROM employee_interests
+                     WHERE employee_id = ${employeeId} AND is_active)
+            AND NOT i.id = ANY(${idArray(disable)}::int[])
+          )
+        )
+        ORDER BY i.id`,
     })
 
     /**
      * Applies a set of interest changes in one transaction: `enable` turned on, `disable` turned
      * off, every other interest exactly as it was. Unknown interests fail the whole change. An
-     * empty change writes nothing. Returns the employee's active interests afterwards.
+     * empty change writes nothing. Returns the employee's active interests afterwards. Four
+     * statements: BEGIN, lock and check, write, COMMIT.
      */
     const applyInterestChanges = (employeeId: EmployeeId, changes: InterestChanges) =>
       Effect.gen(function* () {
@@ -386,29 +432,18 @@ export class EmployeeRepo extends Effect.Service<EmployeeRepo>()("connectbot/Emp
         }
         return yield* sql.withTransaction(
           Effect.gen(function* () {
-            // Serialises concurrent changes of one employee.
-            const locked = yield* lockEmployee(employeeId)
-            if (Option.isNone(locked)) return yield* new EmployeeNotFound({ employeeId })
-            const known = yield* findExistingInterests([...enable, ...disable])
+            const known = yield* lockAndFindInterests({ employeeId, ids: [...enable, ...disable] })
+            if (known.length === 0) return yield* new EmployeeNotFound({ employeeId })
             const usable = new Set(
-              known.filter((row) => row.isActive || disable.includes(row.id)).map((row) => row.id),
+              known.flatMap((row) =>
+                row.interestId !== null && (row.isActive || disable.includes(row.interestId))
+                  ? [row.interestId]
+                  : [],
+              ),
             )
             const unknown = [...enable, ...disable].filter((id) => !usable.has(id))
             if (unknown.length > 0) return yield* new InterestNotFound({ interestIds: unknown })
-            if (enable.length > 0) {
-              yield* sql`
-                INSERT INTO employee_interests ${sql.insert(
-                  enable.map((interestId) => ({ employeeId, interestId, isActive: true })),
-                )}
-                ON CONFLICT (employee_id, interest_id) DO UPDATE SET is_active = true
-                WHERE NOT employee_interests.is_active`
-            }
-            if (disable.length > 0) {
-              yield* sql`
-                UPDATE employee_interests SET is_active = false
-                WHERE employee_id = ${employeeId} AND is_active AND interest_id IN ${sql.in(disable)}`
-            }
-            return yield* listActiveInterests(employeeId)
+            return yield* writeInterestChanges({ employeeId, enable, disable })
           }),
         )
       }).pipe(orDatabaseError, Effect.withSpan("EmployeeRepo.applyInterestChanges"))
