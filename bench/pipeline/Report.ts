@@ -100,8 +100,9 @@ export const medianFigures = (runs: ReadonlyArray<RunMeasure>): Figures => {
 // -- rendering ----------------------------------------------------------------------------------
 
 const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) => {
+  // At least 3 wide: a separator of fewer dashes is not a table to the markdown formatter.
   const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)),
+    Math.max(3, title.length, ...rows.map((row) => (row[column] ?? "").length)),
   )
   const line = (cells: ReadonlyArray<string>) =>
     `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(" | ")} |`
