@@ -14,6 +14,7 @@ import { CacheConfig } from "../config"
 import { describeCause } from "../domain/Errors"
 import { Cache, CacheBackend, CacheError } from "./Cache"
 import { recordAvailable, recordBackend } from "./CacheMetrics"
+import { NearCache } from "./NearCache"
 import { globToRegExp, makeCache, type Store } from "./Store"
 
 /** Redis did not answer at start; `reason` says why, without any secret. */
@@ -32,13 +33,20 @@ export interface RedisCacheOptions {
   readonly commandTimeout?: Duration.DurationInput
   readonly failureThreshold?: number
   readonly coolDown?: Duration.DurationInput
+  /** The in-process copy of hot keys (see NearCache); `false` turns it off. */
+  readonly near?: { readonly maxEntries?: number; readonly maxAge?: Duration.DurationInput } | false
 }
+
+/** Namespaces whose values the near cache keeps: read on every update, small, tracked. */
+const nearNamespaces = ["emp:", "int:", "cat:", "act:", "sess:"] as const
 
 export const defaults = {
   connectTimeout: Duration.seconds(2),
   commandTimeout: Duration.millis(500),
   failureThreshold: 3,
   coolDown: Duration.seconds(5),
+  nearMaxEntries: 20_000,
+  nearMaxAge: Duration.minutes(5),
 } as const
 
 /** `host:port/db` of a Redis URL: what logs and `status` may show (never the password). */
@@ -133,6 +141,30 @@ export const make = (options: RedisCacheOptions) =>
       ),
     )
 
+    const near = new NearCache(client, {
+      prefixes: nearNamespaces.map((namespace) => `${options.prefix}${namespace}`),
+      maxEntries: (options.near !== false && options.near?.maxEntries) || defaults.nearMaxEntries,
+      maxAgeMillis: Duration.toMillis(
+        (options.near !== false && options.near?.maxAge) || defaults.nearMaxAge,
+      ),
+      now: Date.now,
+    })
+    if (options.near !== false) {
+      yield* Effect.acquireRelease(
+        Effect.tryPromise(() => near.start()).pipe(
+          Effect.timeout(connectTimeout),
+          // Without tracking (a Redis before 6, or a proxy that refuses it) every read goes to
+          // Redis, as it did before.
+          Effect.catchAll((error) =>
+            Effect.logInfo(
+              `Cache: no in-process copy of Redis values (${describeCause(error)}); every read asks Redis`,
+            ),
+          ),
+        ),
+        () => Effect.sync(() => near.close()),
+      )
+    }
+
     const circuit = yield* Ref.make<Circuit>({ _tag: "Closed", failures: 0 })
     const pending = yield* Ref.make<Pending>({
       keys: HashSet.empty(),
@@ -188,7 +220,11 @@ export const make = (options: RedisCacheOptions) =>
     /** A command that was sent failed: counts towards opening; a failed probe re-arms the cool-down. */
     const onFailure = (probe: boolean) => (error: CacheError) =>
       Effect.flatMap(
-        Effect.clockWith((clock) => clock.currentTimeMillis),
+        // What Redis holds is uncertain until it answers again: the copy starts over.
+        Effect.zipRight(
+          Effect.sync(() => near.clear()),
+          Effect.clockWith((clock) => clock.currentTimeMillis),
+        ),
         (now) =>
           Ref.modify(circuit, (state): readonly [boolean, Circuit] => {
             if (state._tag === "Open")
@@ -323,17 +359,23 @@ export const make = (options: RedisCacheOptions) =>
       get: (key, renewTtlMillis) =>
         Effect.gen(function* () {
           if (yield* mustNotRead(key)) return Option.none()
+          // A read that renews the key's TTL (the session) must reach Redis.
+          const kept = renewTtlMillis === undefined ? near.get(key) : undefined
+          if (kept !== undefined) return Option.some(kept)
+          const ticket = near.reserve(key)
           const raw = yield* guarded("get", () =>
             renewTtlMillis === undefined
               ? client.get(key)
               : client.getex(key, "PX", Math.max(1, Math.round(renewTtlMillis))),
           )
+          near.settle(key, ticket, raw ?? undefined, renewTtlMillis)
           return Option.fromNullable(raw)
         }),
       add: (key, value, ttlMillis) =>
         Effect.gen(function* () {
           yield* flushIfPending
           const ttl = Math.max(1, Math.round(ttlMillis))
+          near.drop([key])
           const written = yield* guarded("add", () => client.set(key, value, "PX", ttl, "NX"))
           if (written === null) return false
           yield* Ref.update(pending, (state) => ({
@@ -346,6 +388,7 @@ export const make = (options: RedisCacheOptions) =>
         Effect.gen(function* () {
           yield* flushIfPending
           const ttl = Math.max(1, Math.round(ttlMillis))
+          const tickets = entries.map(([key]) => near.reserve(key))
           if (entries.length === 1) {
             const [key, value] = entries[0] as readonly [string, string]
             yield* guarded("set", () => client.set(key, value, "PX", ttl))
@@ -364,6 +407,9 @@ export const make = (options: RedisCacheOptions) =>
               return yield* Effect.fail(new CacheError({ operation: "set", cause: failed[0] }))
             }
           }
+          entries.forEach(([key, value], index) => {
+            near.settle(key, tickets[index], value, ttl)
+          })
           // A fresh value replaces whatever deletion was pending for these keys.
           const written = HashSet.fromIterable(entries.map(([key]) => key))
           yield* Ref.update(pending, (state) => ({
@@ -372,7 +418,10 @@ export const make = (options: RedisCacheOptions) =>
           }))
         }),
       delete: (keys) =>
-        unlink(keys).pipe(
+        Effect.suspend(() => {
+          near.drop(keys)
+          return unlink(keys)
+        }).pipe(
           Effect.tapError(() =>
             Ref.update(pending, (state) => ({
               ...state,
@@ -382,7 +431,11 @@ export const make = (options: RedisCacheOptions) =>
         ),
       keys: scanKeys,
       deleteMatching: (pattern) =>
-        unlinkMatching(pattern).pipe(
+        Effect.suspend(() => {
+          const matches = globToRegExp(pattern)
+          near.dropMatching((key) => matches.test(key))
+          return unlinkMatching(pattern)
+        }).pipe(
           Effect.tapError(() =>
             Ref.update(pending, (state) => ({
               ...state,

@@ -64,7 +64,9 @@ describe("Redis faults at run time", () => {
         yield* cache.set("emp:1", Text, "before", hour)
         yield* redis.kill
 
-        const [took, read] = yield* timed(cache.get("emp:1", Text))
+        // (A key the process holds no copy of: a copy may answer until the connection's close
+        // is seen, and nobody can change the value meanwhile.)
+        const [took, read] = yield* timed(cache.get("emp:9", Text))
         expect(read).toEqual(Exit.fail(expect.any(CacheError)))
         expect(took).toBeLessThan(quickly)
         expect(Exit.isFailure(yield* Effect.exit(cache.set("emp:1", Text, "x", hour)))).toBe(true)
@@ -96,7 +98,10 @@ describe("Redis faults at run time", () => {
         yield* cache.set("emp:1", Text, "kept", hour)
         yield* redis.freeze
 
-        for (const operation of [cache.get("emp:1", Text), cache.set("emp:2", Text, "x", hour)]) {
+        // A value the process holds a copy of needs no Redis (nobody can change it meanwhile:
+        // Redis is frozen for every client).
+        expect(yield* cache.get("emp:1", Text)).toEqual(Option.some("kept"))
+        for (const operation of [cache.get("emp:3", Text), cache.set("emp:2", Text, "x", hour)]) {
           const [took, exit] = yield* timed(operation)
           expect(exit).toEqual(Exit.fail(expect.any(CacheError)))
           expect(took).toBeLessThan(quickly)
@@ -185,5 +190,48 @@ describe("Redis faults at run time", () => {
       const [took] = yield* timed(Scope.close(scope, Exit.void))
       expect(took).toBeLessThan(quickly)
     }).pipe(Effect.provide(quiet)),
+  )
+
+  it.scopedLive(
+    "the process's copy of hot keys follows every change another client makes, within a few ms",
+    () =>
+      Effect.gen(function* () {
+        const redis = yield* privateRedis
+        const prefix = newPrefix()
+        const cache = yield* RedisCache.make({ url: Redacted.make(redis.url), prefix })
+        const raw = yield* rawRedis(redis.url)
+        const readSoon = (key: string, expected: Option.Option<string>) =>
+          Effect.gen(function* () {
+            const started = Date.now()
+            let seen = yield* cache.get(key, Text)
+            while (!Option.getEquivalence(Schema.equivalence(Text))(seen, expected)) {
+              if (Date.now() - started > 1000) break
+              yield* Effect.sleep(Duration.millis(2))
+              seen = yield* cache.get(key, Text)
+            }
+            return { seen, millis: Date.now() - started }
+          })
+
+        yield* cache.set("emp:1", Text, "mine", hour)
+        yield* cache.set("sess:1", Text, "mine", hour)
+        expect(yield* cache.get("emp:1", Text)).toEqual(Option.some("mine"))
+        // Another process (or HR's script) changes one key and deletes the other.
+        yield* Effect.promise(() => raw.set(`${prefix}emp:1`, JSON.stringify("theirs")))
+        yield* Effect.promise(() => raw.del(`${prefix}sess:1`))
+        const changed = yield* readSoon("emp:1", Option.some("theirs"))
+        expect(changed.seen).toEqual(Option.some("theirs"))
+        expect(changed.millis).toBeLessThan(100)
+        expect((yield* readSoon("sess:1", Option.none())).seen).toEqual(Option.none())
+
+        // Redis restarts empty: nothing the process held is served afterwards.
+        yield* cache.set("int:1", Text, "before", hour)
+        expect(yield* cache.get("int:1", Text)).toEqual(Option.some("before"))
+        yield* redis.kill
+        yield* redis.start
+        const after = yield* eventually(
+          Effect.flatMap(cache.get("int:1", Text), (found) => cache.ping.pipe(Effect.as(found))),
+        )
+        expect(after).toEqual(Option.none())
+      }).pipe(Effect.provide(quiet)),
   )
 })
