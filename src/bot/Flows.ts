@@ -5,7 +5,7 @@
  * (a gone activity, a retired interest, an expired session) are answered here; a database
  * outage is left to the caller, which answers "temporarily unavailable" for every flow alike.
  */
-import { Clock, Effect, Option } from "effect"
+import { Clock, Duration, Effect, Option } from "effect"
 import { BotConfig, type Locale } from "../config"
 import { achievementsOf, currentStreakWeeks } from "../domain/Achievements"
 import type { DatabaseError } from "../domain/Errors"
@@ -54,6 +54,9 @@ export interface Reply {
 }
 
 export type FlowError = DatabaseError | TelegramError
+
+/** How stale a stored session may get before an update that changed nothing renews it anyway. */
+const renewAfter = Duration.minutes(10)
 export type FlowContext = CachedEmployeeRepo | Sessions | BotConfig
 
 /** Everything a flow needs about the user it serves. */
@@ -101,7 +104,9 @@ export const respond = (
       )
     }
 
-    const stored = yield* sessions.get(incoming.from.telegramId)
+    // Read without renewing: the session is stored at the end of every update (which renews its
+    // two hours), so the read can come from the process's copy.
+    const stored = yield* sessions.read(incoming.from.telegramId)
     const draft = {
       session: Option.isSome(stored) ? stored.value : yield* sessions.fresh,
       changed: false,
@@ -118,10 +123,16 @@ export const respond = (
       draft,
     }
     // One write of the session per update, whatever the flow did to it and however it ended.
+    // Storing it is also what renews its two hours (the read above does not): an update that
+    // changed nothing stores it when it was last stored a while ago.
+    const now = yield* Clock.currentTimeMillis
+    const due =
+      Option.isSome(stored) &&
+      now - stored.value.updatedAt.getTime() > Duration.toMillis(renewAfter)
     yield* route(visit, input, recognition.linked).pipe(
       Effect.ensuring(
         Effect.suspend(() =>
-          draft.changed
+          draft.changed || due
             ? Effect.asVoid(sessions.set(incoming.from.telegramId, draft.session))
             : Effect.void,
         ),

@@ -184,6 +184,20 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
 
     /** The user's session, if they have one; renews its time to live. Never fails. */
     const get = (telegramId: TelegramId): Effect.Effect<Option.Option<Session>> =>
+      lookUp(telegramId, { renewTtl: sessionTtl })
+
+    /**
+     * The user's session without renewing it: for a caller that stores the session at the end
+     * of its work (which renews it), so that the read can be served from the process's copy of
+     * Redis values. Never fails.
+     */
+    const read = (telegramId: TelegramId): Effect.Effect<Option.Option<Session>> =>
+      lookUp(telegramId, {})
+
+    const lookUp = (
+      telegramId: TelegramId,
+      options: { readonly renewTtl?: typeof sessionTtl },
+    ): Effect.Effect<Option.Option<Session>> =>
       Effect.gen(function* () {
         if (local === shared) return yield* readLocal(telegramId)
         if (HashSet.has(yield* Ref.get(unsynced), telegramId)) {
@@ -191,7 +205,7 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
           if (Option.isSome(kept)) yield* writeShared(telegramId, kept.value)
           return kept
         }
-        return yield* shared.get(sessionKey(telegramId), Session, { renewTtl: sessionTtl }).pipe(
+        return yield* shared.get(sessionKey(telegramId), Session, options).pipe(
           Effect.flatMap(
             Option.match({
               onNone: () => missingInRedis(telegramId),
@@ -262,6 +276,7 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
 
     return {
       get,
+      read,
       fresh,
       set,
       update,
