@@ -94,6 +94,14 @@ export const makeCache = (store: Store, prefix: string): CacheService => {
   const full = (key: string) => `${prefix}${key}`
   const relative = (key: string) => key.slice(prefix.length)
   const inFlight = new Map<string, InFlight>()
+  // The last value decoded for each key, with the text it came from: a hit in a process's copy
+  // (memory, or Redis's near cache) returns the same text, and decoding it again is most of what
+  // a hit costs. Values are immutable, so callers may share one.
+  const decoded = new Map<
+    string,
+    { readonly raw: string; readonly schema: unknown; readonly value: unknown }
+  >()
+  const maxDecoded = 20_000
 
   const get: CacheService["get"] = (key, schema, options) => {
     const renew = options?.renewTtl === undefined ? undefined : Duration.toMillis(options.renewTtl)
@@ -102,11 +110,20 @@ export const makeCache = (store: Store, prefix: string): CacheService => {
       Effect.flatMap(
         Option.match({
           onNone: () => Effect.as(recordMiss(key), Option.none()),
-          onSome: (raw) =>
-            codecOf(schema)
+          onSome: (raw) => {
+            const memo = decoded.get(key)
+            if (memo !== undefined && memo.raw === raw && memo.schema === schema) {
+              return Effect.as(recordHit(key), Option.some(memo.value as typeof schema.Type))
+            }
+            return codecOf(schema)
               .decode(raw)
               .pipe(
-                Effect.tap(() => recordHit(key)),
+                Effect.tap((value) => {
+                  decoded.delete(key)
+                  if (decoded.size >= maxDecoded) decoded.clear()
+                  decoded.set(key, { raw, schema, value })
+                  return recordHit(key)
+                }),
                 Effect.map(Option.some),
                 // An old format or a corrupt value: a miss, and gone so it is not read again.
                 Effect.catchIf(ParseResult.isParseError, () =>
@@ -116,7 +133,8 @@ export const makeCache = (store: Store, prefix: string): CacheService => {
                     Effect.as(Option.none()),
                   ),
                 ),
-              ),
+              )
+          },
         }),
       ),
     )
