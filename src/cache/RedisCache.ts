@@ -105,6 +105,8 @@ export const make = (options: RedisCacheOptions) =>
             commandTimeout: Duration.toMillis(commandTimeout),
             // Reconnects in the background after a loss; the circuit decides when to use it.
             retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+            // Commands issued in the same tick (concurrent updates) share one write and one read.
+            enableAutoPipelining: true,
           }),
       ),
       // QUIT only over a working connection (bounded by `commandTimeout`, like every command):
