@@ -147,7 +147,6 @@ export class NearCache {
       this.trackerId = undefined
       this.suspend()
     })
-    tracker.on("ready", () => void this.listen())
     this.client.on("close", () => {
       this.generation++
       this.suspend()
@@ -155,6 +154,8 @@ export class NearCache {
     this.client.on("ready", () => void this.enable())
     await tracker.connect()
     await this.listen()
+    // Only reconnections from here on: the first "ready" was this start's own.
+    tracker.on("ready", () => void this.listen())
   }
 
   private trackerId: number | undefined

@@ -419,10 +419,16 @@ export const make = (options: RedisCacheOptions) =>
             keys: HashSet.difference(state.keys, written),
           }))
         }),
+      // The copy is dropped before the command and again once Redis has done it: a read sent just
+      // before the deletion may have brought the old value back into the copy meanwhile, and
+      // Redis does not tell this process about its own deletions (NOLOOP).
       delete: (keys) =>
         Effect.suspend(() => {
           near.drop(keys)
-          return unlink(keys)
+          return Effect.ensuring(
+            unlink(keys),
+            Effect.sync(() => near.drop(keys)),
+          )
         }).pipe(
           Effect.tapError(() =>
             Ref.update(pending, (state) => ({
@@ -435,8 +441,9 @@ export const make = (options: RedisCacheOptions) =>
       deleteMatching: (pattern) =>
         Effect.suspend(() => {
           const matches = globToRegExp(pattern)
-          near.dropMatching((key) => matches.test(key))
-          return unlinkMatching(pattern)
+          const drop = () => near.dropMatching((key) => matches.test(key))
+          drop()
+          return Effect.ensuring(unlinkMatching(pattern), Effect.sync(drop))
         }).pipe(
           Effect.tapError(() =>
             Ref.update(pending, (state) => ({
