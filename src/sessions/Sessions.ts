@@ -259,7 +259,8 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
      */
     const update = (telegramId: TelegramId, change: (session: Session) => Session) =>
       Effect.gen(function* () {
-        const current = Option.getOrElse(yield* get(telegramId), () => undefined) ?? (yield* fresh)
+        const stored = yield* get(telegramId)
+        const current = Option.isSome(stored) ? stored.value : yield* fresh
         return yield* set(
           telegramId,
           new Session({ ...change(current), createdAt: current.createdAt }),
