@@ -58,28 +58,37 @@ const recognizedName = (telegramId: TelegramId) =>
     ),
   )
 
+/** A migrated, seeded database of the test's own. */
+const seededDatabase = Layer.build(
+  Layer.provideMerge(Layer.effectDiscard(seed({ demo: false })), TestDatabase.migrated),
+)
+
+/**
+ * A bot's cached reads and change feed on the machine's Redis, under a prefix of the test's own
+ * (deleted afterwards); each `Effect.provide(bot)` is one run of a bot process.
+ */
+const botOnSharedRedis = Effect.gen(function* () {
+  const prefix = newPrefix()
+  const redis = yield* rawRedis()
+  yield* Effect.addFinalizer(() => deleteKeysUnder(redis, prefix))
+  const bot = Layer.mergeAll(
+    CachedEmployeeRepo.Default,
+    ChangeFeed.layerWith({ pollInterval: Duration.millis(100) }),
+  ).pipe(
+    Layer.provideMerge(RedisCache.layer),
+    Layer.provide(
+      Layer.succeed(CacheConfig, { redisUrl: Option.some(Redacted.make(testRedisUrl)), prefix }),
+    ),
+    Layer.provide(quiet),
+  )
+  return { prefix, redis, bot }
+})
+
 describe("the change feed", () => {
   it.live("a shared Redis gets the changes made while no process was running", () =>
     Effect.gen(function* () {
-      const prefix = newPrefix()
-      const redis = yield* rawRedis()
-      yield* Effect.addFinalizer(() => deleteKeysUnder(redis, prefix))
-      const database = yield* Layer.build(
-        Layer.provideMerge(Layer.effectDiscard(seed({ demo: false })), TestDatabase.migrated),
-      )
-      const bot = Layer.mergeAll(
-        CachedEmployeeRepo.Default,
-        ChangeFeed.layerWith({ pollInterval: Duration.millis(100) }),
-      ).pipe(
-        Layer.provideMerge(RedisCache.layer),
-        Layer.provide(
-          Layer.succeed(CacheConfig, {
-            redisUrl: Option.some(Redacted.make(testRedisUrl)),
-            prefix,
-          }),
-        ),
-        Layer.provide(quiet),
-      )
+      const { prefix, redis, bot } = yield* botOnSharedRedis
+      const database = yield* seededDatabase
       const telegramId = newTelegramId()
       const employeeId = yield* insertEmployee({ telegramId, fullName: "Before" }).pipe(
         Effect.provide(database),
@@ -105,9 +114,7 @@ describe("the change feed", () => {
 
   it.live("a deactivation committed after a later change is applied within 2 s of its COMMIT", () =>
     Effect.gen(function* () {
-      const database = yield* Layer.build(
-        Layer.provideMerge(Layer.effectDiscard(seed({ demo: false })), TestDatabase.migrated),
-      )
+      const database = yield* seededDatabase
       // The production settings: NOTIFY wakes the feed, a poll every 0.5 s backs it up.
       const bot = yield* Layer.build(
         Layer.mergeAll(CachedEmployeeRepo.Default, ChangeFeed.layer).pipe(
@@ -156,25 +163,8 @@ describe("the change feed", () => {
 
   it.live("a shared Redis gets a change that committed out of id order while no bot ran", () =>
     Effect.gen(function* () {
-      const prefix = newPrefix()
-      const redis = yield* rawRedis()
-      yield* Effect.addFinalizer(() => deleteKeysUnder(redis, prefix))
-      const database = yield* Layer.build(
-        Layer.provideMerge(Layer.effectDiscard(seed({ demo: false })), TestDatabase.migrated),
-      )
-      const bot = Layer.mergeAll(
-        CachedEmployeeRepo.Default,
-        ChangeFeed.layerWith({ pollInterval: Duration.millis(100) }),
-      ).pipe(
-        Layer.provideMerge(RedisCache.layer),
-        Layer.provide(
-          Layer.succeed(CacheConfig, {
-            redisUrl: Option.some(Redacted.make(testRedisUrl)),
-            prefix,
-          }),
-        ),
-        Layer.provide(quiet),
-      )
+      const { prefix, redis, bot } = yield* botOnSharedRedis
+      const database = yield* seededDatabase
       const leaving = newTelegramId()
       const staying = newTelegramId()
       const leavingId = yield* insertEmployee({ telegramId: leaving, fullName: "Leaving" }).pipe(

@@ -263,24 +263,7 @@ describe("sessions across a Redis outage", () => {
     Effect.gen(function* () {
       const server = yield* privateRedis
       const prefix = newPrefix()
-      const context = yield* Layer.build(
-        Sessions.Default.pipe(
-          Layer.provideMerge(
-            RedisCache.layerWith({
-              commandTimeout: Duration.millis(200),
-              failureThreshold: 2,
-              coolDown: Duration.millis(300),
-            }),
-          ),
-          Layer.provide(
-            Layer.succeed(CacheConfig, {
-              redisUrl: Option.some(Redacted.make(server.url)),
-              prefix,
-            }),
-          ),
-          Layer.provide(quiet),
-        ),
-      )
+      const context = yield* Layer.build(onPrivateRedis(server.url, prefix))
       const sessions = yield* Effect.provide(Sessions, context)
       const user = newTelegramId()
       yield* sessions.update(user, (session) => ({ ...session, step: "interests" }))
