@@ -2,6 +2,7 @@
  * Latency statistics and the report of a run: the table printed to stdout and `RESULTS.md`. Every
  * number and the conclusion's wording come from the measurements; nothing here is hard-coded.
  */
+import * as Os from "node:os"
 
 /** Latencies of one variant in microseconds, one array per round. */
 export interface Measured {
@@ -87,6 +88,18 @@ const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<
   return [line(header), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)].join(
     "\n",
   )
+}
+
+/** The machine a benchmark ran on, and when: the head of both benchmarks' reports. */
+export const machine = (startedAt: number) => {
+  const cpus = Os.cpus()
+  return {
+    date: `${new Date(startedAt).toISOString().slice(0, 16).replace("T", " ")} UTC`,
+    node: process.version,
+    os: `${Os.type()} ${Os.release()}`,
+    cpu: cpus[0]?.model.trim() ?? "unknown CPU",
+    cores: cpus.length,
+  } as const
 }
 
 export interface Environment {

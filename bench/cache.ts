@@ -34,7 +34,7 @@ import type { Interest } from "../src/domain/Models"
 import type { Recognition } from "../src/domain/Outcomes"
 import { CachedEmployeeRepo } from "../src/employees/CachedEmployeeRepo"
 import { EmployeeRepo } from "../src/employees/EmployeeRepo"
-import { type Measured, render, seededRandom, type VariantId } from "./Report"
+import { type Measured, machine, render, seededRandom, type VariantId } from "./Report"
 import * as Resources from "./Resources"
 
 const positive = (name: string, fallback: number) =>
@@ -235,7 +235,6 @@ const bench = (settings: BenchSettings) =>
     }
     const missesWhileMeasuring = (yield* cacheMisses) - missesBefore
 
-    const cpus = Os.cpus()
     const measured: ReadonlyArray<Measured> = variants.map(({ id, label }) => ({
       id,
       label,
@@ -244,11 +243,7 @@ const bench = (settings: BenchSettings) =>
     const report = render({
       command: command(),
       environment: {
-        date: `${new Date(startedAt).toISOString().slice(0, 16).replace("T", " ")} UTC`,
-        node: process.version,
-        os: `${Os.type()} ${Os.release()}`,
-        cpu: cpus[0]?.model.trim() ?? "unknown CPU",
-        cores: cpus.length,
+        ...machine(startedAt),
         load: loads,
         postgres: yield* Resources.postgresVersion,
         redis: yield* Resources.redisVersion(redis),

@@ -50,6 +50,7 @@ import { makeFakeBotApi } from "./pipeline/FakeBotApi"
 import { helpText, type PipelineOptions, parseOptions } from "./pipeline/Options"
 import { summarizeProfilesIn } from "./pipeline/Profile"
 import { figuresOf, type RunMeasure, render, withSection } from "./pipeline/Report"
+import { machine } from "./Report"
 
 class BenchFailed extends Data.TaggedError("BenchFailed")<{ readonly message: string }> {}
 
@@ -306,15 +307,10 @@ const bench = (options: PipelineOptions, startedAt: number) =>
       }
     }
 
-    const cpus = Os.cpus()
     const report = render({
       command: command(process.argv.slice(2)),
       environment: {
-        date: `${new Date(startedAt).toISOString().slice(0, 16).replace("T", " ")} UTC`,
-        node: process.version,
-        os: `${Os.type()} ${Os.release()}`,
-        cpu: cpus[0]?.model.trim() ?? "unknown CPU",
-        cores: cpus.length,
+        ...machine(startedAt),
         loads,
         postgres: world.postgresVersion,
         redis: redisVersion ?? "unknown",

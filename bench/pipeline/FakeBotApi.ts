@@ -11,27 +11,20 @@
  * call, and keeps no more than it needs. It runs in the benchmark's own process; its CPU is in
  * the "driver + fake" figure of the report.
  */
+
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { Effect, type Scope } from "effect"
 import type { InlineKeyboardMarkup, Message, UserFromGetMe } from "grammy/types"
+import { botInfo as testBotInfo } from "../../test/support/TelegramServer"
 
 export const fakeToken = "424242424:BENCH-token-for-the-fake-bot-api"
 
+/** getMe's answer: the tests' fake bot, under the benchmark's own id (the token's first part). */
 const botInfo: UserFromGetMe = {
+  ...testBotInfo,
   id: 424242424,
-  is_bot: true,
-  first_name: "ConnectBot",
   username: "connectbot_bench_bot",
-  can_join_groups: false,
-  can_read_all_group_messages: false,
-  supports_inline_queries: false,
-  can_connect_to_business: false,
-  has_main_web_app: false,
-  has_topics_enabled: false,
-  allows_users_to_create_topics: false,
-  can_manage_bots: false,
-  supports_join_request_queries: false,
 }
 
 interface ChatState {
