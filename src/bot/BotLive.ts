@@ -1,12 +1,13 @@
 /**
- * The grammY bot in a scoped layer. grammY routes each update to a handler; every handler is an
- * Effect program (`Flows.respond`) run on the app's runtime, with the errors handled in one
- * place: a database outage → "temporarily unavailable", a defect → logged, and a short apology.
- * One user's updates run in arrival order (`Sessions.inOrder`), different users concurrently.
+ * The bot in a scoped layer. Each update, checked once at the edge (`decodeUpdate`), is read into
+ * the bot's own input (`inputOf`) and its flow (`Flows.respond`) runs as one Effect in the bot's
+ * set of fibers, with the errors handled in one place: a database outage → "temporarily
+ * unavailable", a defect → logged, and a short apology. One user's updates run in arrival order
+ * (`Sessions.inOrder`), different users concurrently. grammY is the Bot API client.
  *
  * Transport: in polling mode the layer runs the getUpdates loop in its scope; in webhook mode
  * it registers the webhook and the HTTP server hands it the updates. Closing the scope stops
- * taking updates first, then waits for the ones in flight.
+ * taking updates first, then waits for the ones in flight, then interrupts what is left.
  */
 import {
   Cause,
@@ -18,14 +19,14 @@ import {
   FiberSet,
   Layer,
   Metric,
+  Option,
   Redacted,
   Ref,
-  Runtime,
   Schedule,
   Schema,
 } from "effect"
-import { Bot as Grammy, type Context as GrammyContext } from "grammy"
-import type { InlineKeyboardMarkup, Update } from "grammy/types"
+import { Api } from "grammy"
+import type { InlineKeyboardMarkup } from "grammy/types"
 import { Cache } from "../cache/Cache"
 import { updateKey, updateTtl } from "../cache/Keys"
 import { makeMemoryStore } from "../cache/MemoryCache"
@@ -33,9 +34,10 @@ import { makeCache } from "../cache/Store"
 import { BotConfig } from "../config"
 import { TelegramId } from "../domain/Ids"
 import { Sessions } from "../sessions/Sessions"
-import { Bot, decodeUpdate } from "./Bot"
+import { Bot, decodeUpdate, type TelegramUpdate } from "./Bot"
 import { observeUpdate, updateKind, updatesRedelivered } from "./BotMetrics"
-import { type FlowContext, type Incoming, type Reply, respond } from "./Flows"
+import { type FlowContext, type Reply, respond } from "./Flows"
+import { type Addressed, inputOf, senderOf } from "./Input"
 import { localeOf, messagesFor } from "./Messages"
 import { callApi, isMessageUneditable, isNotModified, isQueryTooOld } from "./Telegram"
 import { cutAt } from "./Views"
@@ -53,14 +55,8 @@ export class BotStartError extends Data.TaggedError("BotStartError")<{
 /** The updates the bot asks Telegram for; everything else (edits, channel posts) is not its. */
 const allowedUpdates = ["message", "callback_query"] as const
 
-/** How long shutdown waits for updates in flight. */
+/** How long shutdown waits for updates in flight before interrupting them. */
 const drainTimeout = Duration.seconds(10)
-
-/** The user an update comes from, for per-user ordering; none for channel posts and the like. */
-const senderOf = (update: Update): number | undefined =>
-  (update.message ?? update.edited_message)?.from?.id ?? update.callback_query?.from.id
-
-type Input = Incoming["input"]
 
 /** Telegram's limit for a message; longer texts (a long description) are cut, not refused. */
 const maxMessageLength = 4096
@@ -71,9 +67,9 @@ const make = Effect.gen(function* () {
   const config = yield* BotConfig
   const sessions = yield* Sessions
   const cache = yield* Cache
-  const runtime = yield* Effect.runtime<FlowContext>()
-  const bot = new Grammy(Redacted.value(config.token), { client: { apiRoot: config.apiRoot } })
-  const { api } = bot
+  // The flows' services, given to each update's flow (the flows run on the bot's fibers).
+  const services = yield* Effect.context<FlowContext>()
+  const api = new Api(Redacted.value(config.token), { apiRoot: config.apiRoot })
 
   const me = yield* callApi("getMe", (signal) => api.getMe(signal)).pipe(
     Effect.mapError(
@@ -87,7 +83,6 @@ const make = Effect.gen(function* () {
         }),
     ),
   )
-  bot.botInfo = me
   yield* Effect.logInfo(`Bot @${me.username} connected to ${config.apiRoot}`)
 
   // The command menu in both languages; a failure here costs a hint in the UI, not the bot.
@@ -105,15 +100,11 @@ const make = Effect.gen(function* () {
   ).pipe(Effect.catchAll((error) => Effect.logWarning(`Could not set the command menu: ${error}`)))
 
   /** Runs one update's flow and answers for it: every error ends here, as a reply or a log. */
-  const serve = (ctx: GrammyContext, input: Input) =>
+  const serve = (update: TelegramUpdate, { incoming, chatId, query }: Addressed) =>
     Effect.gen(function* () {
-      const from = ctx.from
-      if (from === undefined) return
-      const chatId = ctx.chat?.id ?? from.id
-      const t = messagesFor(localeOf(from.language_code, config.defaultLocale))
-      const query = ctx.callbackQuery
+      const t = messagesFor(localeOf(incoming.from.languageCode, config.defaultLocale))
       // A button press is answered exactly once, at the end, with the last notice given.
-      const answer = yield* Ref.make<{ text?: string; show_alert?: boolean }>({})
+      const answer: { text?: string; show_alert?: boolean } = {}
 
       const send = (text: string, keyboard?: InlineKeyboardMarkup) =>
         callApi("sendMessage", (signal) =>
@@ -128,12 +119,12 @@ const make = Effect.gen(function* () {
       const pressed = query?.message
       const reply: Reply = {
         show: (view) =>
-          pressed === undefined || input._tag !== "Button"
+          pressed === undefined
             ? send(view.text, view.keyboard)
             : callApi("editMessageText", (signal) =>
                 api.editMessageText(
-                  pressed.chat.id,
-                  pressed.message_id,
+                  pressed.chatId,
+                  pressed.messageId,
                   withinLimit(view.text),
                   { reply_markup: view.keyboard },
                   signal,
@@ -146,13 +137,16 @@ const make = Effect.gen(function* () {
         notice: (text, options) =>
           query === undefined
             ? send(text)
-            : Ref.set(answer, { text, show_alert: options?.alert ?? false }),
+            : Effect.sync(() => {
+                answer.text = text
+                answer.show_alert = options?.alert ?? false
+              }),
       }
 
-      const answerQuery = Effect.gen(function* () {
-        if (query === undefined) return
-        const { text, show_alert } = yield* Ref.get(answer)
-        yield* callApi("answerCallbackQuery", (signal) =>
+      const answerQuery = Effect.suspend(() => {
+        if (query === undefined) return Effect.void
+        const { text, show_alert } = answer
+        return callApi("answerCallbackQuery", (signal) =>
           api.answerCallbackQuery(
             query.id,
             text === undefined ? {} : { text: text.slice(0, 200), show_alert: show_alert ?? false },
@@ -166,18 +160,9 @@ const make = Effect.gen(function* () {
         )
       })
 
-      const incoming: Incoming = {
-        from: {
-          telegramId: TelegramId.make(from.id),
-          username: from.username,
-          firstName: from.first_name,
-          languageCode: from.language_code,
-        },
-        input,
-      }
-
       yield* respond(incoming, reply).pipe(
-        observeUpdate(updateKind(ctx.update)),
+        Effect.provide(services),
+        observeUpdate(updateKind(update)),
         Effect.catchTag("DatabaseError", (error) =>
           Effect.logWarning(`Database unavailable: ${error.message}`).pipe(
             Effect.zipRight(reply.notice(t.unavailable)),
@@ -196,39 +181,9 @@ const make = Effect.gen(function* () {
           Effect.logError("Update failed, and so did the apology", Cause.die(defect)),
         ),
         Effect.ensuring(answerQuery),
-        Effect.annotateLogs({ update: ctx.update.update_id, user: from.id }),
+        Effect.annotateLogs({ update: update.update_id, user: incoming.from.telegramId }),
       )
     })
-
-  const run = (input: (ctx: GrammyContext) => Input) => (ctx: GrammyContext) =>
-    Runtime.runPromise(runtime)(serve(ctx, input(ctx)))
-
-  const privateChats = bot.chatType("private")
-  privateChats.command(
-    ["start", "menu", "preferences", "help"],
-    run((ctx) => ({
-      _tag: "Command",
-      name: ctx.message?.text?.slice(1).split(/[@\s]/)[0] ?? "",
-    })),
-  )
-  privateChats.on(
-    "message:text",
-    run(() => ({ _tag: "Text" })),
-  )
-  privateChats.on(
-    "message",
-    run(() => ({ _tag: "OtherMessage" })),
-  )
-  bot.on(
-    "callback_query",
-    run((ctx) => ({
-      _tag: "Button",
-      data: ctx.callbackQuery?.data ?? "",
-      // Buttons work in the user's own chat with the bot only.
-      foreign: ctx.callbackQuery?.message?.chat.id !== ctx.callbackQuery?.from.id,
-    })),
-  )
-  // Edited messages, channel posts, group chatter: not the bot's business; silence.
 
   // The next update to take (polling). Stopping, the bot confirms what it took to Telegram, so a
   // restart does not receive (and apply) the same presses again.
@@ -250,7 +205,8 @@ const make = Effect.gen(function* () {
     )
   }
 
-  // Updates in flight; shutdown waits for them before the scope closes the rest.
+  // Updates in flight; shutdown waits for them before the scope closes the rest, and interrupts
+  // what still runs after `drainTimeout` (the set's own finalizer, which runs after this one).
   const inFlight = yield* FiberSet.make()
   yield* Effect.addFinalizer(() =>
     FiberSet.size(inFlight).pipe(
@@ -260,16 +216,13 @@ const make = Effect.gen(function* () {
           : Effect.logInfo(`Finishing ${count} update(s) in flight`).pipe(
               Effect.zipRight(FiberSet.awaitEmpty(inFlight)),
               Effect.timeout(drainTimeout),
-              Effect.catchAll(() => Effect.logWarning("Updates still running at shutdown")),
+              Effect.catchAll(() =>
+                Effect.logWarning("Updates still running at shutdown: interrupting them"),
+              ),
             ),
       ),
     ),
   )
-
-  const dispatch = (update: Update) =>
-    Effect.tryPromise(() => bot.handleUpdate(update)).pipe(
-      Effect.catchAll((error) => Effect.logError("grammY failed on an update", error)),
-    )
 
   // Updates this bot has taken, so that one Telegram sends again is not applied twice (a toggle
   // would flip back). Shared through the cache between processes and across restarts; this
@@ -292,21 +245,22 @@ const make = Effect.gen(function* () {
     })
 
   /** Takes the update's place in its user's queue, then runs it; a repeated delivery is dropped. */
-  const work = (update: Update) =>
+  const work = (update: TelegramUpdate) =>
     Effect.flatMap(firstDelivery(update.update_id), (first) => {
       if (!first) {
         return Effect.logInfo(`Update ${update.update_id} delivered again: already taken`).pipe(
           Effect.zipRight(Metric.increment(updatesRedelivered)),
         )
       }
+      const addressed = inputOf(update, me.username)
+      if (Option.isNone(addressed)) return Effect.void
       const sender = senderOf(update)
-      return sender === undefined
-        ? dispatch(update)
-        : sessions.inOrder(TelegramId.make(sender))(dispatch(update))
+      const flow = serve(update, addressed.value)
+      return sender === undefined ? flow : sessions.inOrder(TelegramId.make(sender))(flow)
     })
 
   // Run in the bot's own set, so that a webhook request that goes away does not cut it short.
-  const handleUpdate = (update: Update): Effect.Effect<void> =>
+  const handleUpdate = (update: TelegramUpdate): Effect.Effect<void> =>
     FiberSet.run(inFlight, work(update)).pipe(
       Effect.flatMap((fiber) => fiber.await),
       Effect.asVoid,
@@ -355,9 +309,9 @@ const make = Effect.gen(function* () {
  * is retried with a growing pause, and "another instance is polling" is said once per streak.
  */
 const pollUpdates = (
-  api: Grammy["api"],
+  api: Api,
   nextOffset: Ref.Ref<number>,
-  hand: (update: Update) => Effect.Effect<unknown>,
+  hand: (update: unknown) => Effect.Effect<unknown>,
 ) => {
   const poll = (offset: number) =>
     callApi("getUpdates", (signal) =>

@@ -3,12 +3,12 @@
  * how long handling took. The bot wraps the handling of each update in `observeUpdate`.
  */
 import { Cause, Clock, Effect, Exit, Metric, MetricBoundaries } from "effect"
-import type { Update } from "grammy/types"
+import type { TelegramUpdate } from "./Bot"
 
 export type UpdateKind = "message" | "command" | "callback_query" | "edited_message" | "other"
 
 /** What kind of update this is, for the `kind` tag. */
-export const updateKind = (update: Update): UpdateKind => {
+export const updateKind = (update: TelegramUpdate): UpdateKind => {
   if (update.message !== undefined) {
     const first = update.message.entities?.[0]
     return first?.type === "bot_command" && first.offset === 0 ? "command" : "message"

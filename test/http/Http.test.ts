@@ -14,8 +14,7 @@ import {
   Schema,
   type Scope,
 } from "effect"
-import type { Update } from "grammy/types"
-import { Bot } from "../../src/bot/Bot"
+import { Bot, type TelegramUpdate } from "../../src/bot/Bot"
 import { observeUpdate, updateKind } from "../../src/bot/BotMetrics"
 import { Cache, type CacheService } from "../../src/cache/Cache"
 import * as MemoryCache from "../../src/cache/MemoryCache"
@@ -60,7 +59,7 @@ const botConfig = (transport: Transport) =>
 interface RunningServer {
   readonly url: string
   /** The updates the bot was handed, in order. */
-  readonly updates: Ref.Ref<ReadonlyArray<Update>>
+  readonly updates: Ref.Ref<ReadonlyArray<TelegramUpdate>>
   /** Everything logged at info level and above, as `LEVEL message`. */
   readonly logs: ReadonlyArray<string>
   readonly cache: CacheService
@@ -75,7 +74,7 @@ const startServer = (
   database: Layer.Layer<SqlClient.SqlClient, DatabaseError>,
 ): Effect.Effect<RunningServer, unknown, Scope.Scope> =>
   Effect.gen(function* () {
-    const updates = yield* Ref.make<ReadonlyArray<Update>>([])
+    const updates = yield* Ref.make<ReadonlyArray<TelegramUpdate>>([])
     const logs: Array<string> = []
     const bot = Layer.succeed(Bot, {
       username: "test",
@@ -183,7 +182,18 @@ describe("HTTP server in webhook mode", () => {
         expect(answer.status).toBe(200)
         expect(JSON.parse(answer.text)).toEqual({ ok: true })
         const handled = yield* Ref.get(server.updates)
-        expect(handled.filter((u) => u.update_id === update.update_id)).toEqual([update])
+        // As the bot reads it: the checked fields, the rest left out.
+        expect(handled.filter((u) => u.update_id === update.update_id)).toEqual([
+          {
+            update_id: update.update_id,
+            message: {
+              message_id: update.message.message_id,
+              chat: { id: update.message.chat.id, type: "private" },
+              from: update.message.from,
+              text: "hello",
+            },
+          },
+        ])
       }),
     )
 
