@@ -1,3 +1,4 @@
+import * as NodeHttp from "node:http"
 import { HttpServer } from "@effect/platform"
 import type { SqlClient } from "@effect/sql"
 import { describe, expect, it, layer } from "@effect/vitest"
@@ -276,6 +277,48 @@ describe("HTTP server in webhook mode", () => {
         expect(handled).toContain(fits.update_id)
         expect(handled).not.toContain(tooLarge.update_id)
       }),
+    )
+
+    it.effect(
+      "a chunked body (no Content-Length) beyond 1 MiB is 413; a body cut off is not handled",
+      () =>
+        Effect.gen(function* () {
+          const server = yield* TestServer
+          /** Posts `chunks` with chunked encoding; `cut`: the connection is destroyed after them. */
+          const postChunked = (chunks: ReadonlyArray<string>, cut: boolean) =>
+            Effect.async<number | "cut">((resume) => {
+              const request = NodeHttp.request(`${server.url}/telegram`, {
+                method: "POST",
+                headers: {
+                  "content-type": "application/json",
+                  "transfer-encoding": "chunked",
+                  "x-telegram-bot-api-secret-token": secret,
+                },
+              })
+              request.on("response", (response) => {
+                response.resume()
+                resume(Effect.succeed(response.statusCode ?? 0))
+              })
+              request.on("error", () => resume(Effect.succeed("cut")))
+              for (const chunk of chunks) request.write(chunk)
+              if (cut) setTimeout(() => request.destroy(), 50)
+              else request.end()
+            })
+          const big = messageUpdate("big")
+          const body = JSON.stringify(big).replace('"text":"', `"text":"${"x".repeat(1024 * 1024)}`)
+          expect(yield* postChunked([body.slice(0, 1000), body.slice(1000)], false)).toBe(413)
+
+          const cutOff = messageUpdate("cut off")
+          const half = JSON.stringify(cutOff).slice(0, 40)
+          expect(yield* postChunked([half], true)).toBe("cut")
+          // The server still answers, and neither update was handed to the bot.
+          const after = messageUpdate("after")
+          expect((yield* postUpdate(server, JSON.stringify(after))).status).toBe(200)
+          const handled = yield* handledIds(server)
+          expect(handled).toContain(after.update_id)
+          expect(handled).not.toContain(big.update_id)
+          expect(handled).not.toContain(cutOff.update_id)
+        }),
     )
 
     it.effect("unknown paths are 404, a wrong method on a known path is 405", () =>
