@@ -11,7 +11,6 @@
  */
 import {
   Cause,
-  Clock,
   Data,
   Duration,
   Effect,
@@ -23,14 +22,9 @@ import {
   Redacted,
   Ref,
   Schedule,
-  Schema,
 } from "effect"
 import { Api } from "grammy"
 import type { InlineKeyboardMarkup } from "grammy/types"
-import { Cache } from "../cache/Cache"
-import { updateKey, updateTtl } from "../cache/Keys"
-import { makeMemoryStore } from "../cache/MemoryCache"
-import { makeCache } from "../cache/Store"
 import { BotConfig } from "../config"
 import { TelegramId } from "../domain/Ids"
 import { Sessions } from "../sessions/Sessions"
@@ -66,7 +60,6 @@ const withinLimit = (text: string): string =>
 const make = Effect.gen(function* () {
   const config = yield* BotConfig
   const sessions = yield* Sessions
-  const cache = yield* Cache
   // The flows' services, given to each update's flow (the flows run on the bot's fibers).
   const services = yield* Effect.context<FlowContext>()
   const api = new Api(Redacted.value(config.token), { apiRoot: config.apiRoot })
@@ -143,8 +136,10 @@ const make = Effect.gen(function* () {
               }),
       }
 
+      // A repeated delivery was answered the first time.
+      let repeated = false
       const answerQuery = Effect.suspend(() => {
-        if (query === undefined) return Effect.void
+        if (query === undefined || repeated) return Effect.void
         const { text, show_alert } = answer
         return callApi("answerCallbackQuery", (signal) =>
           api.answerCallbackQuery(
@@ -162,6 +157,13 @@ const make = Effect.gen(function* () {
 
       yield* respond(incoming, reply).pipe(
         Effect.provide(services),
+        Effect.flatMap((outcome) => {
+          if (outcome === "handled") return Effect.void
+          repeated = true
+          return Effect.logInfo(`Update ${update.update_id} delivered again: already handled`).pipe(
+            Effect.zipRight(Metric.increment(updatesRedelivered)),
+          )
+        }),
         observeUpdate(updateKind(update)),
         Effect.catchTag("DatabaseError", (error) =>
           Effect.logWarning(`Database unavailable: ${error.message}`).pipe(
@@ -224,40 +226,14 @@ const make = Effect.gen(function* () {
     ),
   )
 
-  // Updates this bot has taken, so that one Telegram sends again is not applied twice (a toggle
-  // would flip back). Shared through the cache between processes and across restarts; this
-  // process's own record also holds while Redis is failing.
-  const taken =
-    cache.backend._tag === "Memory"
-      ? cache
-      : makeCache(yield* makeMemoryStore({ reason: "updates taken" }), cache.prefix)
-  const firstDelivery = (updateId: number) =>
-    Effect.gen(function* () {
-      const key = updateKey(me.id, updateId)
-      const at = yield* Clock.currentTimeMillis
-      const here = yield* Effect.orElseSucceed(
-        taken.add(key, Schema.Number, at, updateTtl),
-        () => true,
-      )
-      if (!here || taken === cache) return here
-      // Redis failing: this process's record is all there is; the update is handled.
-      return yield* Effect.orElseSucceed(cache.add(key, Schema.Number, at, updateTtl), () => true)
-    })
-
-  /** Takes the update's place in its user's queue, then runs it; a repeated delivery is dropped. */
-  const work = (update: TelegramUpdate) =>
-    Effect.flatMap(firstDelivery(update.update_id), (first) => {
-      if (!first) {
-        return Effect.logInfo(`Update ${update.update_id} delivered again: already taken`).pipe(
-          Effect.zipRight(Metric.increment(updatesRedelivered)),
-        )
-      }
-      const addressed = inputOf(update, me.username)
-      if (Option.isNone(addressed)) return Effect.void
-      const sender = senderOf(update)
-      const flow = serve(update, addressed.value)
-      return sender === undefined ? flow : sessions.inOrder(TelegramId.make(sender))(flow)
-    })
+  /** Runs the update in its user's queue, after the ones that user sent before. */
+  const work = (update: TelegramUpdate) => {
+    const addressed = inputOf(update, me.username)
+    if (Option.isNone(addressed)) return Effect.void
+    const sender = senderOf(update)
+    const flow = serve(update, addressed.value)
+    return sender === undefined ? flow : sessions.inOrder(TelegramId.make(sender))(flow)
+  }
 
   // Run in the bot's own set, so that a webhook request that goes away does not cut it short.
   const handleUpdate = (update: TelegramUpdate): Effect.Effect<void> =>

@@ -5,7 +5,7 @@
  * (a gone activity, a retired interest, an expired session) are answered here; a database
  * outage is left to the caller, which answers "temporarily unavailable" for every flow alike.
  */
-import { Clock, Duration, Effect, Option } from "effect"
+import { Clock, Effect, Option } from "effect"
 import { BotConfig, type Locale } from "../config"
 import { achievementsOf, currentStreakWeeks } from "../domain/Achievements"
 import type { DatabaseError } from "../domain/Errors"
@@ -14,11 +14,13 @@ import type { Employee } from "../domain/Models"
 import { CachedEmployeeRepo } from "../employees/CachedEmployeeRepo"
 import {
   asChanges,
+  handledAlready,
   noPendingInterests,
   Session,
   type SessionStep,
   Sessions,
   togglePending,
+  withUpdate,
 } from "../sessions/Sessions"
 import { type Action, decodeAction } from "./CallbackData"
 import { type Catalogue, localeOf, messagesFor } from "./Messages"
@@ -27,6 +29,8 @@ import * as Views from "./Views"
 
 /** One update, reduced to what the flows need. */
 export interface Incoming {
+  /** Telegram's id of the update: a repeated delivery has the same. */
+  readonly updateId: number
   readonly from: {
     readonly telegramId: TelegramId
     readonly username: string | undefined
@@ -55,8 +59,6 @@ export interface Reply {
 
 export type FlowError = DatabaseError | TelegramError
 
-/** How stale a stored session may get before an update that changed nothing renews it anyway. */
-const renewAfter = Duration.minutes(10)
 export type FlowContext = CachedEmployeeRepo | Sessions | BotConfig
 
 /** Everything a flow needs about the user it serves. */
@@ -76,7 +78,7 @@ interface Visit {
 export const respond = (
   incoming: Incoming,
   reply: Reply,
-): Effect.Effect<void, FlowError, FlowContext> =>
+): Effect.Effect<"handled" | "redelivered", FlowError, FlowContext> =>
   Effect.gen(function* () {
     const config = yield* BotConfig
     const repo = yield* CachedEmployeeRepo
@@ -87,7 +89,8 @@ export const respond = (
 
     // Someone else's button says nothing about them and changes nothing.
     if (input._tag === "Button" && input.foreign) {
-      return yield* reply.notice(t.foreignButton, { alert: true })
+      yield* reply.notice(t.foreignButton, { alert: true })
+      return "handled"
     }
 
     const recognition = yield* repo.recognize({
@@ -96,17 +99,23 @@ export const respond = (
     })
     if (recognition._tag !== "Recognized") {
       yield* sessions.clear(incoming.from.telegramId)
-      return yield* reply.notice(
+      yield* reply.notice(
         recognition._tag === "Inactive"
           ? t.deactivated(config.adminContact)
           : t.unknownUser(config.adminContact),
         { alert: input._tag === "Button" },
       )
+      return "handled"
     }
 
     // Read without renewing: the session is stored at the end of every update (which renews its
     // two hours), so the read can come from the process's copy.
     const stored = yield* sessions.read(incoming.from.telegramId)
+    // Telegram sent this update again (it got no answer in time): it was applied, and the session
+    // stored after it says so. Nothing is done twice, nothing is sent twice.
+    if (Option.isSome(stored) && handledAlready(stored.value, incoming.updateId)) {
+      return "redelivered"
+    }
     const draft = {
       session: Option.isSome(stored) ? stored.value : yield* sessions.fresh,
       changed: false,
@@ -122,22 +131,28 @@ export const respond = (
       session: Option.filter(stored, (session) => session.employeeId === recognition.employee.id),
       draft,
     }
-    // One write of the session per update, whatever the flow did to it and however it ended.
-    // Storing it is also what renews its two hours (the read above does not): an update that
-    // changed nothing stores it when it was last stored a while ago.
-    const now = yield* Clock.currentTimeMillis
-    const due =
-      Option.isSome(stored) &&
-      now - stored.value.updatedAt.getTime() > Duration.toMillis(renewAfter)
+    // One write of the session per update, whatever the flow did to it and however it ended: it
+    // records the update's id with what the update changed, and renews the session's two hours.
     yield* route(visit, input, recognition.linked).pipe(
       Effect.ensuring(
-        Effect.suspend(() =>
-          draft.changed || due
-            ? Effect.asVoid(sessions.set(incoming.from.telegramId, draft.session))
-            : Effect.void,
-        ),
+        Effect.suspend(() => {
+          const session = draft.session
+          return Effect.asVoid(
+            sessions.set(
+              incoming.from.telegramId,
+              new Session(
+                {
+                  ...session,
+                  recentUpdates: withUpdate(session.recentUpdates, incoming.updateId),
+                },
+                true,
+              ),
+            ),
+          )
+        }),
       ),
     )
+    return "handled"
   })
 
 const route = (

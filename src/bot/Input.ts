@@ -54,6 +54,7 @@ export const inputOf = (update: TelegramUpdate, username: string): Option.Option
     const on = query.message
     return Option.some({
       incoming: {
+        updateId: update.update_id,
         from: fromOf(query.from),
         input: {
           _tag: "Button",
@@ -75,6 +76,7 @@ export const inputOf = (update: TelegramUpdate, username: string): Option.Option
   const command = text === undefined ? undefined : commandOf(text, message.entities, username)
   return Option.some({
     incoming: {
+      updateId: update.update_id,
       from: fromOf(message.from),
       input:
         command !== undefined

@@ -42,14 +42,6 @@ export const sessionKey = (telegramId: TelegramId) => `sess:${telegramId}`
 export const sessionTtl = Duration.seconds(7200)
 
 /**
- * `upd:{botId}:{updateId}`: an update this bot has taken. Telegram sends an update again when it
- * got no answer in time (a webhook that timed out, a process that died before confirming); the
- * record makes the second delivery a no-op. Telegram keeps an update for 24 hours at most.
- */
-export const updateKey = (botId: number, updateId: number) => `upd:${botId}:${updateId}`
-export const updateTtl = Duration.hours(24)
-
-/**
  * `sessions:epoch`: a random value that lives as long as Redis keeps its data. A session missing
  * from Redis while the epoch is still there was cleared or expired; with the epoch gone too, Redis
  * lost its data (restarted empty, flushed), and a process's own copy of the session is the truth.
@@ -58,7 +50,12 @@ export const updateTtl = Duration.hours(24)
 export const sessionsEpochKey = "sessions:epoch"
 export const sessionsEpochTtl = Duration.days(30)
 
-/** Namespaces that `status` counts and metrics label; anything else is `other`. */
+/**
+ * Namespaces that `status` counts and metrics label; anything else is `other`. `upd:` held the
+ * updates a bot had taken, until a session came to record its user's latest update ids (see
+ * `Session.recentUpdates`); it stays counted (0 once earlier versions' keys expire, in 24 h) so
+ * that what reads `status --json` keeps its fields.
+ */
 export const namespaces = ["emp", "int", "act", "sess", "upd"] as const
 export type Namespace = (typeof namespaces)[number] | "other"
 

@@ -48,9 +48,29 @@ export class Session extends Schema.Class<Session>("Session")({
   pendingInterests: PendingInterests,
   lastCommand: Schema.NullOr(Schema.String),
   lastCallback: Schema.NullOr(Schema.String),
+  /**
+   * The `update_id`s of the user's latest updates (at most `recentUpdatesKept`), newest last: an
+   * update Telegram delivers again is one of them, and is not applied twice. Written with the
+   * session, so a change and the record that it was made are stored together.
+   */
+  recentUpdates: Schema.optionalWith(Schema.Array(Schema.Int), { default: () => [] }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 }) {}
+
+/** Whether the update was handled already (and the session stored after it). */
+export const handledAlready = (session: Session, updateId: number): boolean =>
+  session.recentUpdates.includes(updateId)
+
+/**
+ * How many update ids a session remembers. Telegram sends an update again soon after it got no
+ * answer, before it sends later ones; 16 leaves room for updates that arrive out of order.
+ */
+export const recentUpdatesKept = 16
+
+/** The ids to keep once `updateId` is handled. */
+export const withUpdate = (recent: ReadonlyArray<number>, updateId: number) =>
+  recent.includes(updateId) ? recent : [...recent, updateId].slice(-recentUpdatesKept)
 
 /**
  * Pressing an interest flips what Save would do with it; pressing it again undoes the press.

@@ -9,7 +9,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import type { Update } from "grammy/types"
 import { messagesFor } from "../../src/bot/Messages"
 import type { ActivityId, EmployeeId, TelegramId } from "../../src/domain/Ids"
@@ -43,8 +43,18 @@ const participantsOf = (activityId: ActivityId) =>
       WHERE activity_id = ${activityId} ORDER BY employee_id`,
   )
 
+/**
+ * The user's conversation as the session holds it. Its bookkeeping is left out: when it was last
+ * stored and the ids of the updates it has seen (every update is recorded, bad input too, so that
+ * Telegram's repeat of it is known).
+ */
 const sessionOf = (telegramId: TelegramId) =>
-  Effect.flatMap(Sessions, (sessions) => sessions.get(telegramId))
+  Effect.flatMap(Sessions, (sessions) =>
+    Effect.map(
+      sessions.get(telegramId),
+      Option.map(({ updatedAt: _stored, recentUpdates: _seen, ...conversation }) => conversation),
+    ),
+  )
 
 const pendingOf = (telegramId: TelegramId) =>
   Effect.map(sessionOf(telegramId), (session) =>

@@ -38,6 +38,7 @@ describe("reading an update into the bot's input", () => {
       firstName: "Ann",
       languageCode: "en",
     })
+    expect(read.incoming.updateId).toBe(1)
     expect(read.chatId).toBe(42)
     expect(read.query).toBeUndefined()
   })
@@ -105,6 +106,7 @@ describe("reading an update into the bot's input", () => {
       })
     expect(Option.getOrThrow(inputOf(press(42), "b"))).toEqual({
       incoming: {
+        updateId: 4,
         from: { telegramId: 42, username: "ann", firstName: "Ann", languageCode: "en" },
         input: { _tag: "Button", data: "m:menu", foreign: false },
       },

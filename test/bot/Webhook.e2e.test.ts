@@ -370,6 +370,24 @@ layer(Harness.layer({ transport: "webhook" }), { excludeTestServices: true, time
         expect(undone.message.buttons[0]?.[0]).toBe("❌ ☕️ Secret coffee")
         expect(yield* pendingOf).toEqual(Option.some([]))
 
+        // A process that died before it stored the session after an update never recorded it:
+        // Telegram's repeat of that update is applied (here: the undo, as if never stored).
+        const undoDelivery = server.webhookDeliveries.at(-1)
+        const sessions = yield* Sessions
+        const afterUndo = Option.getOrThrow(yield* sessionOf(telegramId))
+        yield* sessions.set(TelegramId.make(telegramId), {
+          ...afterUndo,
+          pendingInterests: { enable: [coffee], disable: [] },
+          recentUpdates: afterUndo.recentUpdates.filter((id) => id !== undoDelivery?.updateId),
+        })
+        const replayed = yield* postTelegram(
+          url,
+          JSON.stringify({ update_id: undoDelivery?.updateId, callback_query: undone.query }),
+          Harness.webhookSecret,
+        )
+        expect(replayed.status).toBe(200)
+        expect(yield* pendingOf).toEqual(Option.some([]))
+
         const scrape = yield* request(`${url}/metrics`)
         expect(
           sampleValue(scrape.body, "connectbot_updates_redelivered_total"),

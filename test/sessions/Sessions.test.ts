@@ -19,8 +19,10 @@ import { EmployeeId, InterestId, type TelegramId } from "../../src/domain/Ids"
 import {
   asChanges,
   noPendingInterests,
+  recentUpdatesKept,
   Sessions,
   togglePending,
+  withUpdate,
   wouldBeActive,
 } from "../../src/sessions/Sessions"
 import { cacheConfig, newPrefix, rawRedis } from "../support/CacheSettings"
@@ -131,6 +133,17 @@ for (const [backend, cacheLayer] of Object.entries(backends)) {
     })
   })
 }
+
+describe("updates a session has seen", () => {
+  it("keeps the latest ids once each, newest last, at most recentUpdatesKept", () => {
+    let recent: ReadonlyArray<number> = []
+    for (let id = 1; id <= recentUpdatesKept + 5; id++) recent = withUpdate(recent, id)
+    expect(recent).toHaveLength(recentUpdatesKept)
+    expect(recent.at(0)).toBe(6)
+    expect(recent.at(-1)).toBe(recentUpdatesKept + 5)
+    expect(withUpdate(recent, 10)).toBe(recent)
+  })
+})
 
 describe("session lifetime", () => {
   layer(
