@@ -130,6 +130,16 @@ const start = async (backendPorts: ReadonlyArray<number>, routing: Routing) => {
       if (before === undefined) backendOf.set(sender, index)
       else if (before !== index) split.add(sender)
     }
+    send(request, response, body, index, true)
+  }
+
+  const send = (
+    request: Http.IncomingMessage,
+    response: Http.ServerResponse,
+    body: Buffer,
+    index: number,
+    mayRetry: boolean,
+  ) => {
     const upstream = Http.request(
       {
         host: "127.0.0.1",
@@ -144,9 +154,15 @@ const start = async (backendPorts: ReadonlyArray<number>, routing: Routing) => {
         reply.pipe(response)
       },
     )
-    upstream.once("error", () => {
-      if (!response.headersSent) response.writeHead(502)
-      response.end()
+    upstream.once("error", (error: NodeJS.ErrnoException) => {
+      // A kept-alive connection the process closed as it was reused (its idle timeout, which a
+      // process paused between runs lets pass): sent once more on a new connection, as Node's
+      // documentation advises. Safe for an update: the bot applies each update_id once.
+      if (mayRetry && upstream.reusedSocket && error.code === "ECONNRESET") {
+        return send(request, response, body, index, false)
+      }
+      if (!response.headersSent) response.writeHead(502, { "content-type": "text/plain" })
+      response.end(`proxy: process ${index + 1}: ${error.message}`)
     })
     upstream.end(body)
   }
