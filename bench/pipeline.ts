@@ -6,7 +6,9 @@
  * driver POSTs each simulated user's six updates in order with 1/16/64 users in flight and waits
  * for the 200. Interleaved rounds, medians; updates/s, latency, and per update the SQL
  * statements, Redis commands and round trips (counted by the servers), CPU of each process.
- * Prints the tables and writes the pipeline section of bench/RESULTS.md.
+ * Prints the tables and writes the pipeline section of bench/RESULTS.md. With `--processes N`
+ * each bot runs as N processes behind the proxy of pipeline/Proxy.ts (bench/scale.ts compares 1
+ * and N processes of ConnectBot).
  *
  * Bounded (`--deadline`), loopback only, and everything it starts — servers, bots, temporary
  * directories — is stopped and removed when it ends, on Ctrl-C too. See `--help`.

@@ -57,6 +57,7 @@ Environment only:
   BENCH_CPU_PROF=DIR   run ConnectBot under node --cpu-prof --cpu-prof-dir=DIR and print where
                        its CPU time went (the profile covers start-up, warm-up and every run)
   BENCH_BOT_LOG=FILE   append the bots' log lines to FILE.ours.log and FILE.peer.log
+                       (with --processes N: FILE.ours.1.log … FILE.ours.N.log, and the peer's)
 
 Needs redis-server on the PATH and the PostgreSQL server binaries (as npm run drill does). Talks to
 127.0.0.1 only; removes everything it started when it ends, on Ctrl-C too.`
