@@ -55,10 +55,10 @@ export const procTimes = async (pid: number): Promise<ProcTimes | undefined> => 
   }
 }
 
-export interface ChildProcessHandle {
+/** What the benchmark measures a bot by: one process, or several behind a proxy. */
+export interface BotProcesses {
   readonly name: string
-  readonly pid: number
-  /** utime + stime so far, ms. */
+  /** utime + stime so far, ms (of all its processes). */
   readonly cpuMillis: Effect.Effect<number, ChildFailed>
   readonly pause: Effect.Effect<void>
   readonly resume: Effect.Effect<void>
@@ -71,6 +71,33 @@ export interface ChildProcessHandle {
     readonly firstErrors: ReadonlyArray<string>
   }
 }
+
+export interface ChildProcessHandle extends BotProcesses {
+  readonly pid: number
+}
+
+/**
+ * Several processes of one bot as one: CPU summed, paused and resumed together (a bot not being
+ * measured is paused whole), alive only while every one is, their log lines counted together.
+ */
+export const processGroup = (name: string, members: ReadonlyArray<BotProcesses>): BotProcesses => ({
+  name,
+  cpuMillis: Effect.map(
+    Effect.forEach(members, (member) => member.cpuMillis),
+    (times) => times.reduce((total, millis) => total + millis, 0),
+  ),
+  pause: Effect.forEach(members, (member) => member.pause, { discard: true }),
+  resume: Effect.forEach(members, (member) => member.resume, { discard: true }),
+  alive: Effect.forEach(members, (member) => member.alive, { discard: true }),
+  logged: () => {
+    const each = members.map((member) => member.logged())
+    return {
+      errors: each.reduce((total, logged) => total + logged.errors, 0),
+      warnings: each.reduce((total, logged) => total + logged.warnings, 0),
+      firstErrors: each.flatMap((logged) => logged.firstErrors).slice(0, 5),
+    }
+  },
+})
 
 /** Every child still running, for the last-resort SIGKILL when the benchmark exits abruptly. */
 const live = new Set<ChildProcess>()

@@ -1,9 +1,11 @@
 /**
- * The pipeline benchmark's command line. Each option also reads an environment variable (the
- * option wins), so that `npm run bench`, which runs both benchmarks, can be given settings.
+ * The pipeline and scale benchmarks' command lines. Each option also reads an environment
+ * variable (the option wins), so that `npm run bench`, which runs both benchmarks, can be given
+ * settings.
  */
 import { parseArgs } from "node:util"
 import { Data, Effect } from "effect"
+import { type Routing, routings } from "./Proxy"
 
 export interface PipelineOptions {
   readonly users: number
@@ -19,6 +21,13 @@ export interface PipelineOptions {
   readonly cpuProfileDir: string | undefined
   /** Append the bots' log lines to FILE.ours.log and FILE.peer.log. */
   readonly botLog: string | undefined
+  /**
+   * bench:pipeline: processes of each bot (several: behind the proxy). bench:scale: the
+   * processes of ConnectBot measured against one.
+   */
+  readonly processes: number
+  /** How the proxy spreads updates over several processes. */
+  readonly routing: Routing
 }
 
 export class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
@@ -39,12 +48,16 @@ Options (environment variable in brackets):
   --quick              a smoke run (~30-40 s); does not write RESULTS.md unless --write [BENCH_PIPELINE_QUICK=1]
   --write              write bench/RESULTS.md even with --quick
   --deadline SEC       stop everything and exit 1 after SEC s (default 1500; --quick: 240) [BENCH_PIPELINE_DEADLINE]
+  --processes N        N processes of each bot, behind a local proxy that routes each update by
+                       its sender (default 1: no proxy) [BENCH_PIPELINE_PROCESSES]
+  --routing MODE       with N > 1: sticky (by sender, the default) or round-robin [BENCH_PIPELINE_ROUTING]
   -h, --help           this text
 
 Environment only:
   BENCH_CPU_PROF=DIR   run ConnectBot under node --cpu-prof --cpu-prof-dir=DIR and print where
                        its CPU time went (the profile covers start-up, warm-up and every run)
   BENCH_BOT_LOG=FILE   append the bots' log lines to FILE.ours.log and FILE.peer.log
+                       (with --processes N: FILE.ours.1.log … FILE.ours.N.log, and the peer's)
 
 Needs redis-server on the PATH and the PostgreSQL server binaries (as npm run drill does). Talks to
 127.0.0.1 only; removes everything it started when it ends, on Ctrl-C too.`
@@ -60,9 +73,36 @@ const positive = (name: string, raw: string | undefined, fallback: number) =>
         )
   })
 
+export const scaleHelpText = `npm run bench:scale -- [options]
+
+Does ConnectBot's throughput scale with processes? The pipeline benchmark's load (each simulated
+user: /start, Interests, toggle A, toggle B, toggle A, Save; every screen, every answer and the
+database checked) on ConnectBot as 1 process and as N processes (default 2), each behind the same
+local proxy, sharing one private Postgres and one private redis-server. The proxy routes each
+update by a stable hash of its sender's id, so one user's updates always reach the same process.
+Interleaved rounds (1 and N alternate), medians; writes the scale section of bench/RESULTS.md.
+
+Options (environment variable in brackets):
+  --processes N        the processes measured against one (default 2) [BENCH_SCALE_PROCESSES]
+  --routing MODE       sticky (by sender, the default) or round-robin [BENCH_PIPELINE_ROUTING]
+  --users N            simulated users (default 300; --quick: 48) [BENCH_PIPELINE_USERS]
+  --rounds R           measured rounds (default 3; --quick: 1) [BENCH_PIPELINE_ROUNDS]
+  --concurrency LIST   users in flight, comma-separated (default 1,16,64) [BENCH_PIPELINE_CONCURRENCY]
+  --seed S             seed of the users' interests (default 1) [BENCH_PIPELINE_SEED]
+  --quick              a smoke run (~40 s); does not write RESULTS.md unless --write [BENCH_PIPELINE_QUICK=1]
+  --write              write bench/RESULTS.md even with --quick
+  --deadline SEC       stop everything and exit 1 after SEC s (default 1500; --quick: 240) [BENCH_PIPELINE_DEADLINE]
+  -h, --help           this text
+
+Environment only: BENCH_BOT_LOG=FILE appends the processes' log lines to FILE.ours.1.log, …
+
+Needs redis-server on the PATH and the PostgreSQL server binaries. Talks to 127.0.0.1 only;
+removes everything it started when it ends, on Ctrl-C too.`
+
 export const parseOptions = (
   argv: ReadonlyArray<string>,
   env: Readonly<Record<string, string | undefined>>,
+  benchmark: "pipeline" | "scale" = "pipeline",
 ): Effect.Effect<PipelineOptions | "help", UsageError> =>
   Effect.gen(function* () {
     const { values } = yield* Effect.try({
@@ -79,6 +119,8 @@ export const parseOptions = (
             quick: { type: "boolean" },
             write: { type: "boolean" },
             deadline: { type: "string" },
+            processes: { type: "string" },
+            routing: { type: "string" },
             help: { type: "boolean", short: "h" },
           },
         }),
@@ -109,6 +151,24 @@ export const parseOptions = (
       const value = yield* positive("concurrency", part.trim(), 1)
       if (!concurrencies.includes(value)) concurrencies.push(value)
     }
+    const processes = yield* positive(
+      "processes",
+      values.processes ??
+        (benchmark === "scale" ? env.BENCH_SCALE_PROCESSES : env.BENCH_PIPELINE_PROCESSES),
+      benchmark === "scale" ? 2 : 1,
+    )
+    if (benchmark === "scale" && processes < 2) {
+      return yield* new UsageError({
+        message: `--processes of bench:scale is what one process is compared with: 2 or more, not ${processes}`,
+      })
+    }
+    const rawRouting = (values.routing ?? env.BENCH_PIPELINE_ROUTING ?? "sticky").trim()
+    const routing = routings.find((mode) => mode === rawRouting)
+    if (routing === undefined) {
+      return yield* new UsageError({
+        message: `--routing takes ${routings.join(" or ")}, not '${rawRouting}'`,
+      })
+    }
     const cpuProfileDir = env.BENCH_CPU_PROF?.trim()
     const botLog = env.BENCH_BOT_LOG?.trim()
     const options: PipelineOptions = {
@@ -121,6 +181,8 @@ export const parseOptions = (
       write: values.write === true || !quick,
       cpuProfileDir: cpuProfileDir === "" ? undefined : cpuProfileDir,
       botLog: botLog === "" ? undefined : botLog,
+      processes,
+      routing,
     }
     return options
   })

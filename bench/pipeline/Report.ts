@@ -6,12 +6,19 @@
 import { summarize } from "../Report"
 import type { RedisCounts, Statement } from "./Counters"
 import { totalCommands } from "./Counters"
+import type { Routing } from "./Proxy"
 
 export type VariantId = "ours" | "peer"
 
 /** One run of one bot at one concurrency. */
 export interface RunMeasure {
   readonly variant: VariantId
+  /** How many processes of the bot served the run (several: behind the proxy). */
+  readonly processes: number
+  /** Updates each process was handed (by the proxy), in the processes' order. */
+  readonly perProcess: ReadonlyArray<number>
+  /** Users whose updates the proxy handed to more than one process (0 with sticky routing). */
+  readonly splitUsers: number
   readonly concurrency: number
   /** 0: the warm-up (discarded). */
   readonly round: number
@@ -70,7 +77,7 @@ export const figuresOf = (run: RunMeasure): Figures => {
   }
 }
 
-const median = (values: ReadonlyArray<number>): number => {
+export const median = (values: ReadonlyArray<number>): number => {
   const sorted = [...values].sort((a, b) => a - b)
   const middle = Math.floor(sorted.length / 2)
   return sorted.length % 2 === 1
@@ -99,7 +106,10 @@ export const medianFigures = (runs: ReadonlyArray<RunMeasure>): Figures => {
 
 // -- rendering ----------------------------------------------------------------------------------
 
-const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) => {
+export const table = (
+  header: ReadonlyArray<string>,
+  rows: ReadonlyArray<ReadonlyArray<string>>,
+) => {
   // At least 3 wide: a separator of fewer dashes is not a table to the markdown formatter.
   const widths = header.map((title, column) =>
     Math.max(3, title.length, ...rows.map((row) => (row[column] ?? "").length)),
@@ -113,13 +123,13 @@ const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<
   ].join("\n")
 }
 
-const fixed = (value: number, digits: number) =>
+export const fixed = (value: number, digits: number) =>
   Number.isFinite(value) ? value.toFixed(digits) : "n/a"
-const rate = (value: number) =>
+export const rate = (value: number) =>
   Number.isFinite(value) ? Math.round(value).toLocaleString("en-US") : "n/a"
-const millis = (value: number) => fixed(value, value < 10 ? 1 : 0)
-const ratio = (value: number) => `×${fixed(value, 2)}`
-const pair = (a: string, b: string) => `${a} / ${b}`
+export const millis = (value: number) => fixed(value, value < 10 ? 1 : 0)
+export const ratio = (value: number) => `×${fixed(value, 2)}`
+export const pair = (a: string, b: string) => `${a} / ${b}`
 const metOrNot = (met: boolean) => (met ? "met" : "not met")
 
 export interface Environment {
@@ -147,6 +157,9 @@ export interface PipelineRun {
   readonly seconds: number
   readonly runs: ReadonlyArray<RunMeasure>
   readonly profiled: boolean
+  /** Processes of each bot; several sit behind the proxy (bench/pipeline/Proxy.ts). */
+  readonly processes: number
+  readonly routing: Routing
 }
 
 /** Statements (or commands) summed over runs, per update, most frequent first. */
@@ -367,8 +380,12 @@ export const render = (run: PipelineRun) => {
     return `${runs.reduce((t, m) => t + m.logErrors, 0)} error and ${runs.reduce((t, m) => t + m.logWarnings, 0)} warning line(s)`
   }
 
+  const several = run.processes > 1
+  const processesText = several
+    ? `${run.processes} processes of each bot, each bot's behind a local proxy (${run.routing} routing)`
+    : "one process of each bot"
   const stdout = [
-    `Pipeline benchmark: ${run.users} users × 6 updates, ${run.rounds} round(s), medians; ${env.cores} cores, load ${loadText}; ${env.commit}`,
+    `Pipeline benchmark: ${run.users} users × 6 updates, ${run.rounds} round(s), medians; ${processesText}; ${env.cores} cores, load ${loadText}; ${env.commit}`,
     "",
     throughput,
     "",
@@ -387,6 +404,11 @@ Written by \`${run.command}\` (bench/pipeline.ts) on ${env.date}; measured ${env
 
 - Machine: ${env.cpu}, ${env.cores} cores, ${env.os}; Node ${env.node}; 1-minute load average ${loadText} during the run (sampled every 2 s)${busy ? " — busier than its cores: the tails mostly measure waiting for a CPU" : ""}
 - Postgres ${env.postgres} and Redis ${env.redis}, private servers of the benchmark on 127.0.0.1 (Postgres with \`fsync=off\` as the tests start it, Redis without persistence); the bots, the fake Bot API and the load driver share the same cores
+- ${
+    several
+      ? `Each bot as ${run.processes} processes sharing its database and Redis, behind a local proxy in the benchmark's process (bench/pipeline/Proxy.ts) that ${run.routing === "sticky" ? "sends each update to the process picked by a stable hash of its sender's id" : "hands the updates to the processes in turn"}; bot CPU is the sum over its processes, and the proxy's CPU is in "driver + fake"`
+      : "Each bot as one process, posted to directly"
+  }
 - Ours: \`src/main.ts\` as a child process (\`node --import tsx\`), \`BOT_MODE=webhook\`, \`DATABASE_URL\` and \`REDIS_URL\` of the private servers. The peer: \`bench/peer/PlainBot.ts\`, grammY \`webhookCallback\` on node:http, \`session()\` in Redis by \`@grammyjs/storage-redis\`, a \`pg\` Pool, one SELECT per update to recognise the user, one per interests screen, Save as BEGIN + one upsert + COMMIT
 - Data: ${run.users} employees linked by \`telegram_id\`, each a simulated user (English), ${run.interests} interests, 30% of them on per user at the start; each bot has a database of its own with the same rows (the peer's without ConnectBot's cache-invalidation triggers)
 - Flow of each user: \`/start\` → 🎯 Interests → toggle A → toggle B → toggle A → 💾 Save: 6 updates (${updatesPerRun.toLocaleString("en-US")} per run), each POSTed to \`/telegram\` only after the previous one's 200; "users in flight" = c users at a time. The driver checks every screen and that every press was answered once, and the database after every run (B flipped, A as it was)
@@ -432,15 +454,47 @@ Bot logs during the runs: ours ${logTotals("ours")}, the peer ${logTotals("peer"
 /** Where the pipeline section of RESULTS.md starts; the cache benchmark's results come before. */
 export const sectionMarker = "<!-- bench/pipeline.ts writes from here to the end of the file -->"
 
+/**
+ * Where the scale section (bench/scale.ts) starts: after the pipeline section, which ends there
+ * when it is present (the pipeline benchmark keeps it as it is).
+ */
+export const scaleMarker =
+  "<!-- bench/scale.ts writes from here to the end of the file; bench/pipeline.ts keeps it -->"
+
+const cut = (current: string, marker: string) => {
+  const at = current.indexOf(marker)
+  return at === -1 ? undefined : at
+}
+
 /** RESULTS.md with the pipeline section replaced (or added after what is there). */
 export const withSection = (current: string, section: string): string => {
-  const at = current.indexOf(sectionMarker)
-  const before = (at === -1 ? current : current.slice(0, at)).trimEnd()
-  return `${before === "" ? "" : `${before}\n\n`}${sectionMarker}\n\n${section.trimEnd()}\n`
+  const scaleAt = cut(current, scaleMarker)
+  const scale = scaleAt === undefined ? "" : current.slice(scaleAt).trimEnd()
+  const rest = scaleAt === undefined ? current : current.slice(0, scaleAt)
+  const at = cut(rest, sectionMarker)
+  const before = (at === undefined ? rest : rest.slice(0, at)).trimEnd()
+  return `${before === "" ? "" : `${before}\n\n`}${sectionMarker}\n\n${section.trimEnd()}\n${
+    scale === "" ? "" : `\n${scale}\n`
+  }`
 }
 
 /** The pipeline section of RESULTS.md as it is ("" when there is none). */
 export const sectionOf = (current: string): string => {
-  const at = current.indexOf(sectionMarker)
-  return at === -1 ? "" : current.slice(at + sectionMarker.length).trim()
+  const at = cut(current, sectionMarker)
+  if (at === undefined) return ""
+  const end = cut(current, scaleMarker) ?? current.length
+  return current.slice(at + sectionMarker.length, Math.max(end, at)).trim()
+}
+
+/** RESULTS.md with the scale section replaced (or added at the end). */
+export const withScaleSection = (current: string, section: string): string => {
+  const at = cut(current, scaleMarker)
+  const before = (at === undefined ? current : current.slice(0, at)).trimEnd()
+  return `${before === "" ? "" : `${before}\n\n`}${scaleMarker}\n\n${section.trimEnd()}\n`
+}
+
+/** The scale section of RESULTS.md as it is ("" when there is none). */
+export const scaleSectionOf = (current: string): string => {
+  const at = cut(current, scaleMarker)
+  return at === undefined ? "" : current.slice(at + scaleMarker.length).trim()
 }

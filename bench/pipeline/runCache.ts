@@ -1,6 +1,7 @@
 /**
  * `npm run bench:cache`: runs the cache benchmark (bench/cache.ts) as it is, then puts the
- * pipeline benchmark's section of bench/RESULTS.md back after it — cache.ts writes the whole file.
+ * pipeline and scale benchmarks' sections of bench/RESULTS.md back after it — cache.ts writes the
+ * whole file.
  * Its settings (DATABASE_URL, REDIS_URL, BENCH_ITERATIONS…) pass through; its exit code is this
  * one's.
  */
@@ -8,13 +9,15 @@ import { spawn } from "node:child_process"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
-import { sectionOf, withSection } from "./Report"
+import { scaleSectionOf, sectionOf, withScaleSection, withSection } from "./Report"
 
 const benchDir = Path.dirname(Path.dirname(fileURLToPath(import.meta.url)))
 const resultsPath = Path.join(benchDir, "RESULTS.md")
 const tsx = Path.join(benchDir, "../node_modules/.bin/tsx")
 
-const kept = sectionOf(await Fs.readFile(resultsPath, "utf8").catch(() => ""))
+const before = await Fs.readFile(resultsPath, "utf8").catch(() => "")
+const kept = sectionOf(before)
+const keptScale = scaleSectionOf(before)
 const child = spawn(tsx, [Path.join(benchDir, "cache.ts"), ...process.argv.slice(2)], {
   stdio: "inherit",
 })
@@ -23,8 +26,13 @@ process.on("SIGINT", () => {})
 const code = await new Promise<number>((resolve) =>
   child.once("close", (exitCode, signal) => resolve(exitCode ?? (signal === null ? 1 : 130))),
 )
-if (kept !== "") {
+if (kept !== "" || keptScale !== "") {
   const current = await Fs.readFile(resultsPath, "utf8").catch(() => "")
-  if (!current.includes(kept)) await Fs.writeFile(resultsPath, withSection(current, kept))
+  const withPipeline = kept === "" || current.includes(kept) ? current : withSection(current, kept)
+  const restored =
+    keptScale === "" || withPipeline.includes(keptScale)
+      ? withPipeline
+      : withScaleSection(withPipeline, keptScale)
+  if (restored !== current) await Fs.writeFile(resultsPath, restored)
 }
 process.exit(code)
