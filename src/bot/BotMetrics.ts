@@ -26,10 +26,12 @@ export const updatesFailed = Metric.counter("connectbot_updates_failed_total", {
   description: "Updates whose handling hit a defect or an unexpected error",
   incremental: true,
 })
+/** Registered now, so that it is on /metrics at 0 before the first redelivery. */
 export const updatesRedelivered = Metric.counter("connectbot_updates_redelivered_total", {
-  description: "Updates Telegram delivered again after this bot had taken them; not applied again",
+  description:
+    "Updates Telegram delivered again after this bot had handled them; not applied again",
   incremental: true,
-})
+}).register()
 export const updateDuration = Metric.histogram(
   "connectbot_update_duration_seconds",
   // 5 ms … 10 s: a cached answer is a few ms, a slow Postgres or Bot API call seconds.

@@ -374,6 +374,8 @@ describe("HTTP server in webhook mode", () => {
           expect(before).toContain(`# TYPE ${name} counter\n`)
           expect(before).toMatch(new RegExp(`^${name}\\{kind="callback_query"\\} \\d+$`, "m"))
         }
+        // A rate of redeliveries starts from 0, before the first one.
+        expect(before).toMatch(/^connectbot_updates_redelivered_total \d+$/m)
         expect(before).toContain("# TYPE connectbot_update_duration_seconds histogram\n")
         expect(before).toMatch(
           /^connectbot_update_duration_seconds_bucket\{kind="other",le="0.005"\} \d+$/m,
