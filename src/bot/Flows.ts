@@ -97,6 +97,7 @@ export const respond = (
       telegramId: incoming.from.telegramId,
       username: incoming.from.username,
     })
+
     if (recognition._tag !== "Recognized") {
       yield* sessions.clear(incoming.from.telegramId)
       yield* reply.notice(

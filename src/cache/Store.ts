@@ -150,7 +150,17 @@ export const makeCache = (store: Store, prefix: string): CacheService => {
       : Effect.forEach(entries, ([key, value]) =>
           Effect.map(encode(schema, value), (raw) => [full(key), raw] as const),
         ).pipe(
-          Effect.flatMap((raw) => store.set(raw, Duration.toMillis(ttl))),
+          Effect.flatMap((raw) => Effect.as(store.set(raw, Duration.toMillis(ttl)), raw)),
+          // The next read of the same text (a session read by its user's next update) returns
+          // the value written, without decoding what was just encoded.
+          Effect.map((raw) =>
+            raw.forEach(([, text], index) => {
+              const [key, value] = entries[index] as (typeof entries)[number]
+              decoded.delete(key)
+              if (decoded.size >= maxDecoded) decoded.clear()
+              decoded.set(key, { raw: text, schema, value })
+            }),
+          ),
           Effect.tapError(() => recordError(entries[0]?.[0] ?? "")),
         )
 

@@ -175,6 +175,13 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
       )
     })
 
+    // Sessions this process has put in its copy (by identity; a session is immutable).
+    const keptLocally = new WeakSet<Session>()
+    const keepLocally = (telegramId: TelegramId, session: Session) =>
+      Effect.tap(local.set(sessionKey(telegramId), Session, session, sessionTtl), () =>
+        Effect.sync(() => keptLocally.add(session)),
+      )
+
     const readLocal = (telegramId: TelegramId) =>
       local
         .get(sessionKey(telegramId), Session, { renewTtl: sessionTtl })
@@ -230,10 +237,14 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
             Option.match({
               onNone: () => missingInRedis(telegramId),
               onSome: (session) =>
-                Effect.as(
-                  Effect.ignore(local.set(sessionKey(telegramId), Session, session, sessionTtl)),
-                  Option.some(session),
-                ),
+                // The same object as last time (the cache hands back what it decoded before, for
+                // the same text) is in the copy already: storing it again would cost an encoding.
+                keptLocally.has(session)
+                  ? Effect.succeed(Option.some(session))
+                  : Effect.as(
+                      Effect.ignore(keepLocally(telegramId, session)),
+                      Option.some(session),
+                    ),
             }),
           ),
           Effect.catchTag("CacheError", () => readLocal(telegramId)),
@@ -268,7 +279,7 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
           // Built from a decoded session: its fields were checked when it was read.
           true,
         )
-        yield* Effect.ignore(local.set(sessionKey(telegramId), Session, next, sessionTtl))
+        yield* Effect.ignore(keepLocally(telegramId, next))
         if (local !== shared) yield* writeShared(telegramId, next)
         return next
       })
