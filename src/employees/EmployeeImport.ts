@@ -1,7 +1,8 @@
 import { SqlClient } from "@effect/sql"
-import { Effect, Either, Schema } from "effect"
+import { Effect, Either, ParseResult, Schema } from "effect"
 import { orDatabaseError } from "../db/Database"
 import { ImportFileError } from "../domain/Errors"
+import { BusinessCenterId, DepartmentId } from "../domain/Ids"
 import { LocalDate } from "../domain/Time"
 import { parseCsv } from "./Csv"
 import { type EmployeeImport, EmployeeRepo, type ImportedEmployee } from "./EmployeeRepo"
@@ -17,7 +18,6 @@ export const importColumns = [
   "position",
   "hire_date",
 ] as const
-type Column = (typeof importColumns)[number]
 
 export interface SkippedRow {
   readonly line: number
@@ -47,52 +47,96 @@ const parseDate = (raw: string): string | undefined => {
   return Either.isRight(decodeLocalDate(iso)) ? iso : undefined
 }
 
-const emptyToNull = (value: string): string | null => (value === "" ? null : value)
-
 interface Lookups {
-  readonly departments: ReadonlyMap<string, EmployeeImport["departmentId"]>
-  readonly businessCenters: ReadonlyMap<string, EmployeeImport["businessCenterId"]>
+  readonly departments: ReadonlyMap<string, DepartmentId>
+  readonly businessCenters: ReadonlyMap<string, BusinessCenterId>
 }
 
-/** Validates one row; a string is the reason it is skipped. */
-const validateRow = (
-  get: (column: Column) => string,
-  lookups: Lookups,
-): Either.Either<EmployeeImport, string> => {
-  const fullName = get("full_name")
-  const email = get("email").toLowerCase()
-  const username = get("telegram_username")
-  const departmentCode = get("department_code")
-  const businessCenter = get("business_center")
-  const hireDate = get("hire_date")
-  if (email === "") return Either.left("no email")
-  if (!EMAIL.test(email)) return Either.left(`malformed email "${email}"`)
-  if (fullName === "") return Either.left("no full name")
-  if (username !== "" && !USERNAME.test(username)) {
-    return Either.left(`malformed Telegram username "${username}"`)
-  }
-  const departmentId =
-    departmentCode === "" ? null : lookups.departments.get(departmentCode.toUpperCase())
-  if (departmentId === undefined) return Either.left(`unknown department "${departmentCode}"`)
-  const businessCenterId =
-    businessCenter === "" ? null : lookups.businessCenters.get(businessCenter.toLowerCase())
-  if (businessCenterId === undefined)
-    return Either.left(`unknown business center "${businessCenter}"`)
-  const date = hireDate === "" ? null : parseDate(hireDate)
-  if (date === undefined) {
-    return Either.left(`malformed hire date "${hireDate}" (expected YYYY-MM-DD or DD.MM.YYYY)`)
-  }
-  return Either.right({
-    fullName,
-    email,
-    telegramUsername: emptyToNull(username.replace(/^@/, "")),
-    phone: emptyToNull(get("phone")),
-    departmentId,
-    businessCenterId,
-    position: emptyToNull(get("position")),
-    hireDate: date,
+// The cell schemas below fail with the reason the row is skipped, as the report shows it.
+
+const Email = Schema.compose(Schema.Trim, Schema.Lowercase).pipe(
+  Schema.filter((email) => email !== "" || "no email"),
+  Schema.filter((email) => EMAIL.test(email) || `malformed email "${email}"`),
+)
+
+const FullName = Schema.Trim.pipe(Schema.filter((name) => name !== "" || "no full name"))
+
+/** An empty cell is `null`: the import keeps what the database has. */
+const OptionalText = Schema.transform(Schema.Trim, Schema.NullOr(Schema.String), {
+  strict: true,
+  decode: (value) => (value === "" ? null : value),
+  encode: (value) => value ?? "",
+})
+
+/** Stored without the `@` HR may write. */
+const TelegramUsername = Schema.transform(
+  Schema.Trim.pipe(
+    Schema.filter(
+      (name) => name === "" || USERNAME.test(name) || `malformed Telegram username "${name}"`,
+    ),
+  ),
+  Schema.NullOr(Schema.String),
+  {
+    strict: true,
+    decode: (name) => (name === "" ? null : name.replace(/^@/, "")),
+    encode: (name) => name ?? "",
+  },
+)
+
+/** An empty cell is `null`; any other must be found, or `unknown` is why the row is skipped. */
+const optionalLookup = <A>(
+  to: Schema.Schema<A>,
+  find: (value: string) => A | undefined,
+  unknown: (value: string) => string,
+) =>
+  Schema.transformOrFail(Schema.Trim, Schema.NullOr(to), {
+    strict: true,
+    decode: (value, _, ast) => {
+      if (value === "") return ParseResult.succeed(null)
+      const found = find(value)
+      return found === undefined
+        ? ParseResult.fail(new ParseResult.Type(ast, value, unknown(value)))
+        : ParseResult.succeed(found)
+    },
+    encode: (value, _, ast) =>
+      ParseResult.fail(new ParseResult.Forbidden(ast, value, "import rows are only decoded")),
   })
-}
+
+/**
+ * One CSV row, keyed by column name, as the employee it imports. The cells are checked in the
+ * order below and the first bad one is the reason the row is skipped.
+ */
+const ImportRow = (lookups: Lookups) =>
+  Schema.Struct({
+    email: Email,
+    fullName: Schema.propertySignature(FullName).pipe(Schema.fromKey("full_name")),
+    telegramUsername: Schema.propertySignature(TelegramUsername).pipe(
+      Schema.fromKey("telegram_username"),
+    ),
+    departmentId: Schema.propertySignature(
+      optionalLookup(
+        Schema.typeSchema(DepartmentId),
+        (code) => lookups.departments.get(code.toUpperCase()),
+        (code) => `unknown department "${code}"`,
+      ),
+    ).pipe(Schema.fromKey("department_code")),
+    businessCenterId: Schema.propertySignature(
+      optionalLookup(
+        Schema.typeSchema(BusinessCenterId),
+        (name) => lookups.businessCenters.get(name.toLowerCase()),
+        (name) => `unknown business center "${name}"`,
+      ),
+    ).pipe(Schema.fromKey("business_center")),
+    hireDate: Schema.propertySignature(
+      optionalLookup(
+        Schema.typeSchema(LocalDate),
+        parseDate,
+        (date) => `malformed hire date "${date}" (expected YYYY-MM-DD or DD.MM.YYYY)`,
+      ),
+    ).pipe(Schema.fromKey("hire_date")),
+    phone: OptionalText,
+    position: OptionalText,
+  })
 
 /**
  * Imports HR's employee CSV (DESIGN.md "Employee import"): upsert keyed by email; a bad row is
@@ -136,6 +180,7 @@ export const importEmployees = (csv: string) =>
       ),
     }
 
+    const decodeRow = Schema.decodeUnknownEither(ImportRow(lookups))
     const skipped: Array<SkippedRow> = []
     const valid: Array<{ readonly line: number; readonly row: EmployeeImport }> = []
     const firstLineOfEmail = new Map<string, number>()
@@ -150,10 +195,13 @@ export const importEmployees = (csv: string) =>
         })
         continue
       }
-      const get = (column: Column) => (record.fields[names.indexOf(column)] ?? "").trim()
-      const result = validateRow(get, lookups)
+      const cells = Object.fromEntries(
+        importColumns.map((column) => [column, record.fields[names.indexOf(column)]]),
+      )
+      const result = decodeRow(cells)
       if (Either.isLeft(result)) {
-        skipped.push({ line: record.line, reason: result.left })
+        const [issue] = ParseResult.ArrayFormatter.formatErrorSync(result.left)
+        skipped.push({ line: record.line, reason: issue?.message ?? result.left.message })
         continue
       }
       const first = firstLineOfEmail.get(result.right.email)

@@ -291,6 +291,62 @@ describe("importEmployees", () => {
       }),
     )
 
+    it.effect("skips a row for its first bad cell, in the words the report has always used", () =>
+      Effect.gen(function* () {
+        const u = unique()
+        const bad = (name: string) => `${name}.${u}@cells.test`
+        const csv = file([
+          header,
+          `No Email,,,,IT,,,`, // 2
+          `Bad Mail,Not-An-Email,,,IT,,,`, // 3: reported lower-case, as it would be stored
+          `,${bad("nameless")},,,IT,,,`, // 4
+          `Bad Nick,${bad("nick")},x!,,IT,,,`, // 5
+          // Several bad cells: the email is checked first, then name, username, department,
+          // business center, hire date.
+          `Worse Mail,broken,,,LEGAL,БЦ Нигде,,yesterday`, // 6
+          `Worse Dept,${bad("dept")},,,LEGAL,БЦ Нигде,,yesterday`, // 7
+          `Worse Date,${bad("date")},,,IT,,,yesterday`, // 8
+        ])
+
+        const report = yield* importEmployees(csv)
+
+        expect(report.inserted).toBe(0)
+        expect(report.skipped).toEqual([
+          { line: 2, reason: "no email" },
+          { line: 3, reason: 'malformed email "not-an-email"' },
+          { line: 4, reason: "no full name" },
+          { line: 5, reason: 'malformed Telegram username "x!"' },
+          { line: 6, reason: 'malformed email "broken"' },
+          { line: 7, reason: 'unknown department "LEGAL"' },
+          {
+            line: 8,
+            reason: 'malformed hire date "yesterday" (expected YYYY-MM-DD or DD.MM.YYYY)',
+          },
+        ])
+      }),
+    )
+
+    it.effect("numbers a bad row by its physical line after a multi-line quoted cell (CRLF)", () =>
+      Effect.gen(function* () {
+        const u = unique()
+        const multiLine = `multi.${u}@lines.test`
+        const csv = file(
+          [
+            header,
+            `Multi Line,${multiLine},,,IT,,"Dev\r\nand\r\nQA",2020-01-01`, // lines 2-4
+            `Late Bad,late.${u}@lines.test,,,LEGAL,,,`, // 5
+          ],
+          "\r\n",
+        )
+
+        const report = yield* importEmployees(csv)
+
+        expect(report.inserted).toBe(1)
+        expect(report.skipped).toEqual([{ line: 5, reason: 'unknown department "LEGAL"' }])
+        expect((yield* storedOne(multiLine)).position).toBe("Dev\r\nand\r\nQA")
+      }),
+    )
+
     it.effect("re-importing the same file changes nothing", () =>
       Effect.gen(function* () {
         const u = unique()
