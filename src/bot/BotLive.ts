@@ -30,7 +30,7 @@ import { TelegramId } from "../domain/Ids"
 import { Sessions } from "../sessions/Sessions"
 import { Bot, decodeUpdate, type TelegramUpdate } from "./Bot"
 import { observeUpdate, updateKind, updatesRedelivered } from "./BotMetrics"
-import { type FlowContext, type Reply, respond } from "./Flows"
+import { makeFlows, type Reply } from "./Flows"
 import { type Addressed, inputOf, senderOf } from "./Input"
 import { localeOf, messagesFor } from "./Messages"
 import { callApi, isMessageUneditable, isNotModified, isQueryTooOld } from "./Telegram"
@@ -60,8 +60,8 @@ const withinLimit = (text: string): string =>
 const make = Effect.gen(function* () {
   const config = yield* BotConfig
   const sessions = yield* Sessions
-  // The flows' services, given to each update's flow (the flows run on the bot's fibers).
-  const services = yield* Effect.context<FlowContext>()
+  // The flows, made once with their services; each update's flow runs on the bot's fibers.
+  const { respond } = yield* makeFlows
   const api = new Api(Redacted.value(config.token), { apiRoot: config.apiRoot })
 
   const me = yield* callApi("getMe", (signal) => api.getMe(signal)).pipe(
@@ -156,7 +156,6 @@ const make = Effect.gen(function* () {
       })
 
       yield* respond(incoming, reply).pipe(
-        Effect.provide(services),
         Effect.flatMap((outcome) => {
           if (outcome === "handled") return Effect.void
           repeated = true

@@ -1,0 +1,107 @@
+/**
+ * Activities in the bot: the list of upcoming ones, an activity's details, joining and leaving
+ * it, and the achievements earned by taking part.
+ */
+import { Clock, Effect } from "effect"
+import * as Views from "../bot/Views"
+import { show, type Visit } from "../bot/Visit"
+import { BotConfig } from "../config"
+import { achievementsOf, currentStreakWeeks } from "../domain/Achievements"
+import type { ActivityId } from "../domain/Ids"
+import { CachedEmployeeRepo } from "../employees/CachedEmployeeRepo"
+
+export const makeActivityFlows = Effect.gen(function* () {
+  const repo = yield* CachedEmployeeRepo
+  const { timeZone } = yield* BotConfig
+
+  const showActivities = (visit: Visit) =>
+    Effect.gen(function* () {
+      const [catalogue, upcoming] = yield* Effect.all(
+        [repo.interestCatalogue, repo.upcomingActivities(visit.employee.id, { limit: 10 })],
+        { concurrency: "unbounded" },
+      )
+      yield* show(
+        visit,
+        "activities",
+        Views.activityList(visit.t, visit.locale, timeZone, catalogue, upcoming),
+      )
+    })
+
+  /** An activity that is gone by now: said so, and the list instead. */
+  const gone = (visit: Visit) =>
+    visit.reply.notice(visit.t.activities.gone).pipe(Effect.zipRight(showActivities(visit)))
+
+  const showActivity = (visit: Visit, activityId: ActivityId, notice?: string) =>
+    Effect.gen(function* () {
+      const [catalogue, activity, participants] = yield* Effect.all(
+        [repo.interestCatalogue, repo.getActivity(activityId), repo.participants(activityId)],
+        { concurrency: "unbounded" },
+      )
+      const joined = participants.some((holder) => holder.employeeId === visit.employee.id)
+      const now = new Date(yield* Clock.currentTimeMillis)
+      yield* show(
+        visit,
+        "activities",
+        Views.activityDetails(
+          visit.t,
+          visit.locale,
+          timeZone,
+          catalogue,
+          // The count from the participants read, so the screen agrees with itself.
+          { ...activity, participantCount: participants.length },
+          joined,
+          now,
+          notice,
+        ),
+      )
+    }).pipe(Effect.catchTag("ActivityNotFound", () => gone(visit)))
+
+  const join = (visit: Visit, activityId: ActivityId) =>
+    Effect.gen(function* () {
+      const outcome = yield* repo.join(activityId, visit.employee.id)
+      const { activities } = visit.t
+      const notice =
+        outcome._tag === "Joined"
+          ? activities.joined
+          : outcome._tag === "AlreadyJoined"
+            ? activities.alreadyJoined
+            : outcome._tag === "Full"
+              ? activities.full
+              : activities.notOpen
+      yield* visit.reply.notice(notice, { alert: outcome._tag === "Full" })
+      yield* showActivity(visit, activityId)
+    }).pipe(
+      Effect.catchTags({
+        ActivityNotFound: () => gone(visit),
+        // Recognised a moment ago; gone now: treat as the next update would.
+        EmployeeNotFound: Effect.die,
+      }),
+    )
+
+  const leave = (visit: Visit, activityId: ActivityId) =>
+    Effect.gen(function* () {
+      const outcome = yield* repo.leave(activityId, visit.employee.id)
+      const { activities } = visit.t
+      yield* visit.reply.notice(
+        outcome._tag === "Left"
+          ? activities.left
+          : outcome._tag === "NotJoined"
+            ? activities.notJoined
+            : activities.notOpen,
+      )
+      yield* showActivity(visit, activityId)
+    }).pipe(Effect.catchTag("ActivityNotFound", () => gone(visit)))
+
+  const showAchievements = (visit: Visit) =>
+    Effect.gen(function* () {
+      const history = yield* repo.participationHistory(visit.employee.id)
+      const now = new Date(yield* Clock.currentTimeMillis)
+      yield* show(
+        visit,
+        "idle",
+        Views.achievements(visit.t, achievementsOf(history, now), currentStreakWeeks(history, now)),
+      )
+    })
+
+  return { showActivities, showActivity, join, leave, showAchievements } as const
+})
