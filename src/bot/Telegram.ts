@@ -3,7 +3,7 @@
  * says (bounded), then the call is repeated; every other failure is a typed `TelegramError` that
  * the caller can recognise ("message is not modified", an expired callback query).
  */
-import { Data, Duration, Effect } from "effect"
+import { Data, Duration, Effect, Schedule } from "effect"
 import { type Api, GrammyError, HttpError } from "grammy"
 import { describeCause } from "../domain/Errors"
 
@@ -54,30 +54,37 @@ const maxRetries = 5
 const maxRetryAfter = Duration.seconds(60)
 
 /**
+ * Repeats a call refused with a 429 after the wait Telegram asked for, bounded; any other
+ * failure ends the retries at once. The warning is logged where the delay is set, because that
+ * step runs only when another attempt follows (a tap on the output would also log the last,
+ * unretried 429).
+ */
+const afterThrottling = (method: string) =>
+  Schedule.recurWhile<TelegramError>((error) => error.code === 429).pipe(
+    Schedule.intersect(Schedule.recurs(maxRetries)),
+    Schedule.modifyDelayEffect(([error]) => {
+      const wait = Duration.min(Duration.seconds(error.retryAfter ?? 1), maxRetryAfter)
+      return Effect.as(
+        Effect.logWarning(
+          `Telegram asks to slow down (${method}); retrying in ${Duration.format(wait)}`,
+        ),
+        wait,
+      )
+    }),
+  )
+
+/**
  * One Bot API call. The AbortSignal ends the HTTP request when the fiber is interrupted
  * (shutdown), so nothing waits on a request nobody wants.
  */
 export const callApi = <A>(
   method: string,
   call: (signal: ApiSignal) => Promise<A>,
-): Effect.Effect<A, TelegramError> => {
-  const attempt = (retriesLeft: number): Effect.Effect<A, TelegramError> =>
-    Effect.tryPromise({
-      try: (signal) => call(signal as unknown as ApiSignal),
-      catch: (cause) => toTelegramError(method, cause),
-    }).pipe(
-      Effect.catchIf(
-        (error) => error.code === 429 && retriesLeft > 0,
-        (error) => {
-          const wait = Duration.min(Duration.seconds(error.retryAfter ?? 1), maxRetryAfter)
-          return Effect.logWarning(
-            `Telegram asks to slow down (${method}); retrying in ${Duration.format(wait)}`,
-          ).pipe(Effect.zipRight(Effect.sleep(wait)), Effect.zipRight(attempt(retriesLeft - 1)))
-        },
-      ),
-    )
-  return attempt(maxRetries)
-}
+): Effect.Effect<A, TelegramError> =>
+  Effect.tryPromise({
+    try: (signal) => call(signal as unknown as ApiSignal),
+    catch: (cause) => toTelegramError(method, cause),
+  }).pipe(Effect.retry(afterThrottling(method)))
 
 /** An edit that would change nothing: the screen already shows what we meant to show. */
 export const isNotModified = (error: TelegramError): boolean =>

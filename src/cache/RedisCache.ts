@@ -8,7 +8,17 @@
  * skipped at once); then one command probes. Deletions that could not reach Redis are kept and
  * applied before Redis is read again, so no entry invalidated during an outage is served after it.
  */
-import { Duration, Effect, HashSet, Layer, Option, Redacted, Ref, Schema } from "effect"
+import {
+  Array as Arr,
+  Duration,
+  Effect,
+  HashSet,
+  Layer,
+  Option,
+  Redacted,
+  Ref,
+  Schema,
+} from "effect"
 import IORedis from "ioredis"
 import { CacheConfig } from "../config"
 import { describeCause } from "../domain/Errors"
@@ -71,12 +81,6 @@ type Circuit =
 
 const SCAN_COUNT = 1000
 const DELETE_BATCH = 500
-
-const chunks = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
-  const out: Array<ReadonlyArray<A>> = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
-}
 
 const parseInfo = (text: string, field: string): string | undefined =>
   text
@@ -306,7 +310,7 @@ export const make = (options: RedisCacheOptions) =>
       })
 
     const unlink = (keys: ReadonlyArray<string>) =>
-      Effect.reduce(chunks(keys, DELETE_BATCH), 0, (total, batch) =>
+      Effect.reduce(Arr.chunksOf(keys, DELETE_BATCH), 0, (total, batch) =>
         Effect.map(
           guarded("delete", () => client.unlink(...batch)),
           (deleted) => total + deleted,

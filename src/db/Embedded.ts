@@ -1,10 +1,11 @@
-import * as Fs from "node:fs/promises"
 import * as Net from "node:net"
 import * as Path from "node:path"
-import { setTimeout as sleep } from "node:timers/promises"
+import { FileSystem } from "@effect/platform"
+import type { PlatformError, SystemError } from "@effect/platform/Error"
+import { NodeFileSystem } from "@effect/platform-node"
 import { PGlite } from "@electric-sql/pglite"
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
-import { Effect, Option, Schema } from "effect"
+import { Data, Duration, Effect, Option, Schedule, Schema, type Scope } from "effect"
 import { DatabaseError } from "../domain/Errors"
 
 /**
@@ -29,9 +30,13 @@ const decodeLock = Schema.decodeUnknownOption(Lock)
 const encodeLock = Schema.encodeSync(Lock)
 
 /** How long a second process waits for the owner to start serving. */
-const STARTUP_WAIT_MS = 60_000
+const STARTUP_WAIT = Duration.seconds(60)
+/** How often it looks again meanwhile. */
+const STARTUP_POLL = Duration.millis(200)
 /** How long the owner, shutting down, waits for other processes to finish their statements. */
-const DRAIN_WAIT_MS = 10_000
+const DRAIN_WAIT = Duration.seconds(10)
+/** How often it looks again meanwhile. */
+const DRAIN_POLL = Duration.millis(100)
 
 /**
  * The directories this process holds (lock path → port once serving). A lock naming our own pid
@@ -53,121 +58,179 @@ const isAlive = (pid: number): boolean => {
 const isLive = (lockPath: string, lock: Lock): boolean =>
   lock.pid === process.pid ? heldHere.has(lockPath) : isAlive(lock.pid)
 
+const isAlreadyExists = (error: PlatformError): error is SystemError =>
+  error._tag === "SystemError" && error.reason === "AlreadyExists"
+
+/** The lock as written, or none when it is gone or unreadable. */
+const readLock = (fs: FileSystem.FileSystem, path: string) =>
+  fs.readFileString(path).pipe(
+    Effect.orElseSucceed(() => ""),
+    Effect.map(decodeLock),
+  )
+
 /**
  * Removes a lock left by a dead process. Moved aside first, then checked: if another process
  * replaced it with a fresh lock meanwhile, that one is put back.
  */
-const removeStale = async (lockPath: string) => {
-  const aside = `${lockPath}.stale.${process.pid}`
-  try {
-    await Fs.rename(lockPath, aside)
-  } catch {
-    return // Already gone: someone else cleaned up.
-  }
-  const moved = decodeLock(await Fs.readFile(aside, "utf8").catch(() => ""))
-  if (Option.isSome(moved) && isLive(lockPath, moved.value)) {
-    await Fs.link(aside, lockPath).catch(() => {})
-  }
-  await Fs.rm(aside, { force: true })
-}
+const removeStale = (fs: FileSystem.FileSystem, lockPath: string) =>
+  Effect.gen(function* () {
+    const aside = `${lockPath}.stale.${process.pid}`
+    const movedAside = yield* fs.rename(lockPath, aside).pipe(
+      Effect.as(true),
+      Effect.orElseSucceed(() => false),
+    )
+    if (!movedAside) return // Already gone: someone else cleaned up.
+    const moved = yield* readLock(fs, aside)
+    if (Option.isSome(moved) && isLive(lockPath, moved.value)) {
+      yield* Effect.ignore(fs.link(aside, lockPath))
+    }
+    yield* fs.remove(aside, { force: true })
+  })
 
+/** Whether a server accepts connections on the loopback port (no Effect socket needed for a probe). */
 const accepts = (port: number) =>
-  new Promise<boolean>((resolve) => {
+  Effect.async<boolean>((resume) => {
     const socket = Net.connect({ host: "127.0.0.1", port })
     socket.once("connect", () => {
       socket.destroy()
-      resolve(true)
+      resume(Effect.succeed(true))
     })
-    socket.once("error", () => resolve(false))
+    socket.once("error", () => resume(Effect.succeed(false)))
+    return Effect.sync(() => socket.destroy())
   })
 
 /** Writes the lock in one step, so that a reader never sees half of it. */
-const writeLock = async (lockPath: string, lock: Lock, mode: "create" | "replace") => {
+const writeLock = (
+  fs: FileSystem.FileSystem,
+  lockPath: string,
+  lock: Lock,
+  mode: "create" | "replace",
+) => {
   const temporary = `${lockPath}.${process.pid}.tmp`
-  await Fs.writeFile(temporary, encodeLock(lock))
-  try {
+  return fs.writeFileString(temporary, encodeLock(lock)).pipe(
     // link() fails if the lock exists: of two processes starting together, one wins.
-    if (mode === "create") await Fs.link(temporary, lockPath)
-    else await Fs.rename(temporary, lockPath)
-  } finally {
-    await Fs.rm(temporary, { force: true })
-  }
+    Effect.zipRight(
+      mode === "create" ? fs.link(temporary, lockPath) : fs.rename(temporary, lockPath),
+    ),
+    Effect.ensuring(Effect.ignore(fs.remove(temporary, { force: true }))),
+  )
 }
 
 type Claim = { readonly _tag: "Claimed" } | { readonly _tag: "Shared"; readonly port: number }
+const claimed: Claim = { _tag: "Claimed" }
+const shared = (port: number): Claim => ({ _tag: "Shared", port })
+
+/** The lock was left by a dead process and is removed now: try again at once. */
+class StaleLock extends Data.TaggedError("StaleLock") {}
+/** The lock's owner lives but does not serve yet: try again in a moment. */
+class OwnerStarting extends Data.TaggedError("OwnerStarting")<{ readonly pid: number }> {}
+
+/** Retries a claim while the lock was stale or its owner is starting, for `STARTUP_WAIT`. */
+const whileOwnerStarts = Schedule.recurWhile<PlatformError | StaleLock | OwnerStarting>(
+  (error) => error._tag === "StaleLock" || error._tag === "OwnerStarting",
+).pipe(
+  Schedule.addDelay((error) => (error._tag === "OwnerStarting" ? STARTUP_POLL : Duration.zero)),
+  Schedule.upTo(STARTUP_WAIT),
+)
 
 /** Claims the directory, or finds the live server of the process that holds it. */
-const claim = async (lockPath: string): Promise<Claim> => {
-  const deadline = Date.now() + STARTUP_WAIT_MS
-  for (;;) {
+const claim = (fs: FileSystem.FileSystem, lockPath: string) =>
+  Effect.gen(function* () {
     heldHere.set(lockPath, null)
-    try {
-      await writeLock(lockPath, { pid: process.pid, port: null }, "create")
-      return { _tag: "Claimed" }
-    } catch (error) {
-      heldHere.delete(lockPath)
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error
-    }
-    const lock = decodeLock(await Fs.readFile(lockPath, "utf8").catch(() => ""))
+    const created = yield* writeLock(fs, lockPath, { pid: process.pid, port: null }, "create").pipe(
+      Effect.onError(() => Effect.sync(() => heldHere.delete(lockPath))),
+      Effect.as(true),
+      Effect.catchIf(isAlreadyExists, () => Effect.succeed(false)),
+    )
+    if (created) return claimed
+    const lock = yield* readLock(fs, lockPath)
     if (Option.isNone(lock) || !isLive(lockPath, lock.value)) {
       // Left by a process that died (locks are written whole, so unreadable means foreign).
-      await removeStale(lockPath)
-      continue
+      yield* removeStale(fs, lockPath)
+      return yield* new StaleLock()
     }
     const { pid, port } = lock.value
-    if (port !== null && (await accepts(port))) return { _tag: "Shared", port }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `the embedded database is held by process ${pid}, which does not answer; stop it, or remove ${lockPath} if it is not ConnectBot`,
-      )
-    }
-    // The owner is still starting.
-    await sleep(200)
-  }
-}
+    if (port !== null && (yield* accepts(port))) return shared(port)
+    return yield* new OwnerStarting({ pid })
+  }).pipe(
+    Effect.retry(whileOwnerStarts),
+    Effect.catchTags({
+      OwnerStarting: ({ pid }) =>
+        Effect.fail(
+          new Error(
+            `the embedded database is held by process ${pid}, which does not answer; stop it, or remove ${lockPath} if it is not ConnectBot`,
+          ),
+        ),
+      // Only if stale locks kept reappearing for the whole wait.
+      StaleLock: () =>
+        Effect.fail(new Error(`could not take over the stale lock ${lockPath}; remove it`)),
+    }),
+  )
 
-const open = async (dataDir: string) => {
-  const lockPath = `${Path.resolve(dataDir)}.lock`
-  await Fs.mkdir(Path.dirname(lockPath), { recursive: true })
-  const claimed = await claim(lockPath)
-  if (claimed._tag === "Shared") return { port: claimed.port, owner: false, close: async () => {} }
-  try {
-    await Fs.mkdir(dataDir, { recursive: true })
-    const db = await PGlite.create(dataDir)
+/** Waits, bounded, until the processes that joined our server have finished their statements. */
+const drain = (server: PGLiteSocketServer) =>
+  Effect.sync(() => server.getStats().activeConnections).pipe(
+    Effect.repeat({
+      schedule: Schedule.spaced(DRAIN_POLL).pipe(Schedule.upTo(DRAIN_WAIT)),
+      while: (active) => active > 0,
+    }),
+  )
+
+const open = (dataDir: string) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const lockPath = `${Path.resolve(dataDir)}.lock`
+    yield* fs.makeDirectory(Path.dirname(lockPath), { recursive: true })
+    // Finalizers run in reverse: the lock goes last, once the files are closed; only then may
+    // another process open them.
+    const claimedHere = yield* Effect.acquireRelease(claim(fs, lockPath), (claimedHere) =>
+      claimedHere._tag === "Shared"
+        ? Effect.void
+        : Effect.sync(() => heldHere.delete(lockPath)).pipe(
+            Effect.zipRight(fs.remove(lockPath, { force: true })),
+            Effect.orDie,
+          ),
+    )
+    if (claimedHere._tag === "Shared") return { port: claimedHere.port, owner: false }
+    yield* fs.makeDirectory(dataDir, { recursive: true })
+    const db = yield* Effect.acquireRelease(
+      Effect.tryPromise({ try: () => PGlite.create(dataDir), catch: (cause) => cause }),
+      (db) => Effect.promise(() => db.close()),
+    )
     // Pooled connections, ours and other processes', share the one PGlite session; the socket
     // server queues their statements and keeps a transaction's statements together.
-    const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 16 })
-    await server.start()
+    const server = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: async () => {
+          const server = new PGLiteSocketServer({
+            db,
+            host: "127.0.0.1",
+            port: 0,
+            maxConnections: 16,
+          })
+          await server.start()
+          return server
+        },
+        catch: (cause) => cause,
+      }),
+      // Our own pool is closed by now; let the processes that joined finish.
+      (server) => drain(server).pipe(Effect.zipRight(Effect.promise(() => server.stop()))),
+    )
     const port = Number(server.getServerConn().split(":").pop())
-    await writeLock(lockPath, { pid: process.pid, port }, "replace")
+    yield* writeLock(fs, lockPath, { pid: process.pid, port }, "replace")
     heldHere.set(lockPath, port)
-    return {
-      port,
-      owner: true,
-      close: async () => {
-        // Our own pool is closed by now; let the processes that joined finish.
-        const until = Date.now() + DRAIN_WAIT_MS
-        while (server.getStats().activeConnections > 0 && Date.now() < until) await sleep(100)
-        await server.stop()
-        await db.close()
-        // Only now may another process open the files.
-        heldHere.delete(lockPath)
-        await Fs.rm(lockPath, { force: true })
-      },
-    }
-  } catch (error) {
-    heldHere.delete(lockPath)
-    await Fs.rm(lockPath, { force: true })
-    throw error
-  }
-}
+    return { port, owner: true }
+  })
 
-/** Opens (or joins) the embedded database for the lifetime of the surrounding scope. */
-export const embeddedServer = (dataDir: string) =>
-  Effect.acquireRelease(
-    Effect.tryPromise({
-      try: () => open(dataDir),
-      catch: (cause) => new DatabaseError({ cause }),
-    }),
-    (server) => Effect.promise(server.close),
-  ).pipe(Effect.map(({ port, owner }): EmbeddedServer => ({ port, owner })))
+/**
+ * Opens (or joins) the embedded database for the lifetime of the surrounding scope. Node's
+ * FileSystem is provided here: the database layer, its only caller, needs nothing but its
+ * config, and the lock files are always on this machine's disk.
+ */
+export const embeddedServer = (
+  dataDir: string,
+): Effect.Effect<EmbeddedServer, DatabaseError, Scope.Scope> =>
+  open(dataDir).pipe(
+    Effect.mapError((cause) => new DatabaseError({ cause })),
+    Effect.provide(NodeFileSystem.layer),
+  )

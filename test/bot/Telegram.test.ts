@@ -1,6 +1,6 @@
 import { inspect } from "node:util"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, TestClock } from "effect"
+import { Effect, Fiber, Logger, TestClock } from "effect"
 import { GrammyError, HttpError } from "grammy"
 import { callApi, isNotModified, isQueryTooOld } from "../../src/bot/Telegram"
 
@@ -58,6 +58,36 @@ describe("Bot API calls", () => {
       yield* TestClock.adjust("1 millis")
       expect(yield* Fiber.join(fiber)).toBe("sent")
       expect(calls).toBe(2)
+    }),
+  )
+
+  it.effect("429s are retried at most 5 times, each wait bounded to 60 s and logged", () =>
+    Effect.gen(function* () {
+      const warnings: Array<string> = []
+      const recordWarnings = Logger.replace(
+        Logger.defaultLogger,
+        Logger.make(({ logLevel, message }) => {
+          if (logLevel._tag === "Warning") warnings.push(String(message))
+        }),
+      )
+      let calls = 0
+      const fiber = yield* Effect.fork(
+        callApi("sendMessage", () => {
+          calls++
+          return Promise.reject(refusal(429, "Too Many Requests: retry after 600", 600))
+        }).pipe(Effect.flip, Effect.provide(recordWarnings)),
+      )
+      yield* TestClock.adjust("59999 millis")
+      expect(calls).toBe(1)
+      yield* TestClock.adjust("1 millis")
+      expect(calls).toBe(2)
+      yield* TestClock.adjust("4 minutes")
+      const error = yield* Fiber.join(fiber)
+      expect(error.code).toBe(429)
+      expect(calls).toBe(6)
+      expect(warnings).toEqual(
+        Array.from({ length: 5 }, () => "Telegram asks to slow down (sendMessage); retrying in 1m"),
+      )
     }),
   )
 

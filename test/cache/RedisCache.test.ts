@@ -1,4 +1,6 @@
-import { Effect, Layer, Option } from "effect"
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Layer, Option, Schema } from "effect"
+import { Cache } from "../../src/cache/Cache"
 import * as RedisCache from "../../src/cache/RedisCache"
 import { cacheConfig, rawRedis, testRedisUrl } from "../support/CacheSettings"
 import { cacheContract, RawKeys } from "./CacheContract"
@@ -29,3 +31,15 @@ cacheContract(
   "Redis",
   Layer.merge(RedisCache.layer, raw).pipe(Layer.provide(cacheConfig())),
 )
+
+describe("RedisCache", () => {
+  it.live("deleteMatching deletes more keys than one UNLINK batch holds", () =>
+    Effect.gen(function* () {
+      const cache = yield* Cache
+      const entries = Array.from({ length: 1201 }, (_, i) => [`emp:${i}`, "a"] as const)
+      yield* cache.setMany(Schema.String, entries, Duration.minutes(1))
+      expect(yield* cache.deleteMatching("emp:*")).toBe(1201)
+      expect(yield* cache.keys("*")).toEqual([])
+    }).pipe(Effect.provide(RedisCache.layer.pipe(Layer.provide(cacheConfig())))),
+  )
+})
