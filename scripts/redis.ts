@@ -1,11 +1,14 @@
 /**
  * Cache commands: `tsx scripts/redis.ts status [--json] | test | clear … | warmup [--batch-size N]`.
- * They act on the Redis of REDIS_URL under CACHE_PREFIX, as the bot does (src/cli/RedisCommands.ts).
+ * They act on the Redis of REDIS_URL under CACHE_PREFIX, as the bot does (src/cli/redis/).
  */
 import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Effect, Schema } from "effect"
 import { runScript } from "../src/cli/Cli"
-import * as RedisCommands from "../src/cli/RedisCommands"
+import * as Clear from "../src/cli/redis/Clear"
+import * as SelfTest from "../src/cli/redis/SelfTest"
+import * as Status from "../src/cli/redis/Status"
+import * as Warmup from "../src/cli/redis/Warmup"
 import { cacheSettingsConfig, checkSettings, databaseSettingsConfig } from "../src/config"
 import { ActivityId, EmployeeId } from "../src/domain/Ids"
 
@@ -22,13 +25,13 @@ const json = Options.boolean("json").pipe(
   ),
 )
 
-const status = Command.make("status", { json }, ({ json }) => RedisCommands.status({ json })).pipe(
+const status = Command.make("status", { json }, ({ json }) => Status.status({ json })).pipe(
   Command.withDescription(
     "Show the cache backend (and why, when it fell back to memory), the Redis version, memory, ping latency, keys per namespace and pending invalidations. Exit 0 whether Redis or the memory fallback is in use.",
   ),
 )
 
-const test = Command.make("test", {}, () => RedisCommands.selfTest).pipe(
+const test = Command.make("test", {}, () => SelfTest.selfTest).pipe(
   Command.withDescription(
     "Exercise every cache and session operation on the configured backend under throwaway keys (CACHE_PREFIX + selftest:<random>:), print a line per check, delete the keys. Exit 1 when a check fails or when REDIS_URL is set but Redis does not answer.",
   ),
@@ -78,7 +81,7 @@ const clear = Command.make(
   "clear",
   { all, sessions, employee, activity },
   ({ all, sessions, employee, activity }) => {
-    const run = RedisCommands.clear({ all, sessions, employees: employee, activities: activity })
+    const run = Clear.clear({ all, sessions, employees: employee, activities: activity })
     // Only --employee (without --all) looks up the database.
     return !all && employee.length > 0 ? Effect.zipRight(checkCacheAndDatabaseSettings, run) : run
   },
@@ -103,7 +106,7 @@ const batchSize = Options.integer("batch-size").pipe(
 )
 
 const warmup = Command.make("warmup", { batchSize }, ({ batchSize }) =>
-  Effect.zipRight(checkCacheAndDatabaseSettings, RedisCommands.warmup({ batchSize })),
+  Effect.zipRight(checkCacheAndDatabaseSettings, Warmup.warmup({ batchSize })),
 ).pipe(
   Command.withDescription(
     "Fill Redis from the database: active employees with a Telegram id (emp:), their interests (int:) and the participants of scheduled and active activities (act:), in pipelined batches. Only reads the database. Needs Redis (exit 1 without it).",

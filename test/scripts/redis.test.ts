@@ -19,7 +19,7 @@ import {
 } from "effect"
 import type IORedis from "ioredis"
 import { EmployeeEntry, InterestsEntry, ParticipantsEntry } from "../../src/cache/Keys"
-import type { StatusJson } from "../../src/cli/RedisCommands"
+import type { StatusJson } from "../../src/cli/redis/Status"
 import { DatabaseConfig } from "../../src/config"
 import * as Database from "../../src/db/Database"
 import { seed } from "../../src/db/Seed"
