@@ -12,7 +12,7 @@ import {
 import type { ActivityId, EmployeeId } from "../../domain/Ids"
 import * as ChangeFeed from "../../employees/ChangeFeed"
 import { EmployeeRepo } from "../../employees/EmployeeRepo"
-import { CacheLayer, plural, RepoLive, sharedCache } from "./Shared"
+import { plural, SharedCache } from "./Shared"
 
 /** `clear` was given nothing to clear. */
 export class NothingToClear extends Schema.TaggedError<NothingToClear>()("NothingToClear", {}) {
@@ -37,14 +37,14 @@ export interface ClearTargets {
   readonly activities: ReadonlyArray<ActivityId>
 }
 
-interface Target {
+export interface Target {
   readonly key: string
   /** What the key belongs to, as the operator named it. */
   readonly owner: string
 }
 
 /** The keys of each employee; an unknown id fails before anything is deleted. */
-const keysOfEmployees = (ids: ReadonlyArray<EmployeeId>) =>
+export const keysOfEmployees = (ids: ReadonlyArray<EmployeeId>) =>
   Effect.gen(function* () {
     const repo = yield* EmployeeRepo
     return yield* Effect.forEach(ids, (id) =>
@@ -66,7 +66,7 @@ const keysOfEmployees = (ids: ReadonlyArray<EmployeeId>) =>
         ),
       ),
     )
-  }).pipe(Effect.map(Arr.flatten), Effect.provide(RepoLive))
+  }).pipe(Effect.map(Arr.flatten))
 
 /**
  * Two keys describe the cache rather than hold data, and stay true for an empty cache: the change
@@ -111,38 +111,46 @@ const clearKeys = (cache: CacheService, targets: ReadonlyArray<Target>) =>
     ),
   )
 
+/** A usage error, to report before Redis or the database is opened. */
+export const requireTargets = ({ all, sessions, employees, activities }: ClearTargets) =>
+  !all && !sessions && employees.length === 0 && activities.length === 0
+    ? Effect.fail(new NothingToClear())
+    : Effect.void
+
+/** `clear` acts on Redis only: this process's own memory holds nothing of the bots'. */
+export const sharedCache = SharedCache.layer(
+  (reason) =>
+    `Nothing cleared: ${reason}. Without Redis each bot process caches in its own memory, out of this command's reach: clearing this process's memory would do nothing.`,
+)
+
 /**
  * Deletes what the operator asked for, under the prefix only (SCAN and UNLINK, never FLUSHDB),
  * and says what it deleted. Employees are looked up first, so an unknown id deletes nothing.
+ * `lookUp` finds their keys (`keysOfEmployees`): a parameter, so that the database is opened
+ * only when `--employee` names some, and only once Redis is known to be there.
  */
-export const clear = ({ all, sessions, employees, activities }: ClearTargets) =>
+export const clear = <E, R>(
+  { all, sessions, employees, activities }: ClearTargets,
+  lookUp: (ids: ReadonlyArray<EmployeeId>) => Effect.Effect<ReadonlyArray<Target>, E, R>,
+) =>
   Effect.gen(function* () {
-    // A usage error, reported before Redis or the database is opened.
-    if (!all && !sessions && employees.length === 0 && activities.length === 0) {
-      return yield* new NothingToClear()
+    const cache = yield* SharedCache
+    // --all covers everything the other options name.
+    const named: ReadonlyArray<Target> = all
+      ? []
+      : [
+          ...(employees.length === 0 ? [] : yield* lookUp(Arr.dedupe(employees))),
+          ...Arr.dedupe(activities).map((id) => ({
+            key: ParticipantsEntry.key(id),
+            owner: `activity ${id}`,
+          })),
+        ]
+    yield* Console.log(`Clearing ${describeBackend(cache.backend)}, prefix ${cache.prefix}`)
+    let total = all ? yield* clearAll(cache) : yield* clearKeys(cache, named)
+    if (sessions && !all) {
+      const deleted = yield* cache.deleteMatching("sess:*")
+      total += deleted
+      yield* Console.log(`Deleted ${plural(deleted, "session key")} (sess:*)`)
     }
-    yield* Effect.gen(function* () {
-      const cache = yield* sharedCache(
-        (reason) =>
-          `Nothing cleared: ${reason}. Without Redis each bot process caches in its own memory, out of this command's reach: clearing this process's memory would do nothing.`,
-      )
-      // --all covers everything the other options name.
-      const named: ReadonlyArray<Target> = all
-        ? []
-        : [
-            ...(employees.length === 0 ? [] : yield* keysOfEmployees(Arr.dedupe(employees))),
-            ...Arr.dedupe(activities).map((id) => ({
-              key: ParticipantsEntry.key(id),
-              owner: `activity ${id}`,
-            })),
-          ]
-      yield* Console.log(`Clearing ${describeBackend(cache.backend)}, prefix ${cache.prefix}`)
-      let total = all ? yield* clearAll(cache) : yield* clearKeys(cache, named)
-      if (sessions && !all) {
-        const deleted = yield* cache.deleteMatching("sess:*")
-        total += deleted
-        yield* Console.log(`Deleted ${plural(deleted, "session key")} (sess:*)`)
-      }
-      yield* Console.log(`Total: ${plural(total, "key")} deleted.`)
-    }).pipe(Effect.provide(CacheLayer))
+    yield* Console.log(`Total: ${plural(total, "key")} deleted.`)
   })

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto"
 import { Cause, Console, Duration, Effect, Exit, Layer, Option, Schema } from "effect"
 import { Cache } from "../../cache/Cache"
 import * as CacheLive from "../../cache/CacheLive"
-import { CacheConfig, cacheSettingsConfig } from "../../config"
+import { CacheConfig } from "../../config"
 import { Sessions } from "../../sessions/Sessions"
 import { describeFailure } from "../Cli"
 import { CheckFailed, checks } from "./Checks"
@@ -27,14 +27,23 @@ const describeCheckFailure = (cause: Cause.Cause<unknown>): string => {
   return Cause.isInterruptedOnly(cause) ? "interrupted" : `defect: ${Cause.pretty(cause)}`
 }
 
-/** The configured cache settings, with a prefix of the run's own under `selftest:`. */
-const selfTestConfig = Layer.effect(
+/** The given cache settings, with a prefix of the run's own under `selftest:`. */
+const throwawayPrefix = Layer.effect(
   CacheConfig,
   Effect.gen(function* () {
-    const settings = yield* cacheSettingsConfig
+    const settings = yield* CacheConfig
     const run = yield* Effect.sync(() => randomBytes(4).toString("hex"))
     return { ...settings, prefix: `${settings.prefix}selftest:${run}:` }
   }),
+)
+
+/**
+ * What `selfTest` runs on: the cache of the given settings and the sessions over it, under a
+ * throwaway prefix. Always this layer: the self-test deletes every key under its prefix.
+ */
+export const layer = Sessions.Default.pipe(
+  Layer.provideMerge(CacheLive.layer),
+  Layer.provideMerge(throwawayPrefix),
 )
 
 const checkTimeout = Duration.seconds(5)
@@ -82,7 +91,4 @@ export const selfTest = Effect.gen(function* () {
   const failed = passed.filter((ok) => !ok).length
   if (failed > 0) return yield* new SelfTestFailed({ failed, total: all.length })
   yield* Console.log(`All ${all.length} checks passed; no keys left behind.`)
-}).pipe(
-  Effect.provide(Sessions.Default.pipe(Layer.provideMerge(CacheLive.layer))),
-  Effect.provide(selfTestConfig),
-)
+})

@@ -2,7 +2,7 @@
 import { Console, Duration, Effect } from "effect"
 import { Cache, type CacheStatus } from "../../cache/Cache"
 import type { Namespace } from "../../cache/Keys"
-import { CacheLayer, formatMillis, plural } from "./Shared"
+import { formatMillis, plural } from "./Shared"
 
 /** What `status --json` prints: stable field names, durations in milliseconds. */
 export interface StatusJson {
@@ -99,4 +99,4 @@ export const status = (options: { readonly json: boolean }) =>
     } else {
       for (const line of statusLines(cache.prefix, report)) yield* Console.log(line)
     }
-  }).pipe(Effect.provide(CacheLayer))
+  })

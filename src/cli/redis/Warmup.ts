@@ -10,7 +10,7 @@ import {
 import { DatabaseError, describeCause } from "../../domain/Errors"
 import * as ChangeFeed from "../../employees/ChangeFeed"
 import { EmployeeRepo } from "../../employees/EmployeeRepo"
-import { CacheLayer, formatSeconds, plural, RepoLive, sharedCache } from "./Shared"
+import { formatSeconds, plural, SharedCache } from "./Shared"
 
 /** One updating line on a terminal; nothing when stderr is a pipe or a file (no log spam). */
 const progressLine = (stream: NodeJS.WriteStream) => ({
@@ -122,8 +122,13 @@ const fill = (cache: CacheService, batchSize: number) =>
   }).pipe(
     Effect.ensuring(progressLine(process.stderr).done),
     Effect.catchTag("DatabaseError", explainMissingTables),
-    Effect.provide(RepoLive),
   )
+
+/** `warmup` acts on Redis only: this process's own memory would be gone when it exits. */
+export const sharedCache = SharedCache.layer(
+  (reason) =>
+    `Nothing warmed up: ${reason}. Without Redis each bot process fills its own memory as it reads: warming this process's memory would be pointless.`,
+)
 
 /**
  * Fills Redis with what the bot reads most: active employees with a Telegram id, their
@@ -131,10 +136,7 @@ const fill = (cache: CacheService, batchSize: number) =>
  */
 export const warmup = (options: { readonly batchSize: number }) =>
   Effect.gen(function* () {
-    const cache = yield* sharedCache(
-      (reason) =>
-        `Nothing warmed up: ${reason}. Without Redis each bot process fills its own memory as it reads: warming this process's memory would be pointless.`,
-    )
+    const cache = yield* SharedCache
     const [elapsed, counts] = yield* Effect.timed(fill(cache, options.batchSize))
     yield* Console.log(
       [
@@ -150,4 +152,4 @@ export const warmup = (options: { readonly batchSize: number }) =>
           : []),
       ].join("\n"),
     )
-  }).pipe(Effect.provide(CacheLayer))
+  })
