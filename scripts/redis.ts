@@ -1,13 +1,32 @@
 /**
  * Cache commands: `tsx scripts/redis.ts status [--json] | test | clear … | warmup [--batch-size N]`.
- * They act on the Redis of REDIS_URL under CACHE_PREFIX, as the bot does (src/cli/RedisCommands.ts).
+ * They act on the Redis of REDIS_URL under CACHE_PREFIX, as the bot does (src/cli/redis/).
  */
 import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
-import { Effect, Schema } from "effect"
+import { Effect, Layer, Schema } from "effect"
+import * as CacheLive from "../src/cache/CacheLive"
 import { runScript } from "../src/cli/Cli"
-import * as RedisCommands from "../src/cli/RedisCommands"
-import { cacheSettingsConfig, checkSettings, databaseSettingsConfig } from "../src/config"
+import * as Clear from "../src/cli/redis/Clear"
+import * as SelfTest from "../src/cli/redis/SelfTest"
+import * as Status from "../src/cli/redis/Status"
+import * as Warmup from "../src/cli/redis/Warmup"
+import {
+  CacheConfig,
+  cacheSettingsConfig,
+  checkSettings,
+  DatabaseConfig,
+  databaseSettingsConfig,
+} from "../src/config"
+import * as Database from "../src/db/Database"
 import { ActivityId, EmployeeId } from "../src/domain/Ids"
+import { EmployeeRepo } from "../src/employees/EmployeeRepo"
+
+// Each command opens only what it needs, in the order given by the nesting of `Effect.provide`:
+// the cache first, then (for `clear` and `warmup`) the check that it is Redis, then the database.
+const CacheLayer = CacheLive.layer.pipe(Layer.provideMerge(CacheConfig.layer))
+const RepoLive = EmployeeRepo.Default.pipe(
+  Layer.provideMerge(Database.layer.pipe(Layer.provide(DatabaseConfig.layer))),
+)
 
 /**
  * For the commands that open the database too: its settings and the cache's are read together,
@@ -22,13 +41,17 @@ const json = Options.boolean("json").pipe(
   ),
 )
 
-const status = Command.make("status", { json }, ({ json }) => RedisCommands.status({ json })).pipe(
+const status = Command.make("status", { json }, ({ json }) =>
+  Status.status({ json }).pipe(Effect.provide(CacheLayer)),
+).pipe(
   Command.withDescription(
     "Show the cache backend (and why, when it fell back to memory), the Redis version, memory, ping latency, keys per namespace and pending invalidations. Exit 0 whether Redis or the memory fallback is in use.",
   ),
 )
 
-const test = Command.make("test", {}, () => RedisCommands.selfTest).pipe(
+const test = Command.make("test", {}, () =>
+  SelfTest.selfTest.pipe(Effect.provide(SelfTest.layer.pipe(Layer.provide(CacheConfig.layer)))),
+).pipe(
   Command.withDescription(
     "Exercise every cache and session operation on the configured backend under throwaway keys (CACHE_PREFIX + selftest:<random>:), print a line per check, delete the keys. Exit 1 when a check fails or when REDIS_URL is set but Redis does not answer.",
   ),
@@ -78,7 +101,14 @@ const clear = Command.make(
   "clear",
   { all, sessions, employee, activity },
   ({ all, sessions, employee, activity }) => {
-    const run = RedisCommands.clear({ all, sessions, employees: employee, activities: activity })
+    const targets = { all, sessions, employees: employee, activities: activity }
+    const run = Effect.zipRight(
+      Clear.requireTargets(targets),
+      Clear.clear(targets, (ids) => Clear.keysOfEmployees(ids).pipe(Effect.provide(RepoLive))).pipe(
+        Effect.provide(Clear.sharedCache),
+        Effect.provide(CacheLayer),
+      ),
+    )
     // Only --employee (without --all) looks up the database.
     return !all && employee.length > 0 ? Effect.zipRight(checkCacheAndDatabaseSettings, run) : run
   },
@@ -103,7 +133,14 @@ const batchSize = Options.integer("batch-size").pipe(
 )
 
 const warmup = Command.make("warmup", { batchSize }, ({ batchSize }) =>
-  Effect.zipRight(checkCacheAndDatabaseSettings, RedisCommands.warmup({ batchSize })),
+  Effect.zipRight(
+    checkCacheAndDatabaseSettings,
+    Warmup.warmup({ batchSize }).pipe(
+      Effect.provide(RepoLive),
+      Effect.provide(Warmup.sharedCache),
+      Effect.provide(CacheLayer),
+    ),
+  ),
 ).pipe(
   Command.withDescription(
     "Fill Redis from the database: active employees with a Telegram id (emp:), their interests (int:) and the participants of scheduled and active activities (act:), in pipelined batches. Only reads the database. Needs Redis (exit 1 without it).",

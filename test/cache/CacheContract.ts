@@ -4,13 +4,15 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import {
+  Cause,
   Context,
   Data,
   Deferred,
   Duration,
   Effect,
+  Exit,
   Fiber,
-  type Layer,
+  Layer,
   Logger,
   LogLevel,
   Option,
@@ -18,6 +20,8 @@ import {
   Schema,
 } from "effect"
 import { Cache, type CacheBackend } from "../../src/cache/Cache"
+import { checks } from "../../src/cli/redis/Checks"
+import { Sessions } from "../../src/sessions/Sessions"
 
 /** Access past the cache to the backend's raw values, under full keys (prefix included). */
 export class RawKeys extends Context.Tag("test/RawKeys")<
@@ -402,5 +406,21 @@ export const cacheContract = <E>(
         const latency = yield* cache.ping
         expect(Duration.lessThan(latency, Duration.seconds(1))).toBe(true)
       }),
+    )
+
+    // What an operator runs against the configured backend (`tsx scripts/redis.ts test`) holds
+    // for every implementation. The checks build on each other: one run, in order.
+    it.live("passes the checks of the ops self-test, in order", () =>
+      Effect.gen(function* () {
+        const failed: Array<string> = []
+        for (const check of checks(yield* Cache, yield* Sessions)) {
+          const exit = yield* Effect.exit(check.run)
+          if (Exit.isFailure(exit)) failed.push(`${check.name}: ${Cause.pretty(exit.cause)}`)
+        }
+        expect(failed).toEqual([])
+      }).pipe(
+        Effect.provide(Sessions.Default.pipe(Layer.provideMerge(layer))),
+        Effect.provide(Logger.minimumLogLevel(LogLevel.Error)),
+      ),
     )
   })

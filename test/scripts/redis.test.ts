@@ -1,14 +1,23 @@
 /**
- * `tsx scripts/redis.ts` as an operator runs it: a child process on the machine's Redis (each
- * test under prefixes of its own) or on one that does not answer, judged by exit code and output.
- * Tests, and the runs of one test that do not depend on each other, go concurrently.
+ * `tsx scripts/redis.ts` as an operator runs it, on the machine's Redis (each test under prefixes
+ * of its own) or on one that does not answer, judged by exit code and output. A child process for
+ * what only the script shows (argument parsing, exit codes, what each command opens and in which
+ * order); the command's Effect run in-process over the same layers for the rest, which spares
+ * seconds of tsx start-up a run. Tests, and the runs of one test that do not depend on each
+ * other, go concurrently.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import {
+  Cause,
+  ConfigError,
+  ConfigProvider,
   Duration,
   Effect,
+  Exit,
+  FiberRef,
+  HashSet,
   Layer,
   Logger,
   LogLevel,
@@ -18,11 +27,18 @@ import {
   Schema,
 } from "effect"
 import type IORedis from "ioredis"
+import * as CacheLive from "../../src/cache/CacheLive"
 import { EmployeeEntry, InterestsEntry, ParticipantsEntry } from "../../src/cache/Keys"
-import type { StatusJson } from "../../src/cli/RedisCommands"
-import { DatabaseConfig } from "../../src/config"
+import { describeFailure } from "../../src/cli/Cli"
+import * as Clear from "../../src/cli/redis/Clear"
+import * as SelfTest from "../../src/cli/redis/SelfTest"
+import type { StatusJson } from "../../src/cli/redis/Status"
+import * as Status from "../../src/cli/redis/Status"
+import * as Warmup from "../../src/cli/redis/Warmup"
+import { CacheConfig, DatabaseConfig } from "../../src/config"
 import * as Database from "../../src/db/Database"
 import { seed } from "../../src/db/Seed"
+import { EmployeeRepo } from "../../src/employees/EmployeeRepo"
 import { deleteKeysUnder, newPrefix, rawRedis, testRedisUrl } from "../support/CacheSettings"
 import { insertActivity, insertEmployee, interestId, newTelegramId } from "../support/Fixtures"
 import { freePort } from "../support/PrivateRedis"
@@ -37,6 +53,81 @@ const slots = Effect.unsafeMakeSemaphore(2)
 
 const redis = (args: ReadonlyArray<string>, settings: Record<string, string>) =>
   slots.withPermits(1)(runScript("redis.ts", args, settings))
+
+// The layers scripts/redis.ts gives the commands, reading their settings from the run's own.
+const CacheLayer = CacheLive.layer.pipe(Layer.provideMerge(CacheConfig.layer))
+const RepoLayer = EmployeeRepo.Default.pipe(
+  Layer.provideMerge(Database.layer.pipe(Layer.provide(DatabaseConfig.layer))),
+)
+
+/**
+ * A command's Effect run in-process with only the given settings, its output as the script would
+ * print it: Console lines on stdout; log lines, and an `Error:` line for a failure, on stderr.
+ */
+const inProcess = <E>(command: Effect.Effect<void, E>, settings: Record<string, string>) =>
+  Effect.gen(function* () {
+    const stdout: Array<string> = []
+    const stderr: Array<string> = []
+    const capture = Logger.make(({ message }) => {
+      stderr.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
+    })
+    const exit = yield* Effect.consoleWith((console) =>
+      Effect.withConsole(command, {
+        ...console,
+        log: (...args) => Effect.sync(() => void stdout.push(args.map(String).join(" "))),
+      }),
+    ).pipe(
+      Effect.locally(FiberRef.currentLoggers, HashSet.make(capture)),
+      Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(settings)))),
+      Effect.exit,
+    )
+    if (Exit.isFailure(exit)) {
+      const failure = Cause.failureOption(exit.cause)
+      const line = Option.isSome(failure)
+        ? describeFailure(failure.value)
+        : `unexpected defect (a bug): ${Cause.pretty(exit.cause)}`
+      const lines =
+        Option.isSome(failure) && ConfigError.isConfigError(failure.value)
+          ? (line ?? "").split("\n")
+          : [line]
+      for (const each of lines) stderr.push(`Error: ${each}`)
+    }
+    const text = (lines: ReadonlyArray<string>) => lines.map((line) => `${line}\n`).join("")
+    return {
+      code: Exit.isSuccess(exit) ? 0 : 1,
+      stdout: text(stdout),
+      stderr: text(stderr),
+    } satisfies ScriptRun
+  })
+
+/** The commands, each over the layers scripts/redis.ts provides. */
+const command = {
+  status: (json: boolean) => Status.status({ json }).pipe(Effect.provide(CacheLayer)),
+  test: SelfTest.selfTest.pipe(
+    Effect.provide(SelfTest.layer.pipe(Layer.provide(CacheConfig.layer))),
+  ),
+  clear: (targets: Clear.ClearTargets) =>
+    Effect.zipRight(
+      Clear.requireTargets(targets),
+      Clear.clear(targets, (ids) =>
+        Clear.keysOfEmployees(ids).pipe(Effect.provide(RepoLayer)),
+      ).pipe(Effect.provide(Clear.sharedCache), Effect.provide(CacheLayer)),
+    ),
+  warmup: (batchSize: number) =>
+    Warmup.warmup({ batchSize }).pipe(
+      Effect.provide(RepoLayer),
+      Effect.provide(Warmup.sharedCache),
+      Effect.provide(CacheLayer),
+    ),
+}
+
+const clearTargets = (targets: Partial<Clear.ClearTargets>): Clear.ClearTargets => ({
+  all: false,
+  sessions: false,
+  employees: [],
+  activities: [],
+  ...targets,
+})
 
 const output = (run: ScriptRun) => run.stdout + run.stderr
 const errorLines = (run: ScriptRun) =>
@@ -117,7 +208,8 @@ const passwordRedis = (password: string) =>
 const testTimeout = 120_000
 
 describe.concurrent("tsx scripts/redis.ts", () => {
-  it.scoped(
+  // Live clock: the self-test on the memory backend waits for TTLs to pass.
+  it.scopedLive(
     "without a Redis that answers: status says degraded and why (exit 0), test and warmup refuse (exit 1), no password is printed; usage errors",
     () =>
       Effect.gen(function* () {
@@ -135,7 +227,7 @@ describe.concurrent("tsx scripts/redis.ts", () => {
             redis(["status"], unreachable),
             redis(["test"], unreachable),
             redis(["warmup"], unreachable),
-            redis(["test"], noRedis),
+            inProcess(command.test, noRedis),
             redis(["clear"], unreachable),
             redis(["clear", "--employee", "0"], noRedis),
           ],
@@ -209,9 +301,9 @@ describe.concurrent("tsx scripts/redis.ts", () => {
 
         const [status, test, refused] = yield* Effect.all(
           [
-            redis(["status", "--json"], { REDIS_URL: testRedisUrl, CACHE_PREFIX: prefix }),
-            redis(["test"], { REDIS_URL: secured.url, CACHE_PREFIX: "connectbot:" }),
-            redis(["clear", "--sessions"], {
+            inProcess(command.status(true), { REDIS_URL: testRedisUrl, CACHE_PREFIX: prefix }),
+            inProcess(command.test, { REDIS_URL: secured.url, CACHE_PREFIX: "connectbot:" }),
+            inProcess(command.clear(clearTargets({ sessions: true })), {
               REDIS_URL: secured.url.replace(password, wrong),
               CACHE_PREFIX: newPrefix(),
             }),
@@ -263,7 +355,8 @@ describe.concurrent("tsx scripts/redis.ts", () => {
     testTimeout,
   )
 
-  it.scoped(
+  // Live clock: the commands run in-process, on real time.
+  it.scopedLive(
     "warmup writes what the bot reads; clear deletes exactly what it is asked, under the prefix only",
     () =>
       Effect.gen(function* () {
@@ -317,7 +410,11 @@ describe.concurrent("tsx scripts/redis.ts", () => {
         const [warmup, noTables, unknownEmployee] = yield* Effect.all(
           [
             redis(["warmup", "--batch-size", "2"], settings),
-            redis(["warmup"], { ...settings, CACHE_PREFIX: newPrefix(), DATABASE_URL: emptyUrl }),
+            inProcess(command.warmup(500), {
+              ...settings,
+              CACHE_PREFIX: newPrefix(),
+              DATABASE_URL: emptyUrl,
+            }),
             redis(["clear", "--sessions", "--employee", "999999"], {
               ...settings,
               CACHE_PREFIX: refusedPrefix,
@@ -384,11 +481,14 @@ describe.concurrent("tsx scripts/redis.ts", () => {
         ])
         expect(yield* keysUnder(client, refusedPrefix)).toEqual(["sess:1"])
 
-        const some = yield* redis(
-          [
-            ...["clear", "--employee", e0 ?? "", "--employee", String(data.unlinked)],
-            ...["--activity", String(data.scheduled), "--sessions"],
-          ],
+        const some = yield* inProcess(
+          command.clear(
+            clearTargets({
+              employees: [...data.employees.slice(0, 1), data.unlinked],
+              activities: [data.scheduled],
+              sessions: true,
+            }),
+          ),
           settings,
         )
         expect(some.code).toBe(0)
@@ -410,7 +510,7 @@ describe.concurrent("tsx scripts/redis.ts", () => {
           ].sort(),
         )
 
-        const all = yield* redis(["clear", "--all"], settings)
+        const all = yield* inProcess(command.clear(clearTargets({ all: true })), settings)
         expect(all.code).toBe(0)
         expect(all.stdout).toContain(
           "Deleted every key under the prefix but feed:cursor and sessions:epoch (the change feed's position, the sessions' epoch): emp 2, int 2, act 1, sess 0, upd 0, other 1",
