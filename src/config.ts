@@ -10,83 +10,59 @@ import {
   Config,
   ConfigError,
   Context,
+  DateTime,
   Effect,
   Either,
   Layer,
   LogLevel,
   Option,
   Redacted,
+  Schema,
 } from "effect"
 
 /**
- * `parse` checks a raw value and says what was expected; the failure names the setting. Messages
- * never echo the value: several settings are secrets or URLs that carry passwords.
+ * The one helper around Effect's `Config`, for what its own readers (`Config.port`, `url`,
+ * `literal`, `logLevel`, `Schema.Config`) do differently from what operators rely on:
+ * - the value is trimmed, and a blank one (`PORT=` as `.env` files write it) counts as absent, so
+ *   `Config.withDefault` and `Config.option` apply; theirs fail on `""` and on `" 3000"`;
+ * - a malformed value fails with `expected`, never with the value: theirs end "but received
+ *   <value>", and several settings are secrets or URLs that carry passwords.
+ * There is no `Config.flatMap` to check the raw value before one of theirs runs, and rewording
+ * their failure through `Config.orElseIf` still keeps it inside the `ConfigError.Or`; so `parse`
+ * says whether the trimmed value is well-formed (`Schema.decodeOption` where a schema says it).
  */
-type Parse<A> = (raw: string) => Either.Either<A, string>
-
-/** The raw value of a setting, if present. */
-const rawSetting = (name: string): Config.Config<Option.Option<string>> =>
-  Config.option(Config.string(name))
-
-/** Checks a raw value; an empty value counts as absent (as `.env` files write it). */
-const check =
-  <A>(name: string, parse: Parse<A>) =>
-  (raw: Option.Option<string>): Either.Either<Option.Option<A>, ConfigError.ConfigError> =>
-    Option.isNone(raw) || raw.value.trim() === ""
-      ? Either.right(Option.none<A>())
-      : Either.map(
-          Either.mapLeft(parse(raw.value.trim()), (expected) =>
-            ConfigError.InvalidData([name], expected),
-          ),
-          Option.some,
-        )
-
-/** A setting that may be absent. */
-const optional = <A>(name: string, parse: Parse<A>): Config.Config<Option.Option<A>> =>
-  rawSetting(name).pipe(Config.mapOrFail(check(name, parse)))
-
-/** A setting that must be present and well-formed; an empty value counts as missing. */
-const required = <A>(name: string, parse: Parse<A>): Config.Config<A> =>
-  optional(name, parse).pipe(
-    Config.mapOrFail(
-      Either.fromOption(() => ConfigError.MissingData([name], `missing setting ${name}`)),
-    ),
+const setting = <A>(
+  name: string,
+  expected: string,
+  parse: (raw: string) => Option.Option<A>,
+): Config.Config<A> =>
+  Config.string(name).pipe(
+    // The path is [] here: Effect prefixes it with the setting's name.
+    Config.mapOrFail((value) => {
+      const raw = value.trim()
+      return raw === ""
+        ? Either.left(ConfigError.MissingData([], `missing setting ${name}`))
+        : Either.fromOption(parse(raw), () => ConfigError.InvalidData([], expected))
+    }),
   )
 
-const withDefault = <A>(name: string, fallback: A, parse: Parse<A>): Config.Config<A> =>
-  Config.map(
-    optional(name, parse),
-    Option.getOrElse(() => fallback),
-  )
+/** A setting any value suits: only a blank one falls back to the default. */
+const text = (name: string) => setting(name, "any value", Option.some)
 
-const url =
-  (protocols: ReadonlyArray<string>, expected: string): Parse<URL> =>
-  (raw) => {
-    try {
-      const parsed = new URL(raw)
-      return protocols.includes(parsed.protocol) ? Either.right(parsed) : Either.left(expected)
-    } catch {
-      return Either.left(expected)
-    }
-  }
+const matching = (pattern: RegExp) => Option.liftPredicate((raw: string) => pattern.test(raw))
 
-/** A URL that may hold a password: validated, then kept Redacted. */
-const secretUrl =
-  (protocols: ReadonlyArray<string>, expected: string): Parse<Redacted.Redacted<string>> =>
-  (raw) =>
-    Either.map(url(protocols, expected)(raw), () => Redacted.make(raw))
+const urlOf = (...protocols: ReadonlyArray<string>) =>
+  Schema.decodeOption(Schema.URL.pipe(Schema.filter((url) => protocols.includes(url.protocol))))
 
-const matching =
-  (pattern: RegExp, expected: string): Parse<string> =>
-  (raw) =>
-    pattern.test(raw) ? Either.right(raw) : Either.left(expected)
+/**
+ * Not `Config.redacted`: it rewrites every failure beneath it to "<redacted>", which hides what
+ * was expected; ours never hold the value anyway.
+ */
+const secret = (config: Config.Config<string>) => Config.map(config, Redacted.make)
 
-const oneOf =
-  <const L extends string>(...literals: ReadonlyArray<L>): Parse<L> =>
-  (raw) =>
-    (literals as ReadonlyArray<string>).includes(raw)
-      ? Either.right(raw as L)
-      : Either.left(`expected ${literals.join(" or ")}`)
+/** A URL that may hold a password: validated as it is written, then kept Redacted. */
+const secretUrl = (name: string, expected: string, ...protocols: ReadonlyArray<string>) =>
+  Config.option(secret(setting(name, expected, (raw) => Option.as(urlOf(...protocols)(raw), raw))))
 
 // ---------------------------------------------------------------------------------------------
 // Database
@@ -98,11 +74,13 @@ export interface DatabaseSettings {
 }
 
 export const databaseSettingsConfig: Config.Config<DatabaseSettings> = Config.all({
-  url: optional(
+  url: secretUrl(
     "DATABASE_URL",
-    secretUrl(["postgres:", "postgresql:"], "expected a postgres:// or postgresql:// URL"),
+    "expected a postgres:// or postgresql:// URL",
+    "postgres:",
+    "postgresql:",
   ),
-  embeddedDir: withDefault("EMBEDDED_DATABASE_DIR", "./.data/pg", Either.right),
+  embeddedDir: Config.withDefault(text("EMBEDDED_DATABASE_DIR"), "./.data/pg"),
 })
 
 export class DatabaseConfig extends Context.Tag("connectbot/DatabaseConfig")<
@@ -123,19 +101,16 @@ export interface CacheSettings {
 }
 
 export const cacheSettingsConfig: Config.Config<CacheSettings> = Config.all({
-  redisUrl: optional(
-    "REDIS_URL",
-    secretUrl(["redis:", "rediss:"], "expected a redis:// or rediss:// URL"),
-  ),
+  redisUrl: secretUrl("REDIS_URL", "expected a redis:// or rediss:// URL", "redis:", "rediss:"),
   // The prefix becomes a SCAN pattern: a glob character would let `clear` reach other keys, and
   // without a closing `:` the pattern `cb*` would also match another app's `cb2:…` keys.
-  prefix: withDefault(
-    "CACHE_PREFIX",
-    "connectbot:",
-    matching(
-      /^[A-Za-z0-9_.-][A-Za-z0-9:_.-]*:$/,
+  prefix: Config.withDefault(
+    setting(
+      "CACHE_PREFIX",
       "expected letters, digits and : _ . - ending with : (it is used in key patterns)",
+      matching(/^[A-Za-z0-9_.-][A-Za-z0-9:_.-]*:$/),
     ),
+    "connectbot:",
   ),
 })
 
@@ -174,103 +149,98 @@ export interface BotSettings {
   readonly timeZone: string
 }
 
-const checkMode = check("BOT_MODE", oneOf("polling", "webhook"))
-
-const checkWebhookUrl = check(
-  "WEBHOOK_URL",
-  url(
-    ["https:", "http:"],
-    // Telegram's own servers post only to https; a local Bot API server may use http.
-    "expected the https:// URL that Telegram posts updates to",
+const botMode = Config.withDefault(
+  setting(
+    "BOT_MODE",
+    "expected polling or webhook",
+    Schema.decodeUnknownOption(Schema.Literal("polling", "webhook")),
   ),
-)
-
-// Telegram's rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
-const checkWebhookSecret = check("WEBHOOK_SECRET", (raw) =>
-  Either.map(
-    matching(/^[A-Za-z0-9_-]{1,256}$/, "expected 1-256 characters: letters, digits, _ and -")(raw),
-    Redacted.make,
-  ),
+  "polling",
 )
 
 /**
- * Read together so that one line names every setting at fault: a malformed WEBHOOK_URL and a
- * missing WEBHOOK_SECRET alike. The webhook settings are required only in webhook mode.
+ * A setting used in webhook mode only, and required there; checked in either mode. Each reads
+ * BOT_MODE again, so that a malformed WEBHOOK_URL and a missing WEBHOOK_SECRET are named
+ * together; a malformed BOT_MODE then fails each of them alike, and `configProblems` prints it
+ * once.
  */
+const neededInWebhookMode = <A>(name: string, config: Config.Config<A>) =>
+  Config.all([botMode, Config.option(config)]).pipe(
+    Config.mapOrFail(([mode, value]) =>
+      mode === "webhook" && Option.isNone(value)
+        ? Either.left(ConfigError.MissingData([name], `missing setting ${name}`))
+        : Either.right(Option.filter(value, () => mode === "webhook")),
+    ),
+  )
+
 const transport: Config.Config<Transport> = Config.all([
-  rawSetting("BOT_MODE"),
-  rawSetting("WEBHOOK_URL"),
-  rawSetting("WEBHOOK_SECRET"),
+  neededInWebhookMode(
+    "WEBHOOK_URL",
+    // Telegram's own servers post only to https; a local Bot API server may use http.
+    setting(
+      "WEBHOOK_URL",
+      "expected the https:// URL that Telegram posts updates to",
+      urlOf("https:", "http:"),
+    ),
+  ),
+  neededInWebhookMode(
+    "WEBHOOK_SECRET",
+    // Telegram's rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+    secret(
+      setting(
+        "WEBHOOK_SECRET",
+        "expected 1-256 characters: letters, digits, _ and -",
+        matching(/^[A-Za-z0-9_-]{1,256}$/),
+      ),
+    ),
+  ),
 ]).pipe(
-  Config.mapOrFail(([rawMode, rawUrl, rawSecret]) => {
-    const mode = Either.map(
-      checkMode(rawMode),
-      Option.getOrElse(() => "polling"),
-    )
-    const webhook = Either.isRight(mode) && mode.right === "webhook"
-    const neededInWebhookMode =
-      <A>(name: string) =>
-      (checked: Either.Either<Option.Option<A>, ConfigError.ConfigError>) =>
-        Either.flatMap(checked, (value) =>
-          webhook && Option.isNone(value)
-            ? Either.left(ConfigError.MissingData([name], `missing setting ${name}`))
-            : Either.right(value),
-        )
-    const url = neededInWebhookMode<URL>("WEBHOOK_URL")(checkWebhookUrl(rawUrl))
-    const secret = neededInWebhookMode<Redacted.Redacted<string>>("WEBHOOK_SECRET")(
-      checkWebhookSecret(rawSecret),
-    )
-    return Either.all([mode, url, secret]).pipe(
-      Either.map(
-        ([, url, secret]): Transport =>
-          Option.isSome(url) && Option.isSome(secret) && webhook
-            ? { _tag: "Webhook", url: url.value, secret: secret.value }
-            : { _tag: "Polling" },
-      ),
-      Either.orElse(() =>
-        Either.left(
-          Arr.getSomes([Either.getLeft(mode), Either.getLeft(url), Either.getLeft(secret)]).reduce(
-            (left, right) => ConfigError.And(left, right),
-          ),
-        ),
-      ),
-    )
-  }),
+  Config.map(
+    ([url, secret]): Transport =>
+      Option.isSome(url) && Option.isSome(secret)
+        ? { _tag: "Webhook", url: url.value, secret: secret.value }
+        : { _tag: "Polling" },
+  ),
 )
 
 export const botSettingsConfig: Config.Config<BotSettings> = Config.all({
-  token: required("BOT_TOKEN", (raw) =>
-    Either.map(
-      matching(
-        /^\d+:[A-Za-z0-9_-]{20,}$/,
-        "expected a token from @BotFather, like 123456789:AA…",
-      )(raw),
-      Redacted.make,
+  token: secret(
+    setting(
+      "BOT_TOKEN",
+      "expected a token from @BotFather, like 123456789:AA…",
+      matching(/^\d+:[A-Za-z0-9_-]{20,}$/),
     ),
   ),
-  apiRoot: withDefault("TELEGRAM_API_ROOT", "https://api.telegram.org", (raw) =>
-    Either.map(url(["https:", "http:"], "expected an http(s):// URL")(raw), () =>
-      raw.replace(/\/+$/, ""),
+  apiRoot: Config.withDefault(
+    setting("TELEGRAM_API_ROOT", "expected an http(s):// URL", (raw) =>
+      // The bot appends `/bot<token>/<method>` to the root.
+      Option.as(urlOf("https:", "http:")(raw), raw.replace(/\/+$/, "")),
     ),
+    "https://api.telegram.org",
   ),
   transport,
-  port: withDefault("PORT", 8080, (raw) => {
-    const port = Number(raw)
-    return /^\d+$/.test(raw) && port >= 1 && port <= 65535
-      ? Either.right(port)
-      : Either.left("expected a port number 1-65535")
-  }),
-  defaultLocale: withDefault<Locale>("BOT_DEFAULT_LOCALE", "ru", oneOf("ru", "en")),
-  adminContact: withDefault("ADMIN_CONTACT", "HR", Either.right),
-  timeZone: withDefault("TIME_ZONE", "Europe/Moscow", (raw) => {
-    try {
-      // Throws a RangeError for a zone the runtime does not know.
-      new Intl.DateTimeFormat("en", { timeZone: raw })
-      return Either.right(raw)
-    } catch {
-      return Either.left("expected an IANA time zone, like Europe/Moscow")
-    }
-  }),
+  // Not `Config.port`: see `setting`.
+  port: Config.withDefault(
+    setting("PORT", "expected a port number 1-65535", (raw) =>
+      Option.liftPredicate(Number(raw), (port) => /^\d+$/.test(raw) && port >= 1 && port <= 65535),
+    ),
+    8080,
+  ),
+  defaultLocale: Config.withDefault(
+    setting(
+      "BOT_DEFAULT_LOCALE",
+      "expected ru or en",
+      Schema.decodeUnknownOption(Schema.Literal("ru", "en")),
+    ),
+    "ru",
+  ),
+  adminContact: Config.withDefault(text("ADMIN_CONTACT"), "HR"),
+  timeZone: Config.withDefault(
+    setting("TIME_ZONE", "expected an IANA time zone, like Europe/Moscow", (raw) =>
+      Option.as(DateTime.zoneMakeNamed(raw), raw),
+    ),
+    "Europe/Moscow",
+  ),
 })
 
 export class BotConfig extends Context.Tag("connectbot/BotConfig")<BotConfig, BotSettings>() {
@@ -280,27 +250,15 @@ export class BotConfig extends Context.Tag("connectbot/BotConfig")<BotConfig, Bo
 // ---------------------------------------------------------------------------------------------
 // Logging
 
-const logLevels = {
-  all: LogLevel.All,
-  trace: LogLevel.Trace,
-  debug: LogLevel.Debug,
-  info: LogLevel.Info,
-  warning: LogLevel.Warning,
-  error: LogLevel.Error,
-  fatal: LogLevel.Fatal,
-  none: LogLevel.None,
-} as const
-
-export const logLevelConfig: Config.Config<LogLevel.LogLevel> = withDefault(
-  "LOG_LEVEL",
+/** Not `Config.logLevel`: see `setting`; it also knows WARN and OFF, not warning and none. */
+export const logLevelConfig: Config.Config<LogLevel.LogLevel> = Config.withDefault(
+  setting(
+    "LOG_LEVEL",
+    `expected one of ${LogLevel.allLevels.map((level) => level._tag.toLowerCase()).join(", ")}`,
+    (raw) =>
+      Arr.findFirst(LogLevel.allLevels, (level) => level._tag.toLowerCase() === raw.toLowerCase()),
+  ),
   LogLevel.Info,
-  (raw) => {
-    const name = raw.toLowerCase()
-    // Own keys only: "constructor" or "__proto__" must not pass for a level.
-    return Object.hasOwn(logLevels, name)
-      ? Either.right(logLevels[name as keyof typeof logLevels])
-      : Either.left(`expected one of ${Object.keys(logLevels).join(", ")}`)
-  },
 )
 
 // ---------------------------------------------------------------------------------------------

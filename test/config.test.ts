@@ -131,6 +131,18 @@ describe("values given", () => {
     }),
   )
 
+  it.effect("BOT_MODE polling wins over webhook settings left in the environment", () =>
+    Effect.gen(function* () {
+      const settings = yield* read(botSettingsConfig, {
+        BOT_TOKEN: token,
+        BOT_MODE: "polling",
+        WEBHOOK_URL: "https://bot.example.com/telegram",
+        WEBHOOK_SECRET: webhookSecret,
+      })
+      expect(settings.transport).toEqual({ _tag: "Polling" })
+    }),
+  )
+
   it.effect("every trailing slash of TELEGRAM_API_ROOT is removed, a path is kept", () =>
     Effect.gen(function* () {
       const settings = yield* read(botSettingsConfig, {
