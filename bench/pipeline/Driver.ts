@@ -35,8 +35,9 @@ export const updatesPerUser = 6
 
 const requestTimeoutMillis = 60_000
 
+/** POSTs an update; the answer's status and body (which may carry a call, a "webhook reply"). */
 const post = (agent: Http.Agent, target: Target, body: string) =>
-  new Promise<number>((resolve, reject) => {
+  new Promise<{ readonly status: number; readonly body: string }>((resolve, reject) => {
     const request = Http.request(
       {
         host: "127.0.0.1",
@@ -51,8 +52,14 @@ const post = (agent: Http.Agent, target: Target, body: string) =>
         },
       },
       (response) => {
-        response.resume()
-        response.once("end", () => resolve(response.statusCode ?? 0))
+        const chunks: Array<Buffer> = []
+        response.on("data", (chunk: Buffer) => chunks.push(chunk))
+        response.once("end", () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString("utf8"),
+          }),
+        )
         response.once("error", reject)
       },
     )
@@ -93,14 +100,16 @@ export const runLoad = async (options: {
     if (signal.aborted) throw new Failure("stopped")
     const body = JSON.stringify({ update_id: nextUpdateId(), ...update })
     const started = performance.now()
-    let status: number
+    let answer: { readonly status: number; readonly body: string }
     try {
-      status = await post(agent, target, body)
+      answer = await post(agent, target, body)
     } catch (error) {
       throw new Failure(`${user.username}, ${what}: ${String(error)}`)
     }
     latencies[sent++] = performance.now() - started
-    if (status !== 200) throw new Failure(`${user.username}, ${what}: HTTP ${status}`)
+    if (answer.status !== 200) throw new Failure(`${user.username}, ${what}: HTTP ${answer.status}`)
+    // Telegram makes the call a webhook answers with, after the answer.
+    fake.webhookReply(answer.body)
   }
 
   const runUser = async (user: BenchUser) => {

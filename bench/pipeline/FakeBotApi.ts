@@ -70,6 +70,11 @@ export interface FakeBotApi {
   readonly resetCounts: () => void
   /** The first few errors answered, for a failure message. */
   readonly firstErrors: ReadonlyArray<string>
+  /**
+   * A webhook's response body: one with a `method` is a call for Telegram to make, made here as
+   * Telegram does (counted under "method (webhook reply)", not as a request of the bot's).
+   */
+  readonly webhookReply: (body: string) => void
 }
 
 const integer = (params: Params, name: string): number | undefined => {
@@ -287,6 +292,26 @@ const start = async () => {
       return answered
     },
     counts: () => ({ byMethod, errors }),
+    webhookReply: (body) => {
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(body)
+      } catch {
+        return
+      }
+      if (typeof parsed !== "object" || parsed === null) return
+      const { method, ...params } = parsed as Params
+      if (typeof method !== "string") return
+      const counted = `${method} (webhook reply)`
+      byMethod.set(counted, (byMethod.get(counted) ?? 0) + 1)
+      try {
+        methods[method]?.(params)
+      } catch (error) {
+        errors++
+        const description = error instanceof ApiError ? error.description : String(error)
+        if (firstErrors.length < 5) firstErrors.push(`${counted}: ${description}`)
+      }
+    },
     resetCounts: () => {
       byMethod = new Map()
       errors = 0

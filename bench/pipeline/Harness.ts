@@ -322,7 +322,10 @@ export const setUp = (options: HarnessOptions, startedAt: number) =>
           postgresCpuMillis: postgresAfter - postgresBefore,
           redisCpuMillis: redisClosed.cpuMillis,
           driverCpuMillis: (driver.user + driver.system) / 1000,
-          botApiCalls: [...api.byMethod.values()].reduce((total, calls) => total + calls, 0),
+          // Requests the bot made; a call it sent back in a webhook's response is not one.
+          botApiCalls: [...api.byMethod]
+            .filter(([method]) => !method.endsWith("(webhook reply)"))
+            .reduce((total, [, calls]) => total + calls, 0),
           botApiErrors: api.errors,
           load: Os.loadavg()[0] ?? Number.NaN,
           logErrors: logAfter.errors - logBefore.errors,

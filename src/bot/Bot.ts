@@ -11,8 +11,18 @@ export interface BotService {
   /**
    * Handles one update. Never fails: expected errors become replies, defects are logged and the
    * user gets an apology. Updates of one user run in the order this is called for them.
+   *
+   * In webhook mode it may give back the call that ends the update (the answer to a button
+   * press), for the webhook to send as its response body: Telegram makes that call itself, and
+   * the bot saves a request per button press.
    */
-  readonly handleUpdate: (update: TelegramUpdate) => Effect.Effect<void>
+  readonly handleUpdate: (update: TelegramUpdate) => Effect.Effect<WebhookReply | undefined>
+}
+
+/** A Bot API call sent as the webhook's response body: `method` and its parameters. */
+export interface WebhookReply {
+  readonly method: string
+  readonly [parameter: string]: unknown
 }
 
 export class Bot extends Context.Tag("connectbot/Bot")<Bot, BotService>() {}

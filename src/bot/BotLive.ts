@@ -15,6 +15,7 @@ import {
   Duration,
   Effect,
   Either,
+  Exit,
   FiberSet,
   Layer,
   Metric,
@@ -28,7 +29,7 @@ import type { InlineKeyboardMarkup } from "grammy/types"
 import { BotConfig } from "../config"
 import { TelegramId } from "../domain/Ids"
 import { Sessions } from "../sessions/Sessions"
-import { Bot, decodeUpdate, type TelegramUpdate } from "./Bot"
+import { Bot, decodeUpdate, type TelegramUpdate, type WebhookReply } from "./Bot"
 import { observeUpdate, updateKind, updatesRedelivered } from "./BotMetrics"
 import { makeFlows, type Reply } from "./Flows"
 import { type Addressed, inputOf, senderOf } from "./Input"
@@ -138,24 +139,43 @@ const make = Effect.gen(function* () {
 
       // A repeated delivery was answered the first time.
       let repeated = false
-      const answerQuery = Effect.suspend(() => {
-        if (query === undefined || repeated) return Effect.void
+      /** The answer to the button press, as the Bot API's parameters; none for a message. */
+      const queryAnswer = () => {
+        if (query === undefined || repeated) return undefined
         const { text, show_alert } = answer
-        return callApi("answerCallbackQuery", (signal) =>
-          api.answerCallbackQuery(
-            query.id,
-            text === undefined ? {} : { text: text.slice(0, 200), show_alert: show_alert ?? false },
-            signal,
-          ),
-        ).pipe(
-          Effect.catchIf(isQueryTooOld, () => Effect.void),
-          Effect.catchAll((error) =>
-            Effect.logWarning(`Could not answer a button press: ${error}`),
-          ),
-        )
-      })
+        return {
+          callback_query_id: query.id,
+          ...(text === undefined
+            ? {}
+            : { text: text.slice(0, 200), show_alert: show_alert ?? false }),
+        }
+      }
+      // Webhook mode: the answer goes back in the webhook's response (Telegram makes the call).
+      // Polling: there is no response to carry it; a call of its own.
+      const answerQuery =
+        config.transport._tag === "Webhook"
+          ? Effect.sync((): WebhookReply | undefined => {
+              const parameters = queryAnswer()
+              return parameters === undefined
+                ? undefined
+                : { method: "answerCallbackQuery", ...parameters }
+            })
+          : Effect.suspend(() => {
+              const parameters = queryAnswer()
+              if (parameters === undefined) return Effect.succeed(undefined)
+              const { callback_query_id, ...options } = parameters
+              return callApi("answerCallbackQuery", (signal) =>
+                api.answerCallbackQuery(callback_query_id, options, signal),
+              ).pipe(
+                Effect.catchIf(isQueryTooOld, () => Effect.void),
+                Effect.catchAll((error) =>
+                  Effect.logWarning(`Could not answer a button press: ${error}`),
+                ),
+                Effect.as(undefined),
+              )
+            })
 
-      yield* respond(incoming, reply).pipe(
+      return yield* respond(incoming, reply).pipe(
         Effect.flatMap((outcome) => {
           if (outcome === "handled") return Effect.void
           repeated = true
@@ -181,7 +201,8 @@ const make = Effect.gen(function* () {
         Effect.catchAllDefect((defect) =>
           Effect.logError("Update failed, and so did the apology", Cause.die(defect)),
         ),
-        Effect.ensuring(answerQuery),
+        // Every path above ends here, so the press is answered whatever happened.
+        Effect.zipRight(answerQuery),
         Effect.annotateLogs({ update: update.update_id, user: incoming.from.telegramId }),
       )
     })
@@ -228,17 +249,18 @@ const make = Effect.gen(function* () {
   /** Runs the update in its user's queue, after the ones that user sent before. */
   const work = (update: TelegramUpdate) => {
     const addressed = inputOf(update, me.username)
-    if (Option.isNone(addressed)) return Effect.void
+    if (Option.isNone(addressed)) return Effect.succeed(undefined)
     const sender = senderOf(update)
     const flow = serve(update, addressed.value)
     return sender === undefined ? flow : sessions.inOrder(TelegramId.make(sender))(flow)
   }
 
   // Run in the bot's own set, so that a webhook request that goes away does not cut it short.
-  const handleUpdate = (update: TelegramUpdate): Effect.Effect<void> =>
+  const handleUpdate = (update: TelegramUpdate): Effect.Effect<WebhookReply | undefined> =>
     FiberSet.run(inFlight, work(update)).pipe(
       Effect.flatMap((fiber) => fiber.await),
-      Effect.asVoid,
+      // Interrupted (the process stopping): no answer; Telegram sends the update again.
+      Effect.map(Exit.getOrElse(() => undefined)),
     )
 
   if (config.transport._tag === "Polling") {

@@ -117,8 +117,9 @@ const telegram = (secret: Redacted.Redacted<string>) =>
       Effect.flatMap((body) => decodeUpdate(body)),
     )
     const bot = yield* Bot
-    yield* bot.handleUpdate(update)
-    return json(200, { ok: true })
+    const reply = yield* bot.handleUpdate(update)
+    // A call for Telegram to make (the answer to a button press), or just "received".
+    return json(200, reply ?? { ok: true })
   }).pipe(
     Effect.catchTags({
       BodyTooLarge: () => Effect.succeed(problem(413, "body larger than 1 MiB")),

@@ -147,6 +147,11 @@ layer(Harness.layer({ transport: "webhook" }), { excludeTestServices: true, time
         expect(interests.message.buttons[0]?.[0]).toBe("❌ ☕️ Secret coffee")
         const toggled = yield* user.press("❌ ☕️ Secret coffee")
         expect(toggled.message.buttons[0]?.[0]).toBe("✅ ☕️ Secret coffee")
+        // The press was answered in the webhook's response, once, not by a call of the bot's own.
+        const answersOfPress = server
+          .callsOf("answerCallbackQuery")
+          .filter((call) => call.params.callback_query_id === toggled.query.id)
+        expect(answersOfPress.map((call) => call.viaWebhookReply)).toEqual([true])
         // Pending only: nothing written before Save.
         expect(yield* interestRows(employeeId)).toEqual([])
 
@@ -342,6 +347,11 @@ layer(Harness.layer({ transport: "webhook" }), { excludeTestServices: true, time
         yield* user.press(en.menu.interests)
         const toggled = yield* user.press("❌ ☕️ Secret coffee")
         expect(toggled.message.buttons[0]?.[0]).toBe("✅ ☕️ Secret coffee")
+        // The press was answered in the webhook's response, once, not by a call of the bot's own.
+        const answersOfPress = server
+          .callsOf("answerCallbackQuery")
+          .filter((call) => call.params.callback_query_id === toggled.query.id)
+        expect(answersOfPress.map((call) => call.viaWebhookReply)).toEqual([true])
         const delivery = server.webhookDeliveries.at(-1)
         expect(delivery?.status).toBe(200)
         const pendingOf = Effect.map(sessionOf(telegramId), (session) =>
@@ -362,6 +372,12 @@ layer(Harness.layer({ transport: "webhook" }), { excludeTestServices: true, time
           { concurrency: "unbounded" },
         )
         expect(answers.map((answer) => answer.status)).toEqual([200, 200])
+        // A repeat is not answered again: its answer went with the first delivery.
+        expect(
+          server
+            .callsOf("answerCallbackQuery")
+            .filter((call) => call.params.callback_query_id === toggled.query.id),
+        ).toHaveLength(1)
         expect(yield* pendingOf).toEqual(Option.some([coffee]))
         expect(server.messagesIn(user.chatId).at(-1)?.buttons[0]?.[0]).toBe("✅ ☕️ Secret coffee")
 

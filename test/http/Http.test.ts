@@ -83,7 +83,14 @@ const startServer = (
         observeUpdate(updateKind(update))(
           update.message?.text === "/crash"
             ? Effect.die(new Error("connection string postgres://admin:hunter2@db"))
-            : Ref.update(updates, (handled) => [...handled, update]),
+            : Ref.update(updates, (handled) => [...handled, update]).pipe(
+                // A bot that ends the update with a call for Telegram to make.
+                Effect.as(
+                  update.message?.text === "/answer"
+                    ? { method: "answerCallbackQuery", callback_query_id: "q7", text: "Saved" }
+                    : undefined,
+                ),
+              ),
         ),
     })
     const config = botConfig(transport)
@@ -277,6 +284,22 @@ describe("HTTP server in webhook mode", () => {
         expect(handled).toContain(fits.update_id)
         expect(handled).not.toContain(tooLarge.update_id)
       }),
+    )
+
+    it.effect(
+      "the call a bot ends an update with is the webhook's response, for Telegram to make",
+      () =>
+        Effect.gen(function* () {
+          const server = yield* TestServer
+          const answer = yield* postUpdate(server, JSON.stringify(messageUpdate("/answer")))
+          expect(answer.status).toBe(200)
+          expect(answer.headers.get("content-type")).toContain("application/json")
+          expect(JSON.parse(answer.text)).toEqual({
+            method: "answerCallbackQuery",
+            callback_query_id: "q7",
+            text: "Saved",
+          })
+        }),
     )
 
     it.effect(

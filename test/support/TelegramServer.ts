@@ -69,6 +69,8 @@ export interface ApiCall {
   readonly params: Readonly<Record<string, unknown>>
   readonly at: Date
   readonly response: ApiResponse
+  /** Made by the server from the webhook's response body, as Telegram does ("webhook reply"). */
+  readonly viaWebhookReply?: true
 }
 
 export interface InjectedFailure {
@@ -720,6 +722,29 @@ const start = async (options: TelegramServerOptions) => {
     notify()
   }
 
+  /**
+   * Telegram reads a webhook's JSON response with a `method` as a call of that method, which it
+   * makes without telling the bot the result; anything else in a response is ignored.
+   */
+  const callFromWebhookReply = async (text: string) => {
+    let body: unknown
+    try {
+      body = JSON.parse(text)
+    } catch {
+      return
+    }
+    if (typeof body !== "object" || body === null || !("method" in body)) return
+    const { method: requested, ...params } = body as Record<string, unknown>
+    if (typeof requested !== "string") return
+    const method = methodNames.get(requested.toLowerCase()) ?? requested
+    const at = new Date()
+    const response = await invoke(method, params, new AbortController().signal).catch(
+      (error: unknown) => failureOf(new ApiError(500, String(error))),
+    )
+    calls.push({ method, params, at, response, viaWebhookReply: true })
+    notify()
+  }
+
   const postUpdate = async (target: Webhook, record: UpdateRecord): Promise<boolean> => {
     for (let attempt = 1; attempt <= webhookAttempts && !closing.signal.aborted; attempt++) {
       let status: number | undefined
@@ -737,7 +762,8 @@ const start = async (options: TelegramServerOptions) => {
           signal: AbortSignal.any([closing.signal, AbortSignal.timeout(10_000)]),
         })
         status = response.status
-        await response.arrayBuffer()
+        const text = await response.text()
+        if (status >= 200 && status < 300) await callFromWebhookReply(text)
       } catch (cause) {
         // fetch says "fetch failed"; why (ECONNREFUSED...) is in its cause.
         const reason = cause instanceof Error && cause.cause instanceof Error ? cause.cause : cause
