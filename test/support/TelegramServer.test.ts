@@ -32,8 +32,11 @@ const polling = (bot: Bot) =>
     (running) => Effect.promise(() => bot.stop().then(() => running)),
   )
 
-/** A webhook endpoint that answers the given statuses in turn, then 200, recording each POST. */
-const webhookReceiver = (statuses: ReadonlyArray<number>) =>
+/**
+ * A webhook endpoint that answers the given statuses in turn, then 200, recording each POST;
+ * `replyTo` gives the body of the answer to a POST.
+ */
+const webhookReceiver = (statuses: ReadonlyArray<number>, replyTo?: (body: unknown) => string) =>
   Effect.acquireRelease(
     Effect.async<{
       readonly url: string
@@ -49,7 +52,10 @@ const webhookReceiver = (statuses: ReadonlyArray<number>) =>
             secret: request.headers["x-telegram-bot-api-secret-token"],
             body: JSON.parse(Buffer.concat(chunks).toString("utf8")),
           })
-          response.writeHead(statuses[received.length - 1] ?? 200).end()
+          const last = received.at(-1)
+          response
+            .writeHead(statuses[received.length - 1] ?? 200, { "content-type": "application/json" })
+            .end(replyTo === undefined || last === undefined ? "" : replyTo(last.body))
         })
       })
       server.listen(0, "127.0.0.1", () => {
@@ -353,6 +359,39 @@ describe("TelegramServer: the HTTP Bot API", () => {
       expect(updates).toEqual([polled.update])
       expect(receiver.received).toHaveLength(2)
     }),
+  )
+
+  it.scopedLive(
+    "a webhook's answer with a method is a call the server makes; others are ignored",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* makeTelegramServer()
+        const api = apiOf(server)
+        const alice = yield* server.user()
+        const receiver = yield* webhookReceiver([], (body) => {
+          const text = (body as { message?: { text?: string } }).message?.text
+          return text === "call me"
+            ? JSON.stringify({
+                method: "sendMessage",
+                chat_id: alice.chatId,
+                text: "from the reply",
+              })
+            : JSON.stringify({ ok: true })
+        })
+        yield* Effect.promise(() => api.setWebhook(receiver.url))
+        yield* (yield* alice.push("call me")).handled
+        yield* (yield* alice.push("just this")).handled
+        expect(
+          server.callsOf("sendMessage").map((call) => ({
+            text: call.params.text,
+            viaWebhookReply: call.viaWebhookReply,
+            ok: call.response.ok,
+          })),
+        ).toEqual([{ text: "from the reply", viaWebhookReply: true, ok: true }])
+        expect(server.messagesIn(alice.chatId).map((message) => message.text)).toEqual([
+          "from the reply",
+        ])
+      }),
   )
 
   it.live("closing the server answers a pending long poll and frees the port", () =>
