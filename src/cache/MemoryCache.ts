@@ -5,7 +5,7 @@
  */
 import { Clock, Duration, Effect, Layer, Option, Ref } from "effect"
 import { CacheConfig } from "../config"
-import { Cache, CacheBackend } from "./Cache"
+import { Cache, CacheBackend, type CacheService } from "./Cache"
 import { recordBackend } from "./CacheMetrics"
 import { globToRegExp, makeCache, type Store } from "./Store"
 
@@ -138,6 +138,17 @@ export const make = (options: {
     yield* recordBackend(store.backend)
     return makeCache(store, options.prefix)
   })
+
+/**
+ * A memory cache of the process's own beside the app's `Cache` (not it: the backend metrics stay
+ * the app cache's), for a copy that must outlive a Redis outage.
+ */
+export const makeLocalCopy = (options: {
+  readonly prefix: string
+  readonly reason: string
+  readonly maxEntries?: number
+}): Effect.Effect<CacheService> =>
+  Effect.map(makeMemoryStore(options), (store) => makeCache(store, options.prefix))
 
 export const layer = (options: { readonly reason: string; readonly maxEntries?: number }) =>
   Layer.effect(

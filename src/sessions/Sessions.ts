@@ -13,8 +13,7 @@ import { randomUUID } from "node:crypto"
 import { Array as Arr, Clock, Effect, HashSet, Option, Ref, Schema } from "effect"
 import { Cache, type CacheService } from "../cache/Cache"
 import { sessionKey, sessionsEpochKey, sessionsEpochTtl, sessionTtl } from "../cache/Keys"
-import { makeMemoryStore } from "../cache/MemoryCache"
-import { makeCache } from "../cache/Store"
+import * as MemoryCache from "../cache/MemoryCache"
 import { EmployeeId, InterestId, TelegramId } from "../domain/Ids"
 import type { InterestChanges } from "../domain/Outcomes"
 import { Timestamp } from "../domain/Time"
@@ -109,20 +108,20 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
   effect: Effect.gen(function* () {
     const shared = yield* Cache
     // On the memory backend the cache is already this process's own: no second copy needed.
-    const local: CacheService =
-      shared.backend._tag === "Memory"
-        ? shared
-        : makeCache(
-            yield* makeMemoryStore({ reason: "copy of sessions for Redis outages" }),
-            shared.prefix,
-          )
+    const copied = shared.backend._tag !== "Memory"
+    const local: CacheService = copied
+      ? yield* MemoryCache.makeLocalCopy({
+          prefix: shared.prefix,
+          reason: "copy of sessions for Redis outages",
+        })
+      : shared
     // Users whose latest session change only the local copy holds.
     const unsynced = yield* Ref.make(HashSet.empty<TelegramId>())
     const inOrder = yield* makeInOrder<TelegramId>()
 
     // The epoch of the Redis data this process has seen: adopted from Redis, or set there.
     const epoch = yield* Ref.make<string>(randomUUID())
-    if (local !== shared) {
+    if (copied) {
       const found = yield* shared
         .get(sessionsEpochKey, Schema.String)
         .pipe(Effect.orElseSucceed(() => Option.none<string>()))
@@ -226,7 +225,7 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
       options: { readonly renewTtl?: typeof sessionTtl },
     ): Effect.Effect<Option.Option<Session>> =>
       Effect.gen(function* () {
-        if (local === shared) return yield* readLocal(telegramId)
+        if (!copied) return yield* readLocal(telegramId)
         if (HashSet.has(yield* Ref.get(unsynced), telegramId)) {
           const kept = yield* readLocal(telegramId)
           if (Option.isSome(kept)) yield* writeShared(telegramId, kept.value)
@@ -280,7 +279,7 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
           true,
         )
         yield* Effect.ignore(keepLocally(telegramId, next))
-        if (local !== shared) yield* writeShared(telegramId, next)
+        if (copied) yield* writeShared(telegramId, next)
         return next
       })
 
@@ -303,7 +302,7 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
       Effect.gen(function* () {
         yield* Ref.update(unsynced, HashSet.remove(telegramId))
         yield* Effect.ignore(local.delete([sessionKey(telegramId)]))
-        if (local !== shared) yield* Effect.ignore(shared.delete([sessionKey(telegramId)]))
+        if (copied) yield* Effect.ignore(shared.delete([sessionKey(telegramId)]))
       })
 
     return {
