@@ -22,7 +22,6 @@ import { Cache } from "../cache/Cache"
 import { BotConfig, type Transport } from "../config"
 import { describeCause } from "../domain/Errors"
 import * as Prometheus from "./Prometheus"
-import { PrometheusMetrics } from "./Prometheus"
 
 /** Telegram's updates are a few KiB; anything near this is not Telegram. */
 const maxBodyBytes = 1024 * 1024
@@ -199,31 +198,30 @@ const healthz = Effect.map(health, (report) =>
 // ---------------------------------------------------------------------------------------------
 // GET /metrics
 
-const metrics = (prometheus: PrometheusMetrics) =>
-  Effect.map(prometheus.scrape, (body) =>
-    HttpServerResponse.text(body, { contentType: Prometheus.contentType }),
-  )
+const metrics = Effect.map(Prometheus.scrape, (body) =>
+  HttpServerResponse.text(body, { contentType: Prometheus.contentType }),
+)
 
 // ---------------------------------------------------------------------------------------------
 // The server
 
 /** Paths and the methods they answer; another method on one of them is a 405. */
-const routesOf = (transport: Transport, prometheus: PrometheusMetrics) => {
+const routesOf = (transport: Transport) => {
   const allow = new Map([
     ["/healthz", "GET, HEAD"],
     ["/metrics", "GET, HEAD"],
   ])
   const router = HttpRouter.empty.pipe(
     HttpRouter.get("/healthz", healthz),
-    HttpRouter.get("/metrics", metrics(prometheus)),
+    HttpRouter.get("/metrics", metrics),
   )
   if (transport._tag === "Polling") return { allow, router }
   allow.set("/telegram", "POST")
   return { allow, router: HttpRouter.post(router, "/telegram", telegram(transport.secret)) }
 }
 
-const makeApp = (transport: Transport, prometheus: PrometheusMetrics) => {
-  const { allow, router } = routesOf(transport, prometheus)
+const makeApp = (transport: Transport) => {
+  const { allow, router } = routesOf(transport)
   return router.pipe(
     Effect.catchTag("RouteNotFound", (error: HttpServerError.RouteNotFound) => {
       const methods = allow.get(pathOf(error.request.url))
@@ -279,9 +277,7 @@ export const layerWith = (
   Bot | BotConfig | SqlClient.SqlClient | Cache
 > =>
   Layer.unwrapEffect(
-    Effect.gen(function* () {
-      const { transport } = yield* BotConfig
-      const prometheus = yield* PrometheusMetrics
+    Effect.map(BotConfig, ({ transport }) => {
       const paths =
         transport._tag === "Webhook" ? "/healthz, /metrics, /telegram" : "/healthz, /metrics"
       const announce = HttpServer.addressWith((address) =>
@@ -290,12 +286,12 @@ export const layerWith = (
         ),
       )
       return Layer.mergeAll(
-        HttpServer.serve(logged(makeApp(transport, prometheus))),
+        HttpServer.serve(logged(makeApp(transport))),
         Layer.effectDiscard(announce),
         Layer.effect(HttpServer.HttpServer, HttpServer.HttpServer),
       ).pipe(Layer.provide(NodeHttpServer.layer(() => createServer(), options)))
     }),
-  ).pipe(Layer.provide(PrometheusMetrics.Default))
+  )
 
 /** The server on `BotConfig.port`, every interface. */
 export const layer: Layer.Layer<

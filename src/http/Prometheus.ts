@@ -1,57 +1,143 @@
 /**
- * Every Effect metric of the process in the Prometheus text format 0.0.4, for GET /metrics,
- * through OpenTelemetry: `@effect/opentelemetry` reads Effect's metric registry when the
- * exporter collects, and the OpenTelemetry Prometheus exporter writes the text. Nothing changes
- * on the hot path: the bot still updates plain Effect metrics, the work is done per scrape.
- *
- * The exporter keeps the names of our metrics: it adds `_total` only to counters without it (ours
- * all have it), takes label names and bucket boundaries as they are, and has no `otel_scope_name`
- * label here. It adds a `target_info` series naming the service. Effect's own fiber counters do
- * change: `effect_fiber_started`, `_successes` and `_failures` gain `_total`, and
- * `effect_fiber_active` (it goes down too) becomes a gauge.
+ * Every Effect metric of the process in the Prometheus text exposition format 0.0.4, for
+ * GET /metrics. Series of one name are grouped under one `# HELP` and `# TYPE`.
  */
-import * as Metrics from "@effect/opentelemetry/Metrics"
-import * as Resource from "@effect/opentelemetry/Resource"
-import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus"
-import type { MetricReader, ResourceMetrics } from "@opentelemetry/sdk-metrics"
-import { Effect } from "effect"
+import { Effect, Metric, type MetricLabel, type MetricPair, MetricState, Option } from "effect"
 
 export const contentType = "text/plain; version=0.0.4; charset=utf-8"
 
-/**
- * Effect metrics carry no unit, so the producer says `1`, which the serializer would print as a
- * `# UNIT name 1` line: not part of format 0.0.4, and it says nothing.
- */
-const withoutUnits = (metrics: ResourceMetrics): ResourceMetrics => ({
-  ...metrics,
-  scopeMetrics: metrics.scopeMetrics.map((scope) => ({
-    ...scope,
-    metrics: scope.metrics.map((metric) => ({
-      ...metric,
-      descriptor: { ...metric.descriptor, unit: "" },
-    })),
-  })),
-})
+type PrometheusType = "counter" | "gauge" | "histogram" | "summary"
 
-/**
- * The exporter as a metric reader that never listens itself (`preventServerStart`): our HTTP
- * server calls `scrape` from its /metrics route. Closing the layer shuts the reader down.
- */
-export class PrometheusMetrics extends Effect.Service<PrometheusMetrics>()("PrometheusMetrics", {
-  scoped: Effect.gen(function* () {
-    const reader = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true })
-    // The exporter 0.223.0 pins sdk-metrics 2.12.0 and gets its own copy beside our 2.12.1: the
-    // same class to the code, two to the type checker (private fields). One copy again once the
-    // versions line up.
-    const asReader = reader as unknown as MetricReader
-    yield* Metrics.registerProducer(yield* Metrics.makeProducer, () => asReader)
-    const serializer = new PrometheusSerializer(undefined, false, undefined, false, true)
-    /** The exposition text of every metric now. */
-    const scrape = Effect.promise(() => reader.collect()).pipe(
-      Effect.map(({ resourceMetrics }) => serializer.serialize(withoutUnits(resourceMetrics))),
-      Effect.withSpan("Prometheus.scrape"),
+interface Family {
+  readonly name: string
+  readonly type: PrometheusType
+  help: string | undefined
+  readonly series: Array<{ readonly labels: string; readonly lines: ReadonlyArray<string> }>
+}
+
+/** Characters Prometheus does not allow in a metric name become `_`. */
+const metricName = (name: string): string => {
+  const cleaned = name.replace(/[^a-zA-Z0-9_:]/g, "_")
+  return /^[0-9]/.test(cleaned) ? `_${cleaned}` : cleaned
+}
+
+const labelName = (name: string): string => {
+  const cleaned = name.replace(/[^a-zA-Z0-9_]/g, "_")
+  return /^[0-9]/.test(cleaned) ? `_${cleaned}` : cleaned
+}
+
+const escapeLabelValue = (value: string): string =>
+  value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")
+
+const escapeHelp = (text: string): string => text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")
+
+const formatNumber = (value: number | bigint): string => {
+  if (typeof value === "bigint") return value.toString()
+  if (Number.isNaN(value)) return "NaN"
+  if (value === Number.POSITIVE_INFINITY) return "+Inf"
+  if (value === Number.NEGATIVE_INFINITY) return "-Inf"
+  return String(value)
+}
+
+type Labels = ReadonlyArray<readonly [name: string, value: string]>
+
+const formatLabels = (labels: Labels): string =>
+  labels.length === 0
+    ? ""
+    : `{${labels.map(([name, value]) => `${labelName(name)}="${escapeLabelValue(value)}"`).join(",")}}`
+
+const sample = (name: string, labels: Labels, value: number | bigint): string =>
+  `${name}${formatLabels(labels)} ${formatNumber(value)}`
+
+const typeOf = (state: MetricState.MetricState.Untyped): PrometheusType | undefined => {
+  if (MetricState.isCounterState(state)) return "counter"
+  if (MetricState.isGaugeState(state)) return "gauge"
+  if (MetricState.isHistogramState(state)) return "histogram"
+  if (MetricState.isSummaryState(state)) return "summary"
+  // A frequency (occurrences per string value) has no Prometheus type of its own: each value is
+  // shown as a gauge series labelled `value`. A gauge is a correct reading of a count whatever
+  // the metric is called, while a counter would by convention need a `_total` name.
+  if (MetricState.isFrequencyState(state)) return "gauge"
+  return undefined
+}
+
+const samplesOf = (
+  name: string,
+  labels: Labels,
+  state: MetricState.MetricState.Untyped,
+): ReadonlyArray<string> => {
+  if (MetricState.isCounterState(state)) return [sample(name, labels, state.count)]
+  if (MetricState.isGaugeState(state)) return [sample(name, labels, state.value)]
+  if (MetricState.isFrequencyState(state)) {
+    return [...state.occurrences]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([value, count]) => sample(name, [...labels, ["value", value]], count))
+  }
+  if (MetricState.isHistogramState(state)) {
+    // Effect's buckets are already cumulative; its last boundary is +Inf, written from `count`
+    // so that it is there even for boundaries built without it.
+    const finite = state.buckets.filter(([boundary]) => Number.isFinite(boundary))
+    return [
+      ...finite.map(([boundary, count]) =>
+        sample(`${name}_bucket`, [...labels, ["le", formatNumber(boundary)]], count),
+      ),
+      sample(`${name}_bucket`, [...labels, ["le", "+Inf"]], state.count),
+      sample(`${name}_sum`, labels, state.sum),
+      sample(`${name}_count`, labels, state.count),
+    ]
+  }
+  if (MetricState.isSummaryState(state)) {
+    return [
+      ...state.quantiles.map(([quantile, value]) =>
+        sample(
+          name,
+          [...labels, ["quantile", formatNumber(quantile)]],
+          Option.getOrElse(value, () => Number.NaN),
+        ),
+      ),
+      sample(`${name}_sum`, labels, state.sum),
+      sample(`${name}_count`, labels, state.count),
+    ]
+  }
+  return []
+}
+
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+/** The exposition text of these metrics, families and their series in a stable order. */
+export const render = (pairs: Iterable<MetricPair.MetricPair.Untyped>): string => {
+  const families = new Map<string, Family>()
+  for (const { metricKey, metricState } of pairs) {
+    const type = typeOf(metricState)
+    if (type === undefined) continue
+    const name = metricName(metricKey.name)
+    let family = families.get(name)
+    if (family === undefined) {
+      family = { name, type, help: undefined, series: [] }
+      families.set(name, family)
+    } else if (family.type !== type) {
+      // Two types under one name would make Prometheus reject the whole scrape: the first wins.
+      continue
+    }
+    family.help ??= Option.getOrUndefined(metricKey.description)
+    const labels = metricKey.tags.map(
+      (tag: MetricLabel.MetricLabel) => [tag.key, tag.value] as const,
     )
-    return { scrape }
-  }),
-  dependencies: [Resource.layer({ serviceName: "connectbot" })],
-}) {}
+    family.series.push({
+      labels: formatLabels(labels),
+      lines: samplesOf(name, labels, metricState),
+    })
+  }
+  const lines: Array<string> = []
+  for (const family of [...families.values()].sort((a, b) => byText(a.name, b.name))) {
+    if (family.help !== undefined) lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`)
+    lines.push(`# TYPE ${family.name} ${family.type}`)
+    for (const series of family.series.sort((a, b) => byText(a.labels, b.labels))) {
+      lines.push(...series.lines)
+    }
+  }
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`
+}
+
+/** Every metric of the process (Effect's global registry), rendered. */
+export const scrape: Effect.Effect<string> = Effect.map(Metric.snapshot, render)
