@@ -15,6 +15,7 @@ import { CachedEmployeeRepo } from "./employees/CachedEmployeeRepo"
 import * as ChangeFeed from "./employees/ChangeFeed"
 import * as Http from "./http/Http"
 import { Sessions } from "./sessions/Sessions"
+import * as Tracing from "./telemetry/Tracing"
 
 /** The repository with its cache, the sessions, and the feed that keeps the cache fresh. */
 export const ServicesLive = Layer.mergeAll(
@@ -58,8 +59,13 @@ export const prepareDatabase: Effect.Effect<void, DatabaseError, SqlClient.SqlCl
 
 const DatabaseLive = Layer.effectDiscard(prepareDatabase).pipe(Layer.provideMerge(Database.layer))
 
-/** Everything, over the settings from the environment. */
+/**
+ * Everything, over the settings from the environment. Tracing (when OTEL_EXPORTER_OTLP_ENDPOINT is
+ * set) comes first, so that every layer after it and the fibers they fork have its tracer, and
+ * closes last, so that the spans of the shutdown are sent too.
+ */
 export const MainLive = AppLive.pipe(
   Layer.provide(Layer.mergeAll(DatabaseLive, CacheLive.layer)),
   Layer.provide(Layer.mergeAll(DatabaseConfig.layer, CacheConfig.layer, BotConfig.layer)),
+  Layer.provide(Tracing.layer),
 )

@@ -13,11 +13,17 @@ import {
   checkSettings,
   databaseSettingsConfig,
 } from "./config"
+import { otlpEndpointConfig } from "./telemetry/Tracing"
 
 runScript(
   Effect.zipRight(
     // MainLive reads these one section at a time: the first bad one would hide the others.
-    checkSettings([databaseSettingsConfig, cacheSettingsConfig, botSettingsConfig]),
+    checkSettings([
+      databaseSettingsConfig,
+      cacheSettingsConfig,
+      botSettingsConfig,
+      otlpEndpointConfig,
+    ]),
     Layer.launch(MainLive),
   ).pipe(Effect.asVoid),
   { logger: Logger.withLeveledConsole(Logger.logfmtLogger) },

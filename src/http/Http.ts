@@ -161,6 +161,7 @@ const checkDatabase: Effect.Effect<Health["database"], never, SqlClient.SqlClien
     duration: databaseTimeout,
     onTimeout: () => `no answer within ${Duration.format(databaseTimeout)}`,
   }),
+  Effect.withSpan("Http.checkDatabase"),
   Effect.exit,
   Effect.map((exit) =>
     Exit.isSuccess(exit)
@@ -173,10 +174,12 @@ const checkCache: Effect.Effect<Health["cache"], never, Cache> = Effect.gen(func
   const cache = yield* Cache
   const ping = yield* cache.ping.pipe(Effect.timeout(cacheTimeout), Effect.exit)
   const available = Exit.isSuccess(ping)
-  return cache.backend._tag === "Redis"
-    ? { backend: "redis", available }
-    : { backend: "memory", reason: cache.backend.reason, available }
-})
+  const report: Health["cache"] =
+    cache.backend._tag === "Redis"
+      ? { backend: "redis", available }
+      : { backend: "memory", reason: cache.backend.reason, available }
+  return report
+}).pipe(Effect.withSpan("Http.checkCache"))
 
 export const health: Effect.Effect<Health, never, SqlClient.SqlClient | Cache> = Effect.map(
   Effect.all([checkDatabase, checkCache], { concurrency: "unbounded" }),

@@ -1,6 +1,13 @@
 /**
  * Every Effect metric of the process in the Prometheus text exposition format 0.0.4, for
  * GET /metrics. Series of one name are grouped under one `# HELP` and `# TYPE`.
+ *
+ * Written here rather than taken from `@effect/opentelemetry` with the OpenTelemetry Prometheus
+ * exporter (tried for issue 11): that exporter appends `_total` to every counter that lacks it,
+ * with no way to turn it off, so Effect's own `effect_fiber_started`, `effect_fiber_successes` and
+ * `effect_fiber_failures` would change names on dashboards, and `effect_fiber_active` would
+ * change type. It also took twice as long per scrape. Tracing does use OpenTelemetry
+ * (`src/telemetry/Tracing.ts`).
  */
 import { Effect, Metric, type MetricLabel, type MetricPair, MetricState, Option } from "effect"
 

@@ -1,0 +1,67 @@
+/**
+ * Tracing: the spans of the process (one per HTTP request, per `Effect.fn`/`Effect.withSpan`
+ * service method, per SQL statement) sent over OTLP/HTTP to `OTEL_EXPORTER_OTLP_ENDPOINT`, as
+ * service `connectbot`. Without the setting there is no tracing layer at all: Effect keeps its
+ * own tracer and nothing is exported.
+ *
+ * The setting is read here rather than in `config.ts`: only this layer uses it.
+ */
+import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
+import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
+import { Config, ConfigError, Effect, Either, Layer, Option } from "effect"
+
+const serviceName = "connectbot"
+
+/**
+ * The collector's base URL (e.g. `http://otel-collector:4318`); unset or empty: no tracing, as
+ * the OpenTelemetry specification reads an empty value. The message never echoes the value: a
+ * URL may carry a password.
+ */
+export const otlpEndpointConfig: Config.Config<Option.Option<URL>> = Config.option(
+  Config.string("OTEL_EXPORTER_OTLP_ENDPOINT"),
+).pipe(
+  Config.mapOrFail((raw) => {
+    const value = Option.filter(
+      Option.map(raw, (text) => text.trim()),
+      (text) => text !== "",
+    )
+    if (Option.isNone(value)) return Either.right(Option.none())
+    const invalid = ConfigError.InvalidData(
+      ["OTEL_EXPORTER_OTLP_ENDPOINT"],
+      "expected an http(s) URL, e.g. http://otel-collector:4318",
+    )
+    return Either.try({ try: () => new URL(value.value), catch: () => invalid }).pipe(
+      Either.filterOrLeft(
+        (url) => url.protocol === "http:" || url.protocol === "https:",
+        () => invalid,
+      ),
+      Either.map(Option.some),
+    )
+  }),
+)
+
+/** Where spans go: `v1/traces` under the base URL, as the specification says for this setting. */
+export const tracesUrl = (endpoint: URL): string =>
+  new URL("v1/traces", endpoint.href.endsWith("/") ? endpoint.href : `${endpoint.href}/`).href
+
+/**
+ * Spans are batched and sent in the background; closing the layer (the process stopping) sends
+ * what is left, for at most a few seconds. Headers (`OTEL_EXPORTER_OTLP_HEADERS`) and other
+ * `OTEL_*` exporter settings are read by the exporter itself.
+ */
+export const layer: Layer.Layer<never, ConfigError.ConfigError> = Layer.unwrapEffect(
+  Effect.map(
+    otlpEndpointConfig,
+    Option.match({
+      onNone: () => Layer.empty,
+      onSome: (endpoint) =>
+        NodeSdk.layer(() => ({
+          resource: { serviceName },
+          spanProcessor: new BatchSpanProcessor(
+            new OTLPTraceExporter({ url: tracesUrl(endpoint) }),
+          ),
+        })).pipe(Layer.discard),
+    }),
+  ),
+)
