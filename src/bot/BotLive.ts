@@ -261,6 +261,10 @@ const make = Effect.gen(function* () {
       Effect.flatMap((fiber) => fiber.await),
       // Interrupted (the process stopping): no answer; Telegram sends the update again.
       Effect.map(Exit.getOrElse(() => undefined)),
+      Effect.withSpan("Bot.handleUpdate", {
+        attributes: { "telegram.update_id": update.update_id },
+        captureStackTrace: false,
+      }),
     )
 
   if (config.transport._tag === "Polling") {

@@ -130,7 +130,7 @@ export const makeFlows = Effect.gen(function* () {
         ),
       )
       return "handled"
-    })
+    }).pipe(Effect.withSpan("Flows.respond", { captureStackTrace: false }))
 
   const route = (
     visit: Visit,

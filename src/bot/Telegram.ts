@@ -84,7 +84,10 @@ export const callApi = <A>(
   Effect.tryPromise({
     try: (signal) => call(signal as unknown as ApiSignal),
     catch: (cause) => toTelegramError(method, cause),
-  }).pipe(Effect.retry(afterThrottling(method)))
+  }).pipe(
+    Effect.retry(afterThrottling(method)),
+    Effect.withSpan(`Telegram.${method}`, { captureStackTrace: false }),
+  )
 
 /** An edit that would change nothing: the screen already shows what we meant to show. */
 export const isNotModified = (error: TelegramError): boolean =>
