@@ -22,7 +22,6 @@ import {
   Option,
   Redacted,
   Ref,
-  Schedule,
 } from "effect"
 import { Api } from "grammy"
 import type { InlineKeyboardMarkup } from "grammy/types"
@@ -34,6 +33,7 @@ import { observeUpdate, updateKind, updatesRedelivered } from "./BotMetrics"
 import { makeFlows, type Reply } from "./Flows"
 import { type Addressed, inputOf, senderOf } from "./Input"
 import { localeOf, messagesFor } from "./Messages"
+import { allowedUpdates, pollUpdates } from "./Polling"
 import { callApi, isMessageUneditable, isNotModified, isQueryTooOld } from "./Telegram"
 import { cutAt } from "./Views"
 
@@ -46,9 +46,6 @@ export class BotStartError extends Data.TaggedError("BotStartError")<{
     return this.reason
   }
 }
-
-/** The updates the bot asks Telegram for; everything else (edits, channel posts) is not its. */
-const allowedUpdates = ["message", "callback_query"] as const
 
 /** How long shutdown waits for updates in flight before interrupting them. */
 const drainTimeout = Duration.seconds(10)
@@ -303,55 +300,5 @@ const make = Effect.gen(function* () {
 
   return Bot.of({ username: me.username, handleUpdate })
 })
-
-/**
- * The getUpdates loop. Each batch is handed out in order (per-user order holds because each
- * update takes its place in its user's queue before the next is handed out); a failed poll
- * is retried with a growing pause, and "another instance is polling" is said once per streak.
- */
-const pollUpdates = (
-  api: Api,
-  nextOffset: Ref.Ref<number>,
-  hand: (update: unknown) => Effect.Effect<unknown>,
-) => {
-  const poll = (offset: number) =>
-    callApi("getUpdates", (signal) =>
-      api.getUpdates({ offset, timeout: 25, allowed_updates: [...allowedUpdates] }, signal),
-    ).pipe(
-      Effect.tapError((error) =>
-        Effect.logWarning(
-          error.code === 409
-            ? "Another process takes this bot's updates (409 Conflict); retrying"
-            : `Could not fetch updates: ${error.message}`,
-        ),
-      ),
-      Effect.retry(
-        Schedule.exponential(Duration.millis(500)).pipe(
-          Schedule.modifyDelay((delay) => Duration.min(delay, Duration.seconds(30))),
-        ),
-      ),
-    )
-  return Ref.get(nextOffset).pipe(
-    Effect.flatMap(poll),
-    Effect.flatMap((updates) =>
-      Effect.forEach(updates, hand, { discard: true }).pipe(
-        Effect.zipRight(
-          // Past every update of the batch, whatever it held (an update_id that is not a number
-          // would otherwise stop the loop on the same batch for good).
-          Ref.update(nextOffset, (offset) =>
-            updates.reduce(
-              (next, update) =>
-                Number.isSafeInteger(update.update_id)
-                  ? Math.max(next, update.update_id + 1)
-                  : next,
-              offset,
-            ),
-          ),
-        ),
-      ),
-    ),
-    Effect.forever,
-  )
-}
 
 export const layer = Layer.scoped(Bot, make)
