@@ -13,9 +13,7 @@
  * Bounded (`--deadline`), loopback only, and everything it starts — servers, bots, temporary
  * directories — is stopped and removed when it ends, on Ctrl-C too. See `--help`.
  */
-import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
-import { fileURLToPath } from "node:url"
 import { NodeRuntime } from "@effect/platform-node"
 import { Console, Duration, Effect } from "effect"
 import { ours, peer } from "./pipeline/Data"
@@ -23,9 +21,7 @@ import { updatesPerUser } from "./pipeline/Driver"
 import { BenchFailed, type BotUnderTest, setUp } from "./pipeline/Harness"
 import { helpText, type PipelineOptions, parseOptions } from "./pipeline/Options"
 import { summarizeProfilesIn } from "./pipeline/Profile"
-import { type RunMeasure, render, withSection } from "./pipeline/Report"
-
-const resultsPath = fileURLToPath(new URL("RESULTS.md", import.meta.url))
+import { publish, type RunMeasure, render, withSection } from "./pipeline/Report"
 
 const command = (argv: ReadonlyArray<string>) =>
   ["npm run bench:pipeline", ...(argv.length > 0 ? ["--", ...argv] : [])].join(" ")
@@ -78,16 +74,7 @@ const bench = (options: PipelineOptions, startedAt: number) =>
       processes: options.processes,
       routing: options.routing,
     })
-    yield* Console.log(`\n${report.stdout}`)
-    if (options.write) {
-      yield* Effect.promise(async () => {
-        const current = await Fs.readFile(resultsPath, "utf8").catch(() => "")
-        await Fs.writeFile(resultsPath, withSection(current, report.markdown))
-      })
-      yield* Console.log(`\nWritten to ${resultsPath}`)
-    } else {
-      yield* Console.log("\n(A quick run: bench/RESULTS.md left as it was; --write to write it.)")
-    }
+    yield* publish(report, options.write, withSection)
   })
 
 const main = Effect.gen(function* () {

@@ -9,8 +9,6 @@
  * its own while the others are paused, so both configurations run the same warmed-up code
  * through the same proxy code.
  */
-import * as Fs from "node:fs/promises"
-import { fileURLToPath } from "node:url"
 import { NodeRuntime } from "@effect/platform-node"
 import { Console, Duration, Effect } from "effect"
 import { ours } from "./pipeline/Data"
@@ -19,10 +17,8 @@ import { BenchFailed, type BotUnderTest, setUp } from "./pipeline/Harness"
 import { type PipelineOptions, parseOptions, scaleHelpText } from "./pipeline/Options"
 import { makeProxy } from "./pipeline/Proxy"
 import type { RunMeasure } from "./pipeline/Report"
-import { withScaleSection } from "./pipeline/Report"
+import { publish, withScaleSection } from "./pipeline/Report"
 import { renderScale } from "./pipeline/ScaleReport"
-
-const resultsPath = fileURLToPath(new URL("RESULTS.md", import.meta.url))
 
 const command = (argv: ReadonlyArray<string>) =>
   ["npm run bench:scale", ...(argv.length > 0 ? ["--", ...argv] : [])].join(" ")
@@ -85,16 +81,7 @@ const bench = (options: PipelineOptions, startedAt: number) =>
       processes: options.processes,
       routing: options.routing,
     })
-    yield* Console.log(`\n${report.stdout}`)
-    if (options.write) {
-      yield* Effect.promise(async () => {
-        const current = await Fs.readFile(resultsPath, "utf8").catch(() => "")
-        await Fs.writeFile(resultsPath, withScaleSection(current, report.markdown))
-      })
-      yield* Console.log(`\nWritten to ${resultsPath}`)
-    } else {
-      yield* Console.log("\n(A quick run: bench/RESULTS.md left as it was; --write to write it.)")
-    }
+    yield* publish(report, options.write, withScaleSection)
   })
 
 const main = Effect.gen(function* () {

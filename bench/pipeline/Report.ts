@@ -3,6 +3,9 @@
  * measured and counted, the medians over the rounds, the ratios, and each goal met or not with
  * its figure. Every number comes from the measurements; nothing here is hard-coded.
  */
+import * as Fs from "node:fs/promises"
+import { fileURLToPath } from "node:url"
+import { Console, Effect } from "effect"
 import { summarize } from "../Report"
 import type { RedisCounts, Statement } from "./Counters"
 import { totalCommands } from "./Counters"
@@ -498,3 +501,27 @@ export const scaleSectionOf = (current: string): string => {
   const at = cut(current, scaleMarker)
   return at === undefined ? "" : current.slice(at + scaleMarker.length).trim()
 }
+
+/**
+ * Prints a report, and writes its section into bench/RESULTS.md (`place` puts it where it goes)
+ * unless the run was a quick one without --write.
+ */
+export const publish = (
+  report: { readonly stdout: string; readonly markdown: string },
+  write: boolean,
+  place: (current: string, markdown: string) => string,
+) =>
+  Effect.gen(function* () {
+    const resultsPath = fileURLToPath(new URL("../RESULTS.md", import.meta.url))
+    yield* Console.log(`\n${report.stdout}`)
+    if (!write) {
+      return yield* Console.log(
+        "\n(A quick run: bench/RESULTS.md left as it was; --write to write it.)",
+      )
+    }
+    yield* Effect.promise(async () => {
+      const current = await Fs.readFile(resultsPath, "utf8").catch(() => "")
+      await Fs.writeFile(resultsPath, place(current, report.markdown))
+    })
+    yield* Console.log(`\nWritten to ${resultsPath}`)
+  })
