@@ -80,7 +80,7 @@ const ids = <B extends number>(name: string, schema: Schema.Schema<B, number>) =
 
 const all = Options.boolean("all").pipe(
   Options.withDescription(
-    "Delete every key under CACHE_PREFIX but the change feed's position, feed:cursor (the other options add nothing).",
+    "Delete every key under CACHE_PREFIX but feed:cursor and sessions:epoch (the change feed's position, the sessions' epoch); the other options add nothing.",
   ),
 )
 const sessions = Options.boolean("sessions").pipe(
