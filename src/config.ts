@@ -179,7 +179,7 @@ const transport: Config.Config<Transport> = Config.all([
     // Telegram's own servers post only to https; a local Bot API server may use http.
     setting(
       "WEBHOOK_URL",
-      "expected the https:// URL that Telegram posts updates to",
+      "expected the URL that Telegram posts updates to (https://, or http:// for a local Bot API server)",
       urlOf("https:", "http:"),
     ),
   ),
