@@ -228,7 +228,7 @@ Written by \`${run.command}\` (bench/cache.ts) on ${env.date}; inserting, warmin
 
 ${latencies}
 
-Uncached is \`EmployeeRepo\` (two Postgres queries); the hits are \`CachedEmployeeRepo\` over \`RedisCache\` and over \`MemoryCache\` (two cache reads, decoded through their Schemas). The floors are plain ioredis \`GET\`s of the same keys (same values) on a client of their own, awaited through \`Effect.promise\` like everything else in the timing loop: one \`GET\` is one Redis round trip, two are the least a Redis hit can cost.
+Uncached is \`EmployeeRepo.layer\` with \`InterestRepo.layer\` (two Postgres queries); the hits are their \`cached\` layers over \`RedisCache\` and over \`MemoryCache\` (two cache reads, decoded through their Schemas). The floors are plain ioredis \`GET\`s of the same keys (same values) on a client of their own, awaited through \`Effect.promise\` like everything else in the timing loop: one \`GET\` is one Redis round trip, two are the least a Redis hit can cost.
 
 ## Speed-up (×) and change in latency (−% faster, +% slower)
 

@@ -32,8 +32,8 @@ import type { DatabaseError } from "../src/domain/Errors"
 import type { EmployeeId, TelegramId } from "../src/domain/Ids"
 import type { Interest } from "../src/domain/Models"
 import type { Recognition } from "../src/domain/Outcomes"
-import { CachedEmployeeRepo } from "../src/employees/CachedEmployeeRepo"
 import { EmployeeRepo } from "../src/employees/EmployeeRepo"
+import { InterestRepo } from "../src/interests/InterestRepo"
 import { type Measured, machine, render, seededRandom, type VariantId } from "./Report"
 import * as Resources from "./Resources"
 
@@ -65,7 +65,7 @@ const command = (): string =>
     "npm run bench",
   ].join(" ")
 
-/** What the read path needs of a repository: `EmployeeRepo` and `CachedEmployeeRepo` both fit. */
+/** What the read path needs of the repositories, plain or cached. */
 interface EmployeeReads {
   readonly recognize: (user: {
     readonly telegramId: TelegramId
@@ -145,10 +145,21 @@ const cacheMisses = Effect.map(Metric.snapshot, (pairs) =>
     ),
 )
 
+const readsOf = (context: Context.Context<EmployeeRepo | InterestRepo>): EmployeeReads => ({
+  recognize: Context.get(context, EmployeeRepo).recognize,
+  activeInterests: Context.get(context, InterestRepo).activeInterests,
+})
+
+/** The repositories as the bot has them: the same services, their `cached` layers. */
 const cachedRepoOver = (cache: CacheService) =>
   Effect.map(
-    Layer.build(CachedEmployeeRepo.Default.pipe(Layer.provide(Layer.succeed(Cache, cache)))),
-    Context.get(CachedEmployeeRepo),
+    Layer.build(
+      InterestRepo.cached.pipe(
+        Layer.provideMerge(EmployeeRepo.cached),
+        Layer.provide(Layer.succeed(Cache, cache)),
+      ),
+    ),
+    readsOf,
   )
 
 /** The average size in bytes of the values stored under `keys`. */
@@ -181,7 +192,9 @@ const bench = (settings: BenchSettings) =>
     const prefix = yield* Resources.throwawayPrefix(redis)
     const redisCache = yield* RedisCache.make({ url: Redacted.make(settings.redisUrl), prefix })
     const memoryCache = yield* MemoryCache.make({ prefix, reason: "benchmark" })
-    const uncachedRepo = Context.get(yield* Layer.build(EmployeeRepo.Default), EmployeeRepo)
+    const uncachedRepo = readsOf(
+      yield* Layer.build(Layer.mergeAll(EmployeeRepo.layer, InterestRepo.layer)),
+    )
     const redisRepo = yield* cachedRepoOver(redisCache)
     const memoryRepo = yield* cachedRepoOver(memoryCache)
 

@@ -10,7 +10,6 @@ import { DatabaseConfig } from "../src/config"
 import * as Database from "../src/db/Database"
 import { migrateWithReferenceData, type ReferenceDataAdded, seed } from "../src/db/Seed"
 import { ImportFileError } from "../src/domain/Errors"
-import { importEmployees } from "../src/employees/EmployeeImport"
 import { EmployeeRepo } from "../src/employees/EmployeeRepo"
 
 const DatabaseLive = Database.layer.pipe(Layer.provide(DatabaseConfig.layer))
@@ -121,8 +120,8 @@ const importCommand = Command.make("import-employees", { file }, ({ file: path }
     const report = yield* Effect.gen(function* () {
       const { referenceData } = yield* migrateAndReport
       yield* reportReferenceData(referenceData)
-      return yield* importEmployees(text)
-    }).pipe(Effect.provide(EmployeeRepo.Default), Effect.provide(DatabaseLive))
+      return yield* Effect.flatMap(EmployeeRepo, (repo) => repo.importEmployees(text))
+    }).pipe(Effect.provide(EmployeeRepo.layer), Effect.provide(DatabaseLive))
     yield* Console.log(
       `Imported ${path}: ${report.inserted} inserted, ${report.updated} updated, ${report.unchanged} unchanged, ${report.skipped.length} skipped.`,
     )

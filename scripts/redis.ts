@@ -4,6 +4,7 @@
  */
 import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Effect, Layer, Schema } from "effect"
+import { ActivityRepo } from "../src/activities/ActivityRepo"
 import * as CacheLive from "../src/cache/CacheLive"
 import { runScript } from "../src/cli/Cli"
 import * as Clear from "../src/cli/redis/Clear"
@@ -20,11 +21,12 @@ import {
 import * as Database from "../src/db/Database"
 import { ActivityId, EmployeeId } from "../src/domain/Ids"
 import { EmployeeRepo } from "../src/employees/EmployeeRepo"
+import { InterestRepo } from "../src/interests/InterestRepo"
 
 // Each command opens only what it needs, in the order given by the nesting of `Effect.provide`:
 // the cache first, then (for `clear` and `warmup`) the check that it is Redis, then the database.
 const CacheLayer = CacheLive.layer.pipe(Layer.provideMerge(CacheConfig.layer))
-const RepoLive = EmployeeRepo.Default.pipe(
+const RepoLive = Layer.mergeAll(EmployeeRepo.layer, InterestRepo.layer, ActivityRepo.layer).pipe(
   Layer.provideMerge(Database.layer.pipe(Layer.provide(DatabaseConfig.layer))),
 )
 

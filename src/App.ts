@@ -5,24 +5,30 @@
  */
 import type { SqlClient } from "@effect/sql"
 import { Effect, Layer, Option } from "effect"
+import { ActivityRepo } from "./activities/ActivityRepo"
 import * as BotLive from "./bot/BotLive"
 import * as CacheLive from "./cache/CacheLive"
 import { BotConfig, CacheConfig, DatabaseConfig } from "./config"
 import * as Database from "./db/Database"
 import { migrateWithReferenceData } from "./db/Seed"
 import type { DatabaseError } from "./domain/Errors"
-import { CachedEmployeeRepo } from "./employees/CachedEmployeeRepo"
 import * as ChangeFeed from "./employees/ChangeFeed"
+import { EmployeeRepo } from "./employees/EmployeeRepo"
 import * as Http from "./http/Http"
+import { InterestRepo } from "./interests/InterestRepo"
 import { Sessions } from "./sessions/Sessions"
 import * as Tracing from "./telemetry/Tracing"
 
-/** The repository with its cache, the sessions, and the feed that keeps the cache fresh. */
-export const ServicesLive = Layer.mergeAll(
-  CachedEmployeeRepo.Default,
-  Sessions.Default,
-  ChangeFeed.layer,
+/**
+ * The repositories of employees, interests and activities behind the cache. The interests' writes
+ * drop an employee's keys, which they name through the employees' repository.
+ */
+export const RepositoriesLive = Layer.mergeAll(InterestRepo.cached, ActivityRepo.cached).pipe(
+  Layer.provideMerge(EmployeeRepo.cached),
 )
+
+/** The repositories with their cache, the sessions, and the feed that keeps the cache fresh. */
+export const ServicesLive = Layer.mergeAll(RepositoriesLive, Sessions.Default, ChangeFeed.layer)
 
 /** The bot and the HTTP server (/telegram, /healthz, /metrics) over the services. */
 export const AppLive = Http.layer.pipe(

@@ -8,16 +8,18 @@ import { show, type Visit } from "../bot/Visit"
 import { BotConfig } from "../config"
 import { achievementsOf, currentStreakWeeks } from "../domain/Achievements"
 import type { ActivityId } from "../domain/Ids"
-import { CachedEmployeeRepo } from "../employees/CachedEmployeeRepo"
+import { InterestRepo } from "../interests/InterestRepo"
+import { ActivityRepo } from "./ActivityRepo"
 
 export const makeActivityFlows = Effect.gen(function* () {
-  const repo = yield* CachedEmployeeRepo
+  const repo = yield* ActivityRepo
+  const interests = yield* InterestRepo
   const { timeZone } = yield* BotConfig
 
   const showActivities = (visit: Visit) =>
     Effect.gen(function* () {
       const [catalogue, upcoming] = yield* Effect.all(
-        [repo.interestCatalogue, repo.upcomingActivities(visit.employee.id, { limit: 10 })],
+        [interests.interestCatalogue, repo.upcomingActivities(visit.employee.id, { limit: 10 })],
         { concurrency: "unbounded" },
       )
       yield* show(
@@ -34,7 +36,7 @@ export const makeActivityFlows = Effect.gen(function* () {
   const showActivity = (visit: Visit, activityId: ActivityId, notice?: string) =>
     Effect.gen(function* () {
       const [catalogue, activity, participants] = yield* Effect.all(
-        [repo.interestCatalogue, repo.getActivity(activityId), repo.participants(activityId)],
+        [interests.interestCatalogue, repo.getActivity(activityId), repo.participants(activityId)],
         { concurrency: "unbounded" },
       )
       const joined = participants.some((holder) => holder.employeeId === visit.employee.id)

@@ -1,8 +1,8 @@
 /**
  * What the bot does with each thing a user sends or presses: Effect programs over the cached
- * repository and the sessions, made once with their services (`makeFlows`). They decide and draw
- * through `Views`; the `Reply` they are given talks to Telegram. Expected failures that have a
- * meaning for the user (a gone activity, a retired interest, an expired session) are answered
+ * repositories and the sessions, made once with their services (`makeFlows`). They decide and
+ * draw through `Views`; the `Reply` they are given talks to Telegram. Expected failures that have
+ * a meaning for the user (a gone activity, a retired interest, an expired session) are answered
  * here; a database outage is left to the caller, which answers "temporarily unavailable" for
  * every flow alike.
  *
@@ -12,10 +12,12 @@
  */
 import { Effect, Option } from "effect"
 import { makeActivityFlows } from "../activities/ActivityFlows"
+import { ActivityRepo } from "../activities/ActivityRepo"
 import { BotConfig } from "../config"
 import type { TelegramId } from "../domain/Ids"
-import { CachedEmployeeRepo } from "../employees/CachedEmployeeRepo"
+import { EmployeeRepo } from "../employees/EmployeeRepo"
 import { makeInterestFlows } from "../interests/InterestFlows"
+import { InterestRepo } from "../interests/InterestRepo"
 import { handledAlready, Session, Sessions, withUpdate } from "../sessions/Sessions"
 import { type Action, decodeAction } from "./CallbackData"
 import { localeOf, messagesFor } from "./Messages"
@@ -45,7 +47,9 @@ export interface Incoming {
 
 export const makeFlows = Effect.gen(function* () {
   const config = yield* BotConfig
-  const repo = yield* CachedEmployeeRepo
+  const employees = yield* EmployeeRepo
+  const interestRepo = yield* InterestRepo
+  const activityRepo = yield* ActivityRepo
   const sessions = yield* Sessions
   const interests = yield* makeInterestFlows
   const activities = yield* makeActivityFlows
@@ -69,7 +73,7 @@ export const makeFlows = Effect.gen(function* () {
         return "handled"
       }
 
-      const recognition = yield* repo.recognize({
+      const recognition = yield* employees.recognize({
         telegramId: incoming.from.telegramId,
         username: incoming.from.username,
       })
@@ -183,9 +187,9 @@ export const makeFlows = Effect.gen(function* () {
     Effect.gen(function* () {
       const [person, active, counts] = yield* Effect.all(
         [
-          repo.getProfile(visit.employee.id),
-          repo.activeInterests(visit.employee.id),
-          repo.activityCounts(visit.employee.id),
+          employees.getProfile(visit.employee.id),
+          interestRepo.activeInterests(visit.employee.id),
+          activityRepo.activityCounts(visit.employee.id),
         ],
         { concurrency: "unbounded" },
       )

@@ -1,11 +1,35 @@
-import { SqlClient } from "@effect/sql"
-import { Effect, Either, ParseResult, Schema } from "effect"
+/**
+ * HR's employee import (DESIGN.md "Employee import"): the CSV read and checked row by row, and
+ * the upsert keyed by email that writes the good rows. `EmployeeRepo` offers it as
+ * `importEmployees`.
+ */
+import { SqlClient, SqlSchema } from "@effect/sql"
+import { Effect, Either, Option, ParseResult, Schema } from "effect"
 import { orDatabaseError } from "../db/Database"
 import { ImportFileError } from "../domain/Errors"
-import { BusinessCenterId, DepartmentId } from "../domain/Ids"
+import { BusinessCenterId, DepartmentId, EmployeeId, TelegramId } from "../domain/Ids"
+import { BusinessCenter, Department } from "../domain/Models"
 import { LocalDate } from "../domain/Time"
 import { parseCsv } from "./Csv"
-import { type EmployeeImport, EmployeeRepo, type ImportedEmployee } from "./EmployeeRepo"
+
+/** One employee as HR's import describes them; `null` fields keep what the database has. */
+const EmployeeImport = Schema.Struct({
+  fullName: Schema.String,
+  email: Schema.String,
+  telegramUsername: Schema.NullOr(Schema.String),
+  phone: Schema.NullOr(Schema.String),
+  departmentId: Schema.NullOr(DepartmentId),
+  businessCenterId: Schema.NullOr(BusinessCenterId),
+  position: Schema.NullOr(Schema.String),
+  hireDate: Schema.NullOr(LocalDate),
+})
+type EmployeeImport = typeof EmployeeImport.Type
+
+export interface ImportedEmployee {
+  readonly outcome: "inserted" | "updated" | "unchanged"
+  readonly employeeId: EmployeeId
+  readonly telegramId: TelegramId | null
+}
 
 /** The header of DESIGN.md "Employee import"; columns may come in any order. */
 export const importColumns = [
@@ -143,86 +167,179 @@ const ImportRow = (lookups: Lookups) =>
  * reported with its line number and skipped; the good rows land together in one transaction.
  * A file that cannot be read as CSV with the expected header changes nothing.
  */
-export const importEmployees = (csv: string) =>
-  Effect.gen(function* () {
-    const repo = yield* EmployeeRepo
-    const sql = yield* SqlClient.SqlClient
-    // A spreadsheet saved as "CSV" in a Windows code page decodes to replacement characters.
-    if (csv.includes("\uFFFD")) {
-      return yield* new ImportFileError({
-        reason: 'the file is not UTF-8 text: save it from the spreadsheet as "CSV UTF-8"',
-      })
-    }
-    const records = yield* Either.mapLeft(
-      parseCsv(csv),
-      (error) => new ImportFileError({ reason: error.message }),
-    )
-    const [header, ...rows] = records
-    if (header === undefined) return yield* new ImportFileError({ reason: "the file is empty" })
-    const names = header.fields.map((name) => name.trim().toLowerCase())
-    const missing = importColumns.filter((column) => !names.includes(column))
-    if (missing.length > 0) {
-      return yield* new ImportFileError({
-        reason: `the header lacks ${missing.join(", ")} (expected ${importColumns.join(",")})`,
-      })
-    }
-    const repeated = importColumns.filter(
-      (column) => names.indexOf(column) !== names.lastIndexOf(column),
-    )
-    if (repeated.length > 0) {
-      return yield* new ImportFileError({ reason: `the header repeats ${repeated.join(", ")}` })
-    }
+export const makeImportEmployees = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
 
-    const lookups: Lookups = {
-      departments: new Map((yield* repo.departments).map((d) => [d.code.toUpperCase(), d.id])),
-      businessCenters: new Map(
-        (yield* repo.businessCenters).map((b) => [b.name.trim().toLowerCase(), b.id]),
+  const ImportResult = Schema.Struct({
+    inserted: Schema.Boolean,
+    id: EmployeeId,
+    telegramId: Schema.NullOr(TelegramId),
+  })
+
+  const upsertByEmail = SqlSchema.findOne({
+    Request: EmployeeImport,
+    Result: ImportResult,
+    // `xmax = 0` tells a fresh insert from an update; the WHERE skips rows that would not change.
+    execute: (row) => sql`
+        INSERT INTO employees ${sql.insert({
+          fullName: row.fullName,
+          email: row.email,
+          telegramUsername: row.telegramUsername,
+          phone: row.phone,
+          departmentId: row.departmentId,
+          businessCenterId: row.businessCenterId,
+          position: row.position,
+          hireDate: row.hireDate,
+        })}
+        ON CONFLICT (email) DO UPDATE SET
+          full_name = EXCLUDED.full_name,
+          telegram_username = COALESCE(EXCLUDED.telegram_username, employees.telegram_username),
+          phone = COALESCE(EXCLUDED.phone, employees.phone),
+          department_id = COALESCE(EXCLUDED.department_id, employees.department_id),
+          business_center_id = COALESCE(EXCLUDED.business_center_id, employees.business_center_id),
+          position = COALESCE(EXCLUDED.position, employees.position),
+          hire_date = COALESCE(EXCLUDED.hire_date, employees.hire_date)
+        WHERE (employees.full_name, employees.telegram_username, employees.phone,
+               employees.department_id, employees.business_center_id, employees.position,
+               employees.hire_date)
+          IS DISTINCT FROM
+              (EXCLUDED.full_name,
+               COALESCE(EXCLUDED.telegram_username, employees.telegram_username),
+               COALESCE(EXCLUDED.phone, employees.phone),
+               COALESCE(EXCLUDED.department_id, employees.department_id),
+               COALESCE(EXCLUDED.business_center_id, employees.business_center_id),
+               COALESCE(EXCLUDED.position, employees.position),
+               COALESCE(EXCLUDED.hire_date, employees.hire_date))
+        RETURNING (xmax = 0) AS inserted, id, telegram_id`,
+  })
+
+  const findIdByEmail = SqlSchema.single({
+    Request: Schema.String,
+    Result: Schema.Struct({ id: EmployeeId, telegramId: Schema.NullOr(TelegramId) }),
+    execute: (email) => sql`SELECT id, telegram_id FROM employees WHERE email = ${email}`,
+  })
+
+  /**
+   * Inserts or updates one employee keyed by email (HR's import). Empty fields keep what the
+   * database has; `is_active` and the Telegram link are never touched by an import.
+   */
+  const upsertEmployee = (row: EmployeeImport) =>
+    upsertByEmail(row).pipe(
+      Effect.flatMap(
+        Option.match({
+          onSome: ({ inserted, id, telegramId }) =>
+            Effect.succeed<ImportedEmployee>({
+              outcome: inserted ? "inserted" : "updated",
+              employeeId: id,
+              telegramId,
+            }),
+          onNone: () =>
+            Effect.map(
+              findIdByEmail(row.email),
+              ({ id, telegramId }): ImportedEmployee => ({
+                outcome: "unchanged",
+                employeeId: id,
+                telegramId,
+              }),
+            ),
+        }),
       ),
-    }
-
-    const decodeRow = Schema.decodeUnknownEither(ImportRow(lookups))
-    const skipped: Array<SkippedRow> = []
-    const valid: Array<{ readonly line: number; readonly row: EmployeeImport }> = []
-    const firstLineOfEmail = new Map<string, number>()
-    for (const record of rows) {
-      // A row of empty cells (`;;;;;;;`) is what spreadsheets export for an empty row: it is
-      // blank, like a blank line, not a row without an email.
-      if (record.fields.every((field) => field.trim() === "")) continue
-      if (record.fields.length !== names.length) {
-        skipped.push({
-          line: record.line,
-          reason: `expected ${names.length} fields, found ${record.fields.length}`,
-        })
-        continue
-      }
-      const cells = Object.fromEntries(
-        importColumns.map((column) => [column, record.fields[names.indexOf(column)]]),
-      )
-      const result = decodeRow(cells)
-      if (Either.isLeft(result)) {
-        const [issue] = ParseResult.ArrayFormatter.formatErrorSync(result.left)
-        skipped.push({ line: record.line, reason: issue?.message ?? result.left.message })
-        continue
-      }
-      const first = firstLineOfEmail.get(result.right.email)
-      if (first !== undefined) {
-        skipped.push({ line: record.line, reason: `the same email as line ${first}` })
-        continue
-      }
-      firstLineOfEmail.set(result.right.email, record.line)
-      valid.push({ line: record.line, row: result.right })
-    }
-
-    const results = yield* sql.withTransaction(
-      Effect.forEach(valid, ({ row }) => repo.upsertEmployee(row)),
+      orDatabaseError,
     )
-    const count = (outcome: ImportedEmployee["outcome"]) =>
-      results.filter((result) => result.outcome === outcome).length
-    return {
-      inserted: count("inserted"),
-      updated: count("updated"),
-      unchanged: count("unchanged"),
-      skipped,
-      changed: results.filter((result) => result.outcome !== "unchanged"),
-    } satisfies ImportReport
-  }).pipe(orDatabaseError, Effect.withSpan("importEmployees"))
+
+  const listDepartments = SqlSchema.findAll({
+    Request: Schema.Void,
+    Result: Department,
+    execute: () => sql`SELECT * FROM departments ORDER BY id`,
+  })
+  const departments = orDatabaseError(listDepartments(undefined))
+
+  const listBusinessCenters = SqlSchema.findAll({
+    Request: Schema.Void,
+    Result: BusinessCenter,
+    execute: () => sql`SELECT * FROM business_centers ORDER BY id`,
+  })
+  const businessCenters = orDatabaseError(listBusinessCenters(undefined))
+
+  return (csv: string) =>
+    Effect.gen(function* () {
+      // A spreadsheet saved as "CSV" in a Windows code page decodes to replacement characters.
+      if (csv.includes("\uFFFD")) {
+        return yield* new ImportFileError({
+          reason: 'the file is not UTF-8 text: save it from the spreadsheet as "CSV UTF-8"',
+        })
+      }
+      const records = yield* Either.mapLeft(
+        parseCsv(csv),
+        (error) => new ImportFileError({ reason: error.message }),
+      )
+      const [header, ...rows] = records
+      if (header === undefined) return yield* new ImportFileError({ reason: "the file is empty" })
+      const names = header.fields.map((name) => name.trim().toLowerCase())
+      const missing = importColumns.filter((column) => !names.includes(column))
+      if (missing.length > 0) {
+        return yield* new ImportFileError({
+          reason: `the header lacks ${missing.join(", ")} (expected ${importColumns.join(",")})`,
+        })
+      }
+      const repeated = importColumns.filter(
+        (column) => names.indexOf(column) !== names.lastIndexOf(column),
+      )
+      if (repeated.length > 0) {
+        return yield* new ImportFileError({ reason: `the header repeats ${repeated.join(", ")}` })
+      }
+
+      const lookups: Lookups = {
+        departments: new Map((yield* departments).map((d) => [d.code.toUpperCase(), d.id])),
+        businessCenters: new Map(
+          (yield* businessCenters).map((b) => [b.name.trim().toLowerCase(), b.id]),
+        ),
+      }
+
+      const decodeRow = Schema.decodeUnknownEither(ImportRow(lookups))
+      const skipped: Array<SkippedRow> = []
+      const valid: Array<{ readonly line: number; readonly row: EmployeeImport }> = []
+      const firstLineOfEmail = new Map<string, number>()
+      for (const record of rows) {
+        // A row of empty cells (`;;;;;;;`) is what spreadsheets export for an empty row: it is
+        // blank, like a blank line, not a row without an email.
+        if (record.fields.every((field) => field.trim() === "")) continue
+        if (record.fields.length !== names.length) {
+          skipped.push({
+            line: record.line,
+            reason: `expected ${names.length} fields, found ${record.fields.length}`,
+          })
+          continue
+        }
+        const cells = Object.fromEntries(
+          importColumns.map((column) => [column, record.fields[names.indexOf(column)]]),
+        )
+        const result = decodeRow(cells)
+        if (Either.isLeft(result)) {
+          const [issue] = ParseResult.ArrayFormatter.formatErrorSync(result.left)
+          skipped.push({ line: record.line, reason: issue?.message ?? result.left.message })
+          continue
+        }
+        const first = firstLineOfEmail.get(result.right.email)
+        if (first !== undefined) {
+          skipped.push({ line: record.line, reason: `the same email as line ${first}` })
+          continue
+        }
+        firstLineOfEmail.set(result.right.email, record.line)
+        valid.push({ line: record.line, row: result.right })
+      }
+
+      const results = yield* sql.withTransaction(
+        Effect.forEach(valid, ({ row }) => upsertEmployee(row)),
+      )
+      const count = (outcome: ImportedEmployee["outcome"]) =>
+        results.filter((result) => result.outcome === outcome).length
+      return {
+        inserted: count("inserted"),
+        updated: count("updated"),
+        unchanged: count("unchanged"),
+        skipped,
+        changed: results.filter((result) => result.outcome !== "unchanged"),
+      } satisfies ImportReport
+    }).pipe(orDatabaseError, Effect.withSpan("importEmployees"))
+})

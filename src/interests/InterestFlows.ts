@@ -7,7 +7,6 @@ import { Effect, Option } from "effect"
 import * as Views from "../bot/Views"
 import { type FlowError, pendingOf, sessionUpdate, show, type Visit } from "../bot/Visit"
 import type { EmployeeId, InterestId } from "../domain/Ids"
-import { CachedEmployeeRepo } from "../employees/CachedEmployeeRepo"
 import {
   asChanges,
   noPendingInterests,
@@ -15,12 +14,13 @@ import {
   type SessionStep,
   togglePending,
 } from "../sessions/Sessions"
+import { InterestRepo } from "./InterestRepo"
 
 /** The steps on which a press on the interests screen counts. */
 const interestSteps: ReadonlyArray<SessionStep> = ["interests", "confirm-unsubscribe"]
 
 export const makeInterestFlows = Effect.gen(function* () {
-  const repo = yield* CachedEmployeeRepo
+  const repo = yield* InterestRepo
 
   const activeInterestIds = (employeeId: EmployeeId) =>
     Effect.map(

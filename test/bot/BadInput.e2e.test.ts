@@ -11,9 +11,10 @@ import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import type { Update } from "grammy/types"
+import { ActivityRepo } from "../../src/activities/ActivityRepo"
 import { messagesFor } from "../../src/bot/Messages"
 import type { ActivityId, EmployeeId, TelegramId } from "../../src/domain/Ids"
-import { CachedEmployeeRepo } from "../../src/employees/CachedEmployeeRepo"
+import { InterestRepo } from "../../src/interests/InterestRepo"
 import { Sessions } from "../../src/sessions/Sessions"
 import * as Harness from "../support/BotHarness"
 import { insertActivity, interestId } from "../support/Fixtures"
@@ -63,7 +64,7 @@ const pendingOf = (telegramId: TelegramId) =>
 
 const subscribe = (employeeId: EmployeeId, codes: ReadonlyArray<string>) =>
   Effect.gen(function* () {
-    const repo = yield* CachedEmployeeRepo
+    const repo = yield* InterestRepo
     const enable = yield* Effect.forEach(codes, (code) => interestId(code))
     yield* repo.applyInterestChanges(employeeId, { enable, disable: [] })
   })
@@ -137,7 +138,7 @@ layer(Harness.layer({ transport: "webhook" }), { excludeTestServices: true, time
         const { user, employeeId, telegramId } = yield* Harness.employee({ languageCode: "en" })
         yield* subscribe(employeeId, ["coffee"])
         const activity = yield* insertActivity({ interestCode: "coffee" })
-        yield* (yield* CachedEmployeeRepo).join(activity, employeeId)
+        yield* (yield* ActivityRepo).join(activity, employeeId)
 
         yield* user.send("/preferences")
         yield* user.press("❌ ♟️ Chess")
@@ -183,7 +184,7 @@ layer(Harness.layer({ transport: "webhook" }), { excludeTestServices: true, time
       Effect.gen(function* () {
         const { user, employeeId } = yield* Harness.employee({ languageCode: "en" })
         const activity = yield* insertActivity({ interestCode: "games" })
-        yield* (yield* CachedEmployeeRepo).join(activity, employeeId)
+        yield* (yield* ActivityRepo).join(activity, employeeId)
         yield* user.send("/menu")
         const before = yield* stateOf(employeeId)
         const participants = yield* participantsOf(activity)

@@ -9,9 +9,8 @@ import { type Catalogue, helpTopics, messagesFor } from "../../src/bot/Messages"
 import { formatWhen } from "../../src/bot/Views"
 import type { Locale } from "../../src/config"
 import type { ActivityId, EmployeeId } from "../../src/domain/Ids"
-import { CachedEmployeeRepo } from "../../src/employees/CachedEmployeeRepo"
 import * as Harness from "../support/BotHarness"
-import { insertActivity, insertEmployee, unique } from "../support/Fixtures"
+import { insertActivity, insertEmployee, setActiveAndDropKeys, unique } from "../support/Fixtures"
 import type { ChatMessage } from "../support/TelegramServer"
 
 const locales: ReadonlyArray<Locale> = ["en", "ru"]
@@ -251,13 +250,12 @@ layer(Harness.layer(), { excludeTestServices: true, timeout: 60_000 })("bot flow
       }),
     )
 
-    it.effect(`[${locale}] deactivated through CachedEmployeeRepo.setActive: refused at once`, () =>
+    it.effect(`[${locale}] deactivated, the cached employee dropped: refused at once`, () =>
       Effect.gen(function* () {
-        const repo = yield* CachedEmployeeRepo
         const { user, employeeId } = yield* Harness.employee({ languageCode })
         const menu = yield* user.send("/menu")
         expect(menu.buttons).toEqual(menuButtons(t))
-        yield* repo.setActive(employeeId, false)
+        yield* setActiveAndDropKeys(employeeId, false)
         const refused = yield* user.send("/menu")
         expect(refused.text).toBe(t.deactivated(Harness.adminContact))
         const pressed = yield* user.press(t.menu.settings, { messageId: menu.messageId })

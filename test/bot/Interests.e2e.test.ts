@@ -11,7 +11,7 @@ import { messagesFor } from "../../src/bot/Messages"
 import { Cache } from "../../src/cache/Cache"
 import { sessionKey } from "../../src/cache/Keys"
 import type { EmployeeId } from "../../src/domain/Ids"
-import { CachedEmployeeRepo } from "../../src/employees/CachedEmployeeRepo"
+import { InterestRepo } from "../../src/interests/InterestRepo"
 import { Sessions } from "../../src/sessions/Sessions"
 import * as Harness from "../support/BotHarness"
 import { rawRedis } from "../support/CacheSettings"
@@ -58,7 +58,7 @@ const subscribe = (
   changes: { readonly enable: ReadonlyArray<string>; readonly disable?: ReadonlyArray<string> },
 ) =>
   Effect.gen(function* () {
-    const repo = yield* CachedEmployeeRepo
+    const repo = yield* InterestRepo
     const ids = (codes: ReadonlyArray<string>) => Effect.forEach(codes, (code) => interestId(code))
     yield* repo.applyInterestChanges(employeeId, {
       enable: yield* ids(changes.enable),

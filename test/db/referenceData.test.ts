@@ -15,7 +15,6 @@ import {
   defaultInterests,
   migrateWithReferenceData,
 } from "../../src/db/Seed"
-import { importEmployees } from "../../src/employees/EmployeeImport"
 import { EmployeeRepo } from "../../src/employees/EmployeeRepo"
 import * as TestDatabase from "../support/TestDatabase"
 
@@ -59,13 +58,15 @@ describe("reference data", () => {
       Effect.gen(function* () {
         // What `db.ts import-employees` does: migrate, then import.
         yield* Database.migrate
-        const report = yield* importEmployees(
-          [
-            "full_name,email,telegram_username,phone,department_code,business_center,position,hire_date",
-            "Ольга Иванова,olga.ivanova@example.com,olga_iv,,IT,БЦ Око,Аналитик,2023-04-01",
-            "Пётр Сидоров,petr.sidorov@example.com,petr_s,,sales,БЦ Москва-Сити,Инженер,2022-01-10",
-          ].join("\n"),
-        ).pipe(Effect.provide(EmployeeRepo.Default))
+        const report = yield* Effect.flatMap(EmployeeRepo, (repo) =>
+          repo.importEmployees(
+            [
+              "full_name,email,telegram_username,phone,department_code,business_center,position,hire_date",
+              "Ольга Иванова,olga.ivanova@example.com,olga_iv,,IT,БЦ Око,Аналитик,2023-04-01",
+              "Пётр Сидоров,petr.sidorov@example.com,petr_s,,sales,БЦ Москва-Сити,Инженер,2022-01-10",
+            ].join("\n"),
+          ),
+        ).pipe(Effect.provide(EmployeeRepo.layer))
         expect(report.skipped).toEqual([])
         expect(report.inserted).toBe(2)
         const sql = yield* SqlClient.SqlClient

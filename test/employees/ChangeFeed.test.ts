@@ -4,14 +4,15 @@ import { PgClient } from "@effect/sql-pg"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Logger, LogLevel, Option, Redacted } from "effect"
 import Pg from "pg"
+import { RepositoriesLive } from "../../src/App"
 import * as MemoryCache from "../../src/cache/MemoryCache"
 import * as RedisCache from "../../src/cache/RedisCache"
 import { CacheConfig, DatabaseConfig } from "../../src/config"
 import * as Database from "../../src/db/Database"
 import { seed } from "../../src/db/Seed"
 import type { TelegramId } from "../../src/domain/Ids"
-import { CachedEmployeeRepo } from "../../src/employees/CachedEmployeeRepo"
 import * as ChangeFeed from "../../src/employees/ChangeFeed"
+import { EmployeeRepo } from "../../src/employees/EmployeeRepo"
 import { deleteKeysUnder, newPrefix, rawRedis, testRedisUrl } from "../support/CacheSettings"
 import { insertEmployee, newTelegramId } from "../support/Fixtures"
 import { tempDir } from "../support/Scripts"
@@ -52,7 +53,7 @@ const waitFor = <A, E, R>(read: Effect.Effect<A, E, R>, expected: A, within: Dur
   })
 
 const recognizedName = (telegramId: TelegramId) =>
-  Effect.flatMap(CachedEmployeeRepo, (repo) => repo.recognize({ telegramId })).pipe(
+  Effect.flatMap(EmployeeRepo, (repo) => repo.recognize({ telegramId })).pipe(
     Effect.map((recognition) =>
       recognition._tag === "Recognized" ? recognition.employee.fullName : recognition._tag,
     ),
@@ -72,7 +73,7 @@ const botOnSharedRedis = Effect.gen(function* () {
   const redis = yield* rawRedis()
   yield* Effect.addFinalizer(() => deleteKeysUnder(redis, prefix))
   const bot = Layer.mergeAll(
-    CachedEmployeeRepo.Default,
+    RepositoriesLive,
     ChangeFeed.layerWith({ pollInterval: Duration.millis(100) }),
   ).pipe(
     Layer.provideMerge(RedisCache.layer),
@@ -117,7 +118,7 @@ describe("the change feed", () => {
       const database = yield* seededDatabase
       // The production settings: NOTIFY wakes the feed, a poll every 0.5 s backs it up.
       const bot = yield* Layer.build(
-        Layer.mergeAll(CachedEmployeeRepo.Default, ChangeFeed.layer).pipe(
+        Layer.mergeAll(RepositoriesLive, ChangeFeed.layer).pipe(
           Layer.provideMerge(MemoryCache.layer({ reason: "test" })),
           Layer.provide(Layer.succeed(CacheConfig, { redisUrl: Option.none(), prefix: "t:" })),
           Layer.provide(Layer.succeedContext(database)),
@@ -210,7 +211,7 @@ describe("the change feed", () => {
       )
       const bot = yield* Layer.build(
         Layer.mergeAll(
-          CachedEmployeeRepo.Default,
+          RepositoriesLive,
           ChangeFeed.layerWith({ pollInterval: Duration.millis(200) }),
         ).pipe(
           Layer.provideMerge(MemoryCache.layer({ reason: "test" })),

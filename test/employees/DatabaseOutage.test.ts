@@ -4,11 +4,12 @@ import { DatabaseConfig } from "../../src/config"
 import * as Database from "../../src/db/Database"
 import { seed } from "../../src/db/Seed"
 import { EmployeeRepo } from "../../src/employees/EmployeeRepo"
+import { InterestRepo } from "../../src/interests/InterestRepo"
 import { insertEmployee, newTelegramId } from "../support/Fixtures"
 import { privatePostgres } from "../support/PrivatePostgres"
 
 const repoOver = (url: string) =>
-  EmployeeRepo.Default.pipe(
+  Layer.mergeAll(EmployeeRepo.layer, InterestRepo.layer).pipe(
     Layer.provideMerge(
       Layer.effectDiscard(Effect.zipRight(Database.migrate, seed({ demo: false }))),
     ),
@@ -26,19 +27,20 @@ describe("Postgres outage", () => {
     Effect.gen(function* () {
       const postgres = yield* privatePostgres
       const context = yield* Layer.build(repoOver(postgres.url))
-      const repo = Context.get(context, EmployeeRepo)
+      const employees = Context.get(context, EmployeeRepo)
+      const interests = Context.get(context, InterestRepo)
       const telegramId = newTelegramId()
       const employee = yield* insertEmployee({ telegramId }).pipe(Effect.provide(context))
-      const catalogue = yield* repo.interestCatalogue
+      const catalogue = yield* interests.interestCatalogue
       expect(catalogue).toHaveLength(9)
       const idOf = (code: string) =>
         catalogue.filter((interest) => interest.code === code).map((interest) => interest.id)
 
       yield* postgres.stop
-      const read = yield* Effect.flip(repo.recognize({ telegramId }))
+      const read = yield* Effect.flip(employees.recognize({ telegramId }))
       expect(read._tag).toBe("DatabaseError")
       const write = yield* Effect.flip(
-        repo.applyInterestChanges(employee, {
+        interests.applyInterestChanges(employee, {
           enable: [...idOf("coffee"), ...idOf("chess")],
           disable: [],
         }),
@@ -47,9 +49,9 @@ describe("Postgres outage", () => {
 
       // The same layer, no restart of ours: the pool reconnects by itself.
       yield* postgres.start
-      expect((yield* repo.recognize({ telegramId }))._tag).toBe("Recognized")
-      expect(yield* repo.activeInterests(employee)).toEqual([])
-      const after = yield* repo.applyInterestChanges(employee, {
+      expect((yield* employees.recognize({ telegramId }))._tag).toBe("Recognized")
+      expect(yield* interests.activeInterests(employee)).toEqual([])
+      const after = yield* interests.applyInterestChanges(employee, {
         enable: idOf("chess"),
         disable: [],
       })

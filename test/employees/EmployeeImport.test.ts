@@ -2,7 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { ImportFileError } from "../../src/domain/Errors"
-import { importEmployees } from "../../src/employees/EmployeeImport"
+import { EmployeeRepo } from "../../src/employees/EmployeeRepo"
 import { RepoLive, unique } from "../support/Fixtures"
 
 const header =
@@ -67,6 +67,9 @@ const businessCenterId = (name: string) =>
     expect(rows).toHaveLength(1)
     return rows[0]?.id
   })
+
+const importEmployees = (csv: string) =>
+  Effect.flatMap(EmployeeRepo, (repo) => repo.importEmployees(csv))
 
 describe("importEmployees", () => {
   it.layer(RepoLive)((it) => {

@@ -27,6 +27,7 @@ import {
   Schema,
 } from "effect"
 import type IORedis from "ioredis"
+import { ActivityRepo } from "../../src/activities/ActivityRepo"
 import * as CacheLive from "../../src/cache/CacheLive"
 import { EmployeeEntry, InterestsEntry, ParticipantsEntry } from "../../src/cache/Keys"
 import { describeFailure } from "../../src/cli/Cli"
@@ -39,6 +40,7 @@ import { CacheConfig, DatabaseConfig } from "../../src/config"
 import * as Database from "../../src/db/Database"
 import { seed } from "../../src/db/Seed"
 import { EmployeeRepo } from "../../src/employees/EmployeeRepo"
+import { InterestRepo } from "../../src/interests/InterestRepo"
 import { deleteKeysUnder, newPrefix, rawRedis, testRedisUrl } from "../support/CacheSettings"
 import { insertActivity, insertEmployee, interestId, newTelegramId } from "../support/Fixtures"
 import { freePort } from "../support/PrivateRedis"
@@ -56,7 +58,7 @@ const redis = (args: ReadonlyArray<string>, settings: Record<string, string>) =>
 
 // The layers scripts/redis.ts gives the commands, reading their settings from the run's own.
 const CacheLayer = CacheLive.layer.pipe(Layer.provideMerge(CacheConfig.layer))
-const RepoLayer = EmployeeRepo.Default.pipe(
+const RepoLayer = Layer.mergeAll(EmployeeRepo.layer, InterestRepo.layer, ActivityRepo.layer).pipe(
   Layer.provideMerge(Database.layer.pipe(Layer.provide(DatabaseConfig.layer))),
 )
 

@@ -6,6 +6,7 @@
 import { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer, Logger, LogLevel, Option, Redacted } from "effect"
 import { AppLive } from "../../src/App"
+import type { ActivityRepo } from "../../src/activities/ActivityRepo"
 import type { Cache } from "../../src/cache/Cache"
 import * as CacheLive from "../../src/cache/CacheLive"
 import * as MemoryCache from "../../src/cache/MemoryCache"
@@ -13,7 +14,8 @@ import { BotConfig, type BotSettings, DatabaseConfig, type Locale } from "../../
 import * as Database from "../../src/db/Database"
 import { seed } from "../../src/db/Seed"
 import type { EmployeeId, TelegramId } from "../../src/domain/Ids"
-import type { CachedEmployeeRepo } from "../../src/employees/CachedEmployeeRepo"
+import type { EmployeeRepo } from "../../src/employees/EmployeeRepo"
+import type { InterestRepo } from "../../src/interests/InterestRepo"
 import type { Sessions } from "../../src/sessions/Sessions"
 import { cacheConfig } from "./CacheSettings"
 import { insertEmployee, newTelegramId } from "./Fixtures"
@@ -41,7 +43,15 @@ export interface HarnessOptions {
   readonly defaultLocale?: Locale
 }
 
-type Services = Telegram | BotHttp | SqlClient.SqlClient | CachedEmployeeRepo | Sessions | Cache
+type Services =
+  | Telegram
+  | BotHttp
+  | SqlClient.SqlClient
+  | EmployeeRepo
+  | InterestRepo
+  | ActivityRepo
+  | Sessions
+  | Cache
 
 const databaseOver = (url: string) =>
   Database.layer.pipe(

@@ -1,14 +1,22 @@
 import { randomBytes } from "node:crypto"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
+import { ActivityRepo } from "../../src/activities/ActivityRepo"
+import { Cache } from "../../src/cache/Cache"
 import { seed } from "../../src/db/Seed"
 import { ActivityId, EmployeeId, InterestId, TelegramId } from "../../src/domain/Ids"
 import type { ActivityStatus } from "../../src/domain/Models"
+import { employeeKeys } from "../../src/employees/EmployeeKeys"
 import { EmployeeRepo } from "../../src/employees/EmployeeRepo"
+import { InterestRepo } from "../../src/interests/InterestRepo"
 import * as TestDatabase from "./TestDatabase"
 
-/** A migrated, seeded database of its own with the EmployeeRepo over it. */
-export const RepoLive = EmployeeRepo.Default.pipe(
+/** A migrated, seeded database of its own with the plain repositories over it. */
+export const RepoLive = Layer.mergeAll(
+  EmployeeRepo.layer,
+  InterestRepo.layer,
+  ActivityRepo.layer,
+).pipe(
   Layer.provideMerge(Layer.effectDiscard(seed({ demo: false }))),
   Layer.provideMerge(TestDatabase.migrated),
 )
@@ -42,6 +50,33 @@ export const insertEmployee = (fields: {
       )
       RETURNING id`
     return EmployeeId.make(row?.id as number)
+  })
+
+/**
+ * Deactivates (or reactivates) an employee as HR does, with SQL (docs/data-model.md); no part of
+ * the bot does. Returns the row as it is now.
+ */
+export const setActive = (employeeId: EmployeeId, isActive: boolean) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    // `telegram_id` is a bigint: `pg` returns it as a string.
+    const [row] = yield* sql<{ id: number; telegramId: string | null; isActive: boolean }>`
+      UPDATE employees SET is_active = ${isActive} WHERE id = ${employeeId}
+      RETURNING id, telegram_id, is_active`
+    if (row === undefined) return yield* Effect.dieMessage(`no employee ${employeeId}`)
+    return row
+  })
+
+/**
+ * `setActive`, and the employee's cached keys dropped at once, as the change feed does within a
+ * second: what a test of the bot's refusal needs without waiting for the feed.
+ */
+export const setActiveAndDropKeys = (employeeId: EmployeeId, isActive: boolean) =>
+  Effect.gen(function* () {
+    const row = yield* setActive(employeeId, isActive)
+    const telegramId = row.telegramId === null ? null : TelegramId.make(Number(row.telegramId))
+    yield* (yield* Cache).delete(employeeKeys(employeeId, telegramId))
+    return row
   })
 
 export const interestId = (code: string) =>

@@ -1,5 +1,6 @@
 /** `tsx scripts/redis.ts warmup`: fills Redis from the database with what the bot reads most. */
 import { Array as Arr, Console, Effect, Option, Stream } from "effect"
+import { ActivityRepo } from "../../activities/ActivityRepo"
 import { type CacheService, describeBackend } from "../../cache/Cache"
 import {
   cachedReadPatterns,
@@ -10,6 +11,7 @@ import {
 import { DatabaseError, describeCause } from "../../domain/Errors"
 import * as ChangeFeed from "../../employees/ChangeFeed"
 import { EmployeeRepo } from "../../employees/EmployeeRepo"
+import { InterestRepo } from "../../interests/InterestRepo"
 import { formatSeconds, plural, SharedCache } from "./Shared"
 
 /** One updating line on a terminal; nothing when stderr is a pipe or a file (no log spam). */
@@ -57,7 +59,9 @@ const recordFeedPosition = (cache: CacheService, mark: ChangeFeed.Position) =>
 /** Writes `emp:`, `int:` and `act:` keys from the database in pipelined batches. */
 const fill = (cache: CacheService, batchSize: number) =>
   Effect.gen(function* () {
-    const repo = yield* EmployeeRepo
+    const employeeRepo = yield* EmployeeRepo
+    const interestRepo = yield* InterestRepo
+    const activityRepo = yield* ActivityRepo
     const log = yield* ChangeFeed.changeLog()
     const progress = progressLine(process.stderr)
     // A bot process drops the keys of a change as soon as it commits; a value that warmup read
@@ -65,18 +69,20 @@ const fill = (cache: CacheService, batchSize: number) =>
     // warmup notes where the log stood before it read anything and, once it has written, drops
     // the keys of every change committed since.
     const mark = yield* log.now
-    const employeeTotal = yield* repo.linkedEmployeeCount
-    const activities = yield* repo.openActivities
+    const employeeTotal = yield* employeeRepo.linkedEmployeeCount
+    const activities = yield* activityRepo.openActivities
     const report = (employees: number, activitiesDone: number) =>
       progress.show(
         `Warming up: employees ${employees}/${employeeTotal}, activities ${activitiesDone}/${activities.length}`,
       )
     yield* report(0, 0)
 
-    const employees = yield* repo.linkedEmployees(batchSize).pipe(
+    const employees = yield* employeeRepo.linkedEmployees(batchSize).pipe(
       Stream.runFoldEffect(0, (done, batch) =>
         Effect.gen(function* () {
-          const interests = yield* repo.activeInterestsOf(batch.map((employee) => employee.id))
+          const interests = yield* interestRepo.activeInterestsOf(
+            batch.map((employee) => employee.id),
+          )
           yield* cache.setMany(
             EmployeeEntry.schema,
             batch.flatMap((employee) =>
@@ -99,7 +105,7 @@ const fill = (cache: CacheService, batchSize: number) =>
 
     let activitiesDone = 0
     for (const batch of Arr.chunksOf(activities, batchSize)) {
-      const participants = yield* repo.participantsOf(batch.map((activity) => activity.id))
+      const participants = yield* activityRepo.participantsOf(batch.map((activity) => activity.id))
       yield* cache.setMany(
         ParticipantsEntry.schema,
         [...participants].map(([id, list]) => [ParticipantsEntry.key(id), list] as const),

@@ -14,15 +14,26 @@ import {
   Option,
   Redacted,
 } from "effect"
+import { RepositoriesLive } from "../../src/App"
+import { ActivityRepo } from "../../src/activities/ActivityRepo"
 import * as RedisCache from "../../src/cache/RedisCache"
 import { CacheConfig } from "../../src/config"
 import { seed } from "../../src/db/Seed"
-import { CachedEmployeeRepo } from "../../src/employees/CachedEmployeeRepo"
+import type { ActivityId } from "../../src/domain/Ids"
+import { EmployeeRepo } from "../../src/employees/EmployeeRepo"
+import { InterestRepo } from "../../src/interests/InterestRepo"
 import { Sessions } from "../../src/sessions/Sessions"
 import { newPrefix } from "../support/CacheSettings"
 import { insertActivity, insertEmployee, interestId, newTelegramId } from "../support/Fixtures"
 import { privateRedis } from "../support/PrivateRedis"
 import * as TestDatabase from "../support/TestDatabase"
+
+/** How many hold a place, as the bot counts them: from the (cached) participants. */
+const participantCount = (activityId: ActivityId) =>
+  Effect.map(
+    Effect.flatMap(ActivityRepo, (repo) => repo.participants(activityId)),
+    (holders) => holders.length,
+  )
 
 describe("the bot's reads and writes while Redis fails", () => {
   it.scopedLive("every action succeeds; after recovery the cache serves fresh data", () =>
@@ -33,7 +44,7 @@ describe("the bot's reads and writes while Redis fails", () => {
         if (logLevel._tag === "Warning" || logLevel._tag === "Info") logged.push(String(message))
       })
       const bot = yield* Layer.build(
-        Layer.mergeAll(CachedEmployeeRepo.Default, Sessions.Default).pipe(
+        Layer.mergeAll(RepositoriesLive, Sessions.Default).pipe(
           Layer.provideMerge(
             RedisCache.layerWith({
               commandTimeout: Duration.millis(200),
@@ -52,7 +63,9 @@ describe("the bot's reads and writes while Redis fails", () => {
           ),
         ),
       )
-      const run = <A, E>(effect: Effect.Effect<A, E, CachedEmployeeRepo | Sessions>) =>
+      const run = <A, E>(
+        effect: Effect.Effect<A, E, EmployeeRepo | InterestRepo | ActivityRepo | Sessions>,
+      ) =>
         effect.pipe(
           Effect.provide(bot),
           Effect.locally(FiberRef.currentLoggers, HashSet.make(recorder)),
@@ -65,23 +78,25 @@ describe("the bot's reads and writes while Redis fails", () => {
       const activityId = yield* Effect.provide(insertActivity({ maxParticipants: 3 }), bot)
       const chess = yield* Effect.provide(interestId("chess"), bot)
       const interests = run(
-        Effect.flatMap(CachedEmployeeRepo, (repo) => repo.activeInterests(employeeId)),
+        Effect.flatMap(InterestRepo, (repo) => repo.activeInterests(employeeId)),
       ).pipe(Effect.map((list) => list.map((interest) => interest.code)))
 
       // Cached while Redis is up.
-      yield* run(Effect.flatMap(CachedEmployeeRepo, (repo) => repo.recognize({ telegramId })))
+      yield* run(Effect.flatMap(EmployeeRepo, (repo) => repo.recognize({ telegramId })))
       expect(yield* interests).toEqual([])
 
       yield* redis.freeze
       // A conversation goes on: recognition, a pending change in the session, Save, a join.
       const actions = Effect.gen(function* () {
-        const repo = yield* CachedEmployeeRepo
+        const employeeRepo = yield* EmployeeRepo
+        const interestRepo = yield* InterestRepo
+        const activityRepo = yield* ActivityRepo
         const sessions = yield* Sessions
-        expect((yield* repo.recognize({ telegramId }))._tag).toBe("Recognized")
+        expect((yield* employeeRepo.recognize({ telegramId }))._tag).toBe("Recognized")
         yield* sessions.update(telegramId, (session) => ({ ...session, step: "interests" }))
-        yield* repo.applyInterestChanges(employeeId, { enable: [chess], disable: [] })
-        expect((yield* repo.join(activityId, employeeId))._tag).toBe("Joined")
-        expect(yield* repo.participantCount(activityId)).toBe(1)
+        yield* interestRepo.applyInterestChanges(employeeId, { enable: [chess], disable: [] })
+        expect((yield* activityRepo.join(activityId, employeeId))._tag).toBe("Joined")
+        expect(yield* participantCount(activityId)).toBe(1)
         expect(Option.map(yield* sessions.get(telegramId), (s) => s.step)).toEqual(
           Option.some("interests"),
         )

@@ -1,6 +1,8 @@
 import { SqlClient } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
 import { Duration, Effect, Layer, Logger, LogLevel, Option, Schema } from "effect"
+import { RepositoriesLive } from "../../src/App"
+import { ActivityRepo } from "../../src/activities/ActivityRepo"
 import { Cache } from "../../src/cache/Cache"
 import {
   CatalogueEntry,
@@ -11,17 +13,27 @@ import {
 import * as MemoryCache from "../../src/cache/MemoryCache"
 import * as RedisCache from "../../src/cache/RedisCache"
 import { seed } from "../../src/db/Seed"
-import type { EmployeeId, TelegramId } from "../../src/domain/Ids"
-import { CachedEmployeeRepo } from "../../src/employees/CachedEmployeeRepo"
+import type { ActivityId, EmployeeId, TelegramId } from "../../src/domain/Ids"
 import * as ChangeFeed from "../../src/employees/ChangeFeed"
+import { EmployeeRepo } from "../../src/employees/EmployeeRepo"
+import { InterestRepo } from "../../src/interests/InterestRepo"
 import { cacheConfig } from "../support/CacheSettings"
 import {
   insertActivity,
   insertEmployee,
   interestId,
   newTelegramId,
+  setActiveAndDropKeys,
   unique,
 } from "../support/Fixtures"
+
+/** How many hold a place, as the bot counts them: from the (cached) participants. */
+const participantCount = (activityId: ActivityId) =>
+  Effect.map(
+    Effect.flatMap(ActivityRepo, (repo) => repo.participants(activityId)),
+    (holders) => holders.length,
+  )
+
 import * as TestDatabase from "../support/TestDatabase"
 
 const Database = Layer.provideMerge(
@@ -42,7 +54,9 @@ const cached = <A, I>(key: string, schema: Schema.Schema<A, I>) =>
  * Polls `check` until it holds or a second has passed: the contract is that changes made in the
  * database reach every cache within a second.
  */
-const withinASecond = (check: Effect.Effect<boolean, unknown, CachedEmployeeRepo | Cache>) =>
+const withinASecond = (
+  check: Effect.Effect<boolean, unknown, EmployeeRepo | InterestRepo | ActivityRepo | Cache>,
+) =>
   Effect.gen(function* () {
     const deadline = Date.now() + 1000
     while (!(yield* check)) {
@@ -60,21 +74,21 @@ const linkedEmployee = (fields: Parameters<typeof insertEmployee>[0] = {}) =>
   })
 
 const recognizedName = (telegramId: TelegramId) =>
-  Effect.flatMap(CachedEmployeeRepo, (repo) => repo.recognize({ telegramId })).pipe(
+  Effect.flatMap(EmployeeRepo, (repo) => repo.recognize({ telegramId })).pipe(
     Effect.map((recognition) =>
       recognition._tag === "Recognized" ? recognition.employee.fullName : recognition._tag,
     ),
   )
 
 const interestCodes = (employeeId: EmployeeId) =>
-  Effect.flatMap(CachedEmployeeRepo, (repo) => repo.activeInterests(employeeId)).pipe(
+  Effect.flatMap(InterestRepo, (repo) => repo.activeInterests(employeeId)).pipe(
     Effect.map((interests) => interests.map((interest) => interest.code).sort()),
   )
 
 for (const [backend, cacheLayer] of Object.entries(backends)) {
-  describe(`CachedEmployeeRepo on the ${backend} cache`, () => {
+  describe(`the cached repositories on the ${backend} cache`, () => {
     const Live = Layer.mergeAll(
-      CachedEmployeeRepo.Default,
+      RepositoriesLive,
       ChangeFeed.layerWith({ pollInterval: Duration.millis(100) }),
     ).pipe(
       Layer.provideMerge(cacheLayer),
@@ -86,29 +100,29 @@ for (const [backend, cacheLayer] of Object.entries(backends)) {
     layer(Live, { excludeTestServices: true })((it) => {
       it.effect("caches recognition by Telegram id, and never an unknown user", () =>
         Effect.gen(function* () {
-          const repo = yield* CachedEmployeeRepo
+          const employeeRepo = yield* EmployeeRepo
           const { telegramId, employeeId } = yield* linkedEmployee()
-          const first = yield* repo.recognize({ telegramId })
+          const first = yield* employeeRepo.recognize({ telegramId })
           expect(first._tag).toBe("Recognized")
           expect(yield* cached(EmployeeEntry.key(telegramId), EmployeeEntry.schema)).toBe(true)
-          const again = yield* repo.recognize({ telegramId })
+          const again = yield* employeeRepo.recognize({ telegramId })
           expect(again._tag === "Recognized" && again.employee.id).toBe(employeeId)
 
           const stranger = newTelegramId()
-          expect((yield* repo.recognize({ telegramId: stranger }))._tag).toBe("Unknown")
+          expect((yield* employeeRepo.recognize({ telegramId: stranger }))._tag).toBe("Unknown")
           expect(yield* cached(EmployeeEntry.key(stranger), EmployeeEntry.schema)).toBe(false)
         }),
       )
 
       it.effect("linking by username caches the linked employee", () =>
         Effect.gen(function* () {
-          const repo = yield* CachedEmployeeRepo
+          const employeeRepo = yield* EmployeeRepo
           const username = `cached_${unique()}`
           const employeeId = yield* insertEmployee({ username })
           const telegramId = newTelegramId()
-          const linked = yield* repo.recognize({ telegramId, username })
+          const linked = yield* employeeRepo.recognize({ telegramId, username })
           expect(linked._tag === "Recognized" && linked.linked).toBe(true)
-          const hit = yield* repo.recognize({ telegramId })
+          const hit = yield* employeeRepo.recognize({ telegramId })
           expect(hit._tag === "Recognized" && hit.employee.id).toBe(employeeId)
           expect(hit._tag === "Recognized" && hit.employee.telegramId).toBe(telegramId)
         }),
@@ -116,17 +130,18 @@ for (const [backend, cacheLayer] of Object.entries(backends)) {
 
       it.effect("interest changes: the next read has them, emp: and int: are dropped", () =>
         Effect.gen(function* () {
-          const repo = yield* CachedEmployeeRepo
+          const employeeRepo = yield* EmployeeRepo
+          const interestRepo = yield* InterestRepo
           const { telegramId, employeeId } = yield* linkedEmployee()
-          yield* repo.recognize({ telegramId })
+          yield* employeeRepo.recognize({ telegramId })
           expect(yield* interestCodes(employeeId)).toEqual([])
-          yield* repo.applyInterestChanges(employeeId, {
+          yield* interestRepo.applyInterestChanges(employeeId, {
             enable: [yield* interestId("chess"), yield* interestId("coffee")],
             disable: [],
           })
           expect(yield* cached(EmployeeEntry.key(telegramId), EmployeeEntry.schema)).toBe(false)
           expect(yield* interestCodes(employeeId)).toEqual(["chess", "coffee"])
-          yield* repo.applyInterestChanges(employeeId, {
+          yield* interestRepo.applyInterestChanges(employeeId, {
             enable: [],
             disable: [yield* interestId("chess")],
           })
@@ -136,56 +151,57 @@ for (const [backend, cacheLayer] of Object.entries(backends)) {
 
       it.effect("notification settings drop the employee's keys", () =>
         Effect.gen(function* () {
-          const repo = yield* CachedEmployeeRepo
+          const employeeRepo = yield* EmployeeRepo
+          const interestRepo = yield* InterestRepo
           const { telegramId, employeeId } = yield* linkedEmployee()
           const walk = yield* interestId("walk")
-          yield* repo.applyInterestChanges(employeeId, { enable: [walk], disable: [] })
-          yield* repo.recognize({ telegramId })
-          yield* repo.activeInterests(employeeId)
-          yield* repo.setNotifications(employeeId, walk, { receiveNotifications: false })
+          yield* interestRepo.applyInterestChanges(employeeId, { enable: [walk], disable: [] })
+          yield* employeeRepo.recognize({ telegramId })
+          yield* interestRepo.activeInterests(employeeId)
+          yield* interestRepo.setNotifications(employeeId, walk, { receiveNotifications: false })
           expect(yield* cached(EmployeeEntry.key(telegramId), EmployeeEntry.schema)).toBe(false)
           expect(yield* cached(InterestsEntry.key(employeeId), InterestsEntry.schema)).toBe(false)
-          const settings = yield* repo.notificationSettings(employeeId)
+          const settings = yield* interestRepo.notificationSettings(employeeId)
           expect(settings.map((setting) => setting.receiveNotifications)).toEqual([false])
         }),
       )
 
       it.effect("a deactivated employee is refused at the next recognition", () =>
         Effect.gen(function* () {
-          const repo = yield* CachedEmployeeRepo
+          const employeeRepo = yield* EmployeeRepo
           const { telegramId, employeeId } = yield* linkedEmployee()
-          expect((yield* repo.recognize({ telegramId }))._tag).toBe("Recognized")
-          yield* repo.setActive(employeeId, false)
-          expect((yield* repo.recognize({ telegramId }))._tag).toBe("Inactive")
-          yield* repo.setActive(employeeId, true)
-          expect((yield* repo.recognize({ telegramId }))._tag).toBe("Recognized")
+          expect((yield* employeeRepo.recognize({ telegramId }))._tag).toBe("Recognized")
+          yield* setActiveAndDropKeys(employeeId, false)
+          expect((yield* employeeRepo.recognize({ telegramId }))._tag).toBe("Inactive")
+          yield* setActiveAndDropKeys(employeeId, true)
+          expect((yield* employeeRepo.recognize({ telegramId }))._tag).toBe("Recognized")
         }),
       )
 
       it.effect("join and leave: participants and their count are fresh at once", () =>
         Effect.gen(function* () {
-          const repo = yield* CachedEmployeeRepo
+          const activityRepo = yield* ActivityRepo
           const activityId = yield* insertActivity({ maxParticipants: 5 })
           const { employeeId } = yield* linkedEmployee()
-          expect(yield* repo.participantCount(activityId)).toBe(0)
-          yield* repo.join(activityId, employeeId)
-          expect(yield* repo.participantCount(activityId)).toBe(1)
-          const holders = yield* repo.participants(activityId)
+          expect(yield* participantCount(activityId)).toBe(0)
+          yield* activityRepo.join(activityId, employeeId)
+          expect(yield* participantCount(activityId)).toBe(1)
+          const holders = yield* activityRepo.participants(activityId)
           expect(holders.map((holder) => holder.employeeId)).toEqual([employeeId])
-          yield* repo.leave(activityId, employeeId)
-          expect(yield* repo.participantCount(activityId)).toBe(0)
+          yield* activityRepo.leave(activityId, employeeId)
+          expect(yield* participantCount(activityId)).toBe(0)
         }),
       )
 
       it.effect("an import drops what it changed: the new name is recognised", () =>
         Effect.gen(function* () {
-          const repo = yield* CachedEmployeeRepo
+          const employeeRepo = yield* EmployeeRepo
           const sql = yield* SqlClient.SqlClient
           const { telegramId, employeeId } = yield* linkedEmployee({ fullName: "Old Name" })
           const [row] = yield* sql<{ email: string }>`
             SELECT email FROM employees WHERE id = ${employeeId}`
           expect(yield* recognizedName(telegramId)).toBe("Old Name")
-          const report = yield* repo.importEmployees(
+          const report = yield* employeeRepo.importEmployees(
             `full_name,email,telegram_username,phone,department_code,business_center,position,hire_date\nNew Name,${row?.email},,,,,,\n`,
           )
           expect(report.updated).toBe(1)
@@ -197,9 +213,11 @@ for (const [backend, cacheLayer] of Object.entries(backends)) {
         "the interest catalogue is cached; HR's changes to it by SQL arrive within a second",
         () =>
           Effect.gen(function* () {
-            const repo = yield* CachedEmployeeRepo
+            const interestRepo = yield* InterestRepo
             const sql = yield* SqlClient.SqlClient
-            const codes = Effect.map(repo.interestCatalogue, (all) => all.map((i) => i.code))
+            const codes = Effect.map(interestRepo.interestCatalogue, (all) =>
+              all.map((i) => i.code),
+            )
             const before = yield* codes
             expect(yield* cached(CatalogueEntry.key, CatalogueEntry.schema)).toBe(true)
             const code = `knitting_${unique()}`
@@ -210,8 +228,11 @@ for (const [backend, cacheLayer] of Object.entries(backends)) {
             // A renamed interest is renamed in the lists of employees who have it, too.
             const { employeeId } = yield* linkedEmployee()
             const knitting = yield* interestId(code)
-            yield* repo.applyInterestChanges(employeeId, { enable: [knitting], disable: [] })
-            const names = Effect.map(repo.activeInterests(employeeId), (all) =>
+            yield* interestRepo.applyInterestChanges(employeeId, {
+              enable: [knitting],
+              disable: [],
+            })
+            const names = Effect.map(interestRepo.activeInterests(employeeId), (all) =>
               all.map((i) => i.name),
             )
             expect(yield* names).toEqual(["Вязание"])
@@ -227,13 +248,12 @@ for (const [backend, cacheLayer] of Object.entries(backends)) {
 
       it.effect("changes made with plain SQL reach the cache within a second", () =>
         Effect.gen(function* () {
-          const repo = yield* CachedEmployeeRepo
           const sql = yield* SqlClient.SqlClient
           const { telegramId, employeeId } = yield* linkedEmployee({ fullName: "Before" })
           const activityId = yield* insertActivity({})
           expect(yield* recognizedName(telegramId)).toBe("Before")
           expect(yield* interestCodes(employeeId)).toEqual([])
-          expect(yield* repo.participantCount(activityId)).toBe(0)
+          expect(yield* participantCount(activityId)).toBe(0)
 
           yield* sql`UPDATE employees SET full_name = 'After' WHERE id = ${employeeId}`
           expect(
@@ -253,7 +273,7 @@ for (const [backend, cacheLayer] of Object.entries(backends)) {
             INSERT INTO activity_participants (activity_id, employee_id, status)
             VALUES (${activityId}, ${employeeId}, 'confirmed')`
           expect(
-            yield* withinASecond(Effect.map(repo.participantCount(activityId), (n) => n === 1)),
+            yield* withinASecond(Effect.map(participantCount(activityId), (n) => n === 1)),
           ).toBe(true)
 
           yield* sql`UPDATE employees SET is_active = false WHERE id = ${employeeId}`
@@ -267,7 +287,7 @@ for (const [backend, cacheLayer] of Object.entries(backends)) {
 
       it.effect("an undecodable cached employee is a miss: recognition still works", () =>
         Effect.gen(function* () {
-          const repo = yield* CachedEmployeeRepo
+          const employeeRepo = yield* EmployeeRepo
           const cache = yield* Cache
           const { telegramId, employeeId } = yield* linkedEmployee()
           const OldFormat = Schema.Struct({ id: Schema.Number, name: Schema.String })
@@ -277,7 +297,7 @@ for (const [backend, cacheLayer] of Object.entries(backends)) {
             { id: employeeId, name: "v21" },
             "1 minute",
           )
-          const recognition = yield* repo.recognize({ telegramId })
+          const recognition = yield* employeeRepo.recognize({ telegramId })
           expect(recognition._tag === "Recognized" && recognition.employee.id).toBe(employeeId)
           expect(yield* cached(EmployeeEntry.key(telegramId), EmployeeEntry.schema)).toBe(true)
         }),
@@ -285,9 +305,9 @@ for (const [backend, cacheLayer] of Object.entries(backends)) {
 
       it.effect("participants are cached under act:{id}:participants", () =>
         Effect.gen(function* () {
-          const repo = yield* CachedEmployeeRepo
+          const activityRepo = yield* ActivityRepo
           const activityId = yield* insertActivity({})
-          yield* repo.participants(activityId)
+          yield* activityRepo.participants(activityId)
           expect(yield* cached(ParticipantsEntry.key(activityId), ParticipantsEntry.schema)).toBe(
             true,
           )

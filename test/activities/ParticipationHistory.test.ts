@@ -1,10 +1,10 @@
 import { SqlClient } from "@effect/sql"
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect } from "effect"
+import { ActivityRepo } from "../../src/activities/ActivityRepo"
 import { achievementsOf } from "../../src/domain/Achievements"
 import { ActivityId, type EmployeeId } from "../../src/domain/Ids"
 import type { ActivityStatus, ParticipantStatus } from "../../src/domain/Models"
-import { EmployeeRepo } from "../../src/employees/EmployeeRepo"
 import { insertEmployee, interestId, RepoLive, unique } from "../support/Fixtures"
 
 const DAY = 86_400_000
@@ -37,11 +37,11 @@ const participate = (activityId: ActivityId, employeeId: EmployeeId, status: Par
       VALUES (${activityId}, ${employeeId}, ${status})`,
   )
 
-describe("EmployeeRepo.participationHistory", () => {
+describe("ActivityRepo.participationHistory", () => {
   layer(RepoLive, { excludeTestServices: true })((it) => {
     it.effect("every participation of the employee, any status, oldest first", () =>
       Effect.gen(function* () {
-        const repo = yield* EmployeeRepo
+        const repo = yield* ActivityRepo
         const employee = yield* insertEmployee({})
         const someoneElse = yield* insertEmployee({})
         // Whole seconds: timestamptz keeps microseconds, a JS Date milliseconds.
