@@ -7,7 +7,8 @@
  *
  * Every POST to the bot goes through here — the relayed ones, redeliveries of an update already
  * answered, and the drill's hostile bodies — so the HTTP statuses and latencies are counted in one
- * place. Plain callbacks over `node:http` and `fetch` inside; Effect outside.
+ * place. A call the bot answers with (the answer to a button press) is made on the local Bot API
+ * server, as Telegram makes it. Plain callbacks over `node:http` and `fetch` inside; Effect outside.
  */
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -58,6 +59,11 @@ export interface Relay {
 }
 
 export interface RelayOptions {
+  /**
+   * The local Bot API server (its root and the bot's token): a call the bot answers a webhook
+   * with (a "webhook reply") is made there, as Telegram makes it.
+   */
+  readonly botApi: { readonly apiRoot: string; readonly token: string }
   /** POSTs in flight to the bot at most (Telegram's default `max_connections`). */
   readonly maxConnections?: number
   /** How long Telegram keeps retrying an update the bot does not answer 2xx. */
@@ -93,7 +99,7 @@ const readBody = (request: Http.IncomingMessage) =>
     request.on("error", reject)
   })
 
-export const makeRelay = (options: RelayOptions = {}): Effect.Effect<Relay, never, Scope.Scope> =>
+export const makeRelay = (options: RelayOptions): Effect.Effect<Relay, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.promise(() => start(options)),
     (running) => Effect.promise(() => running.close()),
@@ -129,6 +135,28 @@ const start = async (options: RelayOptions) => {
     return waiter
   }
 
+  /** Telegram makes the call a webhook answers with (`{"method": …}`); other answers say nothing. */
+  const callFromReply = async (answer: string) => {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(answer)
+    } catch {
+      return
+    }
+    if (typeof parsed !== "object" || parsed === null) return
+    const { method, ...params } = parsed as Record<string, unknown>
+    if (typeof method !== "string") return
+    const { apiRoot, token } = options.botApi
+    await fetch(`${apiRoot}/bot${token}/${method}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(params),
+      signal: closing.signal,
+    })
+      .then((response) => response.arrayBuffer())
+      .catch(() => undefined)
+  }
+
   const postOnce = async (post: DirectPost): Promise<Attempt> => {
     const startedAt = performance.now()
     let status: number | undefined
@@ -149,7 +177,8 @@ const start = async (options: RelayOptions) => {
           signal: AbortSignal.any([closing.signal, AbortSignal.timeout(requestTimeoutMillis)]),
         })
         status = response.status
-        await response.arrayBuffer()
+        const answer = await response.text()
+        if (status >= 200 && status < 300) await callFromReply(answer)
       } catch (cause) {
         const reason = cause instanceof Error && cause.cause instanceof Error ? cause.cause : cause
         error = reason instanceof Error ? reason.message : String(reason)

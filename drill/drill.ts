@@ -107,7 +107,9 @@ const drill = (options: DrillOptions, metrics: Metrics, collected: Collected) =>
         callbackTtl: Duration.seconds(60),
         waitTimeout: Duration.seconds(30),
       })
-      const relay = yield* makeRelay()
+      const relay = yield* makeRelay({
+        botApi: { apiRoot: server.apiRoot, token: server.token },
+      })
       collected.attempts = relay.attempts
       const port = yield* freePort
       const botUrl = `http://127.0.0.1:${port}`
