@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Most files wait on Postgres, Redis, child processes and HTTP rather than compute: more
+    // files at once than cores keeps both cores busy.
+    poolOptions: { forks: { maxForks: 4, minForks: 1 } },
   },
 })
