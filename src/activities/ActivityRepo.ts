@@ -22,6 +22,7 @@ import {
   UpcomingActivity,
 } from "../domain/Models"
 import { JoinOutcome, LeaveOutcome } from "../domain/Outcomes"
+import { traced } from "../telemetry/Spans"
 
 export interface ActivityRepoService {
   /** Scheduled activities still ahead, the employee's interests first, then by date. */
@@ -240,7 +241,7 @@ export const make = Effect.gen(function* () {
           return JoinOutcome.Joined({ participantCount: count + 1 })
         }),
       )
-      .pipe(orDatabaseError, Effect.withSpan("ActivityRepo.join"))
+      .pipe(orDatabaseError)
 
   const leave = (activityId: ActivityId, employeeId: EmployeeId) =>
     sql
@@ -259,7 +260,7 @@ export const make = Effect.gen(function* () {
             : LeaveOutcome.Left({ participantCount: count })
         }),
       )
-      .pipe(orDatabaseError, Effect.withSpan("ActivityRepo.leave"))
+      .pipe(orDatabaseError)
 
   const listOpenActivities = SqlSchema.findAll({
     Request: Schema.Void,
@@ -271,7 +272,7 @@ export const make = Effect.gen(function* () {
   })
   const openActivities = orDatabaseError(listOpenActivities(undefined))
 
-  return {
+  return traced("ActivityRepo", {
     upcomingActivities,
     getActivity,
     participants,
@@ -281,7 +282,7 @@ export const make = Effect.gen(function* () {
     participationHistory,
     join,
     leave,
-  } satisfies ActivityRepoService
+  } satisfies ActivityRepoService)
 })
 
 /**

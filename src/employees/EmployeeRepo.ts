@@ -16,6 +16,7 @@ import { EmployeeId, TelegramId } from "../domain/Ids"
 import { Employee, EmployeeProfile } from "../domain/Models"
 import { Recognition } from "../domain/Outcomes"
 import { normalizeUsername } from "../domain/Username"
+import { traced } from "../telemetry/Spans"
 import { type ImportReport, makeImportEmployees } from "./EmployeeImport"
 import { employeeKeys, makeEmployeeInvalidation } from "./EmployeeKeys"
 
@@ -126,7 +127,7 @@ export const make = Effect.gen(function* () {
         onNone: () => Recognition.Unknown(),
         onSome: (employee) => Recognition.Recognized({ employee, linked: true }),
       })
-    }).pipe(orDatabaseError, Effect.withSpan("EmployeeRepo.recognize"))
+    }).pipe(orDatabaseError)
 
   const findById = SqlSchema.single({
     Request: EmployeeId,
@@ -196,14 +197,14 @@ export const make = Effect.gen(function* () {
     orDatabaseError,
   )
 
-  return {
+  return traced("EmployeeRepo", {
     recognize,
     getEmployee,
     getProfile,
     importEmployees: yield* makeImportEmployees,
     linkedEmployees,
     linkedEmployeeCount,
-  } satisfies EmployeeRepoService
+  } satisfies EmployeeRepoService)
 })
 
 /**

@@ -22,6 +22,7 @@ import { Interest, NotificationFrequency, NotificationSetting } from "../domain/
 import type { InterestChanges } from "../domain/Outcomes"
 import { employeeKeys, makeEmployeeInvalidation } from "../employees/EmployeeKeys"
 import { EmployeeRepo } from "../employees/EmployeeRepo"
+import { traced } from "../telemetry/Spans"
 
 export interface NotificationChange {
   readonly receiveNotifications: boolean
@@ -207,7 +208,7 @@ export const make = Effect.gen(function* () {
           return yield* writeInterestChanges({ employeeId, enable, disable })
         }),
       )
-    }).pipe(orDatabaseError, Effect.withSpan("InterestRepo.applyInterestChanges"))
+    }).pipe(orDatabaseError)
 
   const listNotificationSettings = SqlSchema.findAll({
     Request: EmployeeId,
@@ -258,14 +259,14 @@ export const make = Effect.gen(function* () {
       return updated.value
     }).pipe(orDatabaseError)
 
-  return {
+  return traced("InterestRepo", {
     interestCatalogue,
     activeInterests,
     activeInterestsOf,
     applyInterestChanges,
     notificationSettings,
     setNotifications,
-  } satisfies InterestRepoService
+  } satisfies InterestRepoService)
 })
 
 /**
