@@ -23,7 +23,8 @@ import IORedis from "ioredis"
 import { CacheConfig } from "../config"
 import { describeCause } from "../domain/Errors"
 import { Cache, CacheBackend, CacheError } from "./Cache"
-import { recordAvailable, recordBackend } from "./CacheMetrics"
+import { recordBackend } from "./CacheMetrics"
+import { makeCircuit } from "./Circuit"
 import { NearCache } from "./NearCache"
 import { globToRegExp, makeCache, type Store } from "./Store"
 
@@ -66,18 +67,12 @@ export const locationOf = (url: Redacted.Redacted<string>): string => {
   return `${parsed.hostname}:${parsed.port || "6379"}${db === "" || db === "0" ? "" : `/${db}`}`
 }
 
-type Admission = "admitted" | "probe" | "refused"
-
 /** Deletions that have not reached Redis yet (full keys, and glob patterns). */
 interface Pending {
   readonly keys: HashSet.HashSet<string>
   readonly patterns: HashSet.HashSet<string>
 }
 const pendingCount = (state: Pending) => HashSet.size(state.keys) + HashSet.size(state.patterns)
-
-type Circuit =
-  | { readonly _tag: "Closed"; readonly failures: number }
-  | { readonly _tag: "Open"; readonly until: number; readonly probing: boolean }
 
 const SCAN_COUNT = 1000
 const DELETE_BATCH = 500
@@ -171,7 +166,6 @@ export const make = (options: RedisCacheOptions) =>
       )
     }
 
-    const circuit = yield* Ref.make<Circuit>({ _tag: "Closed", failures: 0 })
     const pending = yield* Ref.make<Pending>({
       keys: HashSet.empty(),
       patterns: HashSet.empty(),
@@ -199,101 +193,19 @@ export const make = (options: RedisCacheOptions) =>
           })
     }
 
-    const coolingDown = (operation: string) =>
-      new CacheError({ operation, cause: new Error("Redis is failing; cache bypassed for now") })
-
-    /**
-     * Lets a command through unless the circuit is open; an expired cool-down admits one probe.
-     * Succeeds with whether the command is that probe.
-     */
-    const admit = (operation: string) =>
-      Effect.flatMap(
-        Effect.clockWith((clock) => clock.currentTimeMillis),
-        (now) =>
-          Ref.modify(circuit, (state): readonly [Admission, Circuit] => {
-            if (state._tag === "Closed") return ["admitted", state]
-            if (state.probing || now < state.until) return ["refused", state]
-            return ["probe", { ...state, probing: true }]
-          }),
-      ).pipe(
-        Effect.flatMap((admission) =>
-          admission === "refused"
-            ? Effect.fail(coolingDown(operation))
-            : Effect.succeed(admission === "probe"),
-        ),
-      )
-
-    /** A command that was sent failed: counts towards opening; a failed probe re-arms the cool-down. */
-    const onFailure = (probe: boolean) => (error: CacheError) =>
-      Effect.flatMap(
-        // What Redis holds is uncertain until it answers again: the copy starts over.
-        Effect.zipRight(
-          Effect.sync(() => near.clear()),
-          Effect.clockWith((clock) => clock.currentTimeMillis),
-        ),
-        (now) =>
-          Ref.modify(circuit, (state): readonly [boolean, Circuit] => {
-            if (state._tag === "Open")
-              return [
-                false,
-                probe ? { _tag: "Open", until: now + coolDown, probing: false } : state,
-              ]
-            const failures = state.failures + 1
-            return failures >= failureThreshold
-              ? [true, { _tag: "Open", until: now + coolDown, probing: false }]
-              : [false, { _tag: "Closed", failures }]
-          }),
-      ).pipe(
-        Effect.tap((opened) =>
-          opened
-            ? Effect.zipRight(
-                Effect.logWarning(
-                  `Cache: Redis at ${location} is failing (${describeCause(error.cause)}); reads miss and writes are skipped, probing every ${Duration.format(Duration.millis(coolDown))}`,
-                ),
-                recordAvailable(false),
-              )
-            : Effect.void,
-        ),
-      )
-
-    /** A probe whose caller went away before Redis answered: the next command may probe. */
-    const abandonProbe = Ref.update(
-      circuit,
-      (state): Circuit => (state._tag === "Open" ? { ...state, probing: false } : state),
-    )
-
-    const onSuccess = Ref.modify(circuit, (state): readonly [boolean, Circuit] => [
-      state._tag === "Open",
-      { _tag: "Closed", failures: 0 },
-    ]).pipe(
-      Effect.tap((recovered) =>
-        recovered
-          ? Effect.zipRight(
-              Effect.logInfo(`Cache: Redis at ${location} answers again`),
-              recordAvailable(true),
-            )
-          : Effect.void,
-      ),
-    )
-
-    /**
-     * One command through the circuit: a failure counts towards opening it. A command refused by
-     * the open circuit is not a failure of Redis: counting it would push the next probe back for
-     * as long as traffic keeps coming, and the circuit would never close.
-     */
+    // Commands go through the circuit: a failure counts towards opening it; what Redis holds is
+    // uncertain until it answers again, so the near cache starts over on every failure.
+    const circuit = yield* makeCircuit({
+      location,
+      failureThreshold,
+      coolDownMillis: coolDown,
+      onFailure: Effect.sync(() => near.clear()),
+    })
     const guarded = <A>(
       operation: string,
       command: () => Promise<A>,
       timeout?: Duration.Duration,
-    ) =>
-      Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(admit(operation), (probe) =>
-          restore(attempt(operation, command, timeout)).pipe(
-            Effect.tapBoth({ onFailure: onFailure(probe), onSuccess: () => onSuccess }),
-            Effect.onInterrupt(() => (probe ? abandonProbe : Effect.void)),
-          ),
-        ),
-      )
+    ) => circuit.guarded(operation, (restore) => restore(attempt(operation, command, timeout)))
 
     const scanKeys = (pattern: string) =>
       Effect.gen(function* () {
