@@ -1,17 +1,7 @@
 import { NodeContext } from "@effect/platform-node"
 import { Migrator, SqlClient } from "@effect/sql"
-import { SqlError } from "@effect/sql/SqlError"
 import { PgClient, PgMigrator } from "@effect/sql-pg"
-import {
-  Cause,
-  Duration,
-  Effect,
-  Layer,
-  Option,
-  ParseResult,
-  Redacted,
-  String as Str,
-} from "effect"
+import { Duration, Effect, Layer, Option, Redacted, String as Str } from "effect"
 import Pg from "pg"
 import { DatabaseConfig } from "../config"
 import { DatabaseError } from "../domain/Errors"
@@ -130,27 +120,3 @@ export const migrate = Effect.gen(function* () {
  */
 export const MIGRATION_LOCK = 0x63626d67
 export const SEED_LOCK = 0x63627364
-
-/**
- * A driver failure is the expected `DatabaseError` (Postgres down, a statement refused); a row
- * that does not decode means the schema and the code disagree: a bug, so a defect.
- */
-const isSqlError = (error: unknown): error is SqlError => error instanceof SqlError
-
-export const orDatabaseError = <A, E, R>(
-  self: Effect.Effect<A, E, R>,
-): Effect.Effect<
-  A,
-  Exclude<E, SqlError | ParseResult.ParseError | Cause.NoSuchElementException> | DatabaseError,
-  R
-> =>
-  self.pipe(
-    Effect.catchIf(isSqlError, (cause) => Effect.fail(new DatabaseError({ cause }))),
-    Effect.catchIf(ParseResult.isParseError, Effect.die),
-    // `SqlSchema.single` on a query that always returns a row (a count) found none: a bug.
-    Effect.catchIf(Cause.isNoSuchElementException, Effect.die),
-  ) as Effect.Effect<
-    A,
-    Exclude<E, SqlError | ParseResult.ParseError | Cause.NoSuchElementException> | DatabaseError,
-    R
-  >

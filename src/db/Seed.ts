@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, FiberRef, Option } from "effect"
-import { migrate, orDatabaseError, SEED_LOCK } from "./Database"
+import { migrate, SEED_LOCK } from "./Database"
 import {
   defaultBusinessCenters,
   defaultDepartments,
@@ -8,6 +8,7 @@ import {
   type ReferenceDataAdded,
   referenceDataAdded,
 } from "./migrations/0004_reference_data"
+import { orDatabaseError } from "./SqlErrors"
 
 export { defaultBusinessCenters, defaultDepartments, defaultInterests, type ReferenceDataAdded }
 

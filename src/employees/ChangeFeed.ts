@@ -28,7 +28,7 @@ import {
   InterestsEntry,
   ParticipantsEntry,
 } from "../cache/Keys"
-import { orDatabaseError } from "../db/Database"
+import { orDatabaseError } from "../db/SqlErrors"
 import type { DatabaseError } from "../domain/Errors"
 import { ActivityId, EmployeeId, TelegramId } from "../domain/Ids"
 

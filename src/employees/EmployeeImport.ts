@@ -5,7 +5,7 @@
  */
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { Effect, Either, Option, ParseResult, Schema } from "effect"
-import { orDatabaseError } from "../db/Database"
+import { orDatabaseError } from "../db/SqlErrors"
 import { ImportFileError } from "../domain/Errors"
 import { BusinessCenterId, DepartmentId, EmployeeId, TelegramId } from "../domain/Ids"
 import { BusinessCenter, Department } from "../domain/Models"

@@ -9,7 +9,7 @@ import { SqlClient, SqlSchema } from "@effect/sql"
 import { Array as Arr, Context, Effect, Layer, Option, Schema } from "effect"
 import { Cache } from "../cache/Cache"
 import { CatalogueEntry, InterestsEntry } from "../cache/Keys"
-import { orDatabaseError } from "../db/Database"
+import { orDatabaseError } from "../db/SqlErrors"
 import {
   ConflictingInterestChange,
   type DatabaseError,
