@@ -7,29 +7,16 @@
  */
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
-import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import {
-  Cause,
-  ConfigError,
-  ConfigProvider,
-  Effect,
-  Exit,
-  FiberRef,
-  HashSet,
-  Layer,
-  Logger,
-  Option,
-} from "effect"
+import { Effect, Layer } from "effect"
 import Pg from "pg"
-import { describeFailure } from "../../src/cli/Cli"
 import * as ImportEmployees from "../../src/cli/db/ImportEmployees"
 import * as Migrate from "../../src/cli/db/Migrate"
 import * as Seed from "../../src/cli/db/Seed"
 import { DatabaseConfig } from "../../src/config"
 import * as Database from "../../src/db/Database"
 import { EmployeeRepo } from "../../src/employees/EmployeeRepo"
-import { runScript, type ScriptRun, tempDir } from "../support/Scripts"
+import { runInProcess, runScript, type ScriptRun, tempDir } from "../support/Scripts"
 import { freshDatabase } from "../support/TestDatabase"
 
 type Run = ScriptRun
@@ -60,51 +47,6 @@ const command = {
       EmployeeRepo.layer.pipe(Layer.provideMerge(DatabaseLayer)),
     ),
 }
-
-/**
- * A command's Effect run in-process with only the given settings, its output as the script would
- * print it: Console lines on stdout; log lines, and an `Error:` line for a failure, on stderr. A
- * command that succeeds with a number exits with it, as scripts/db.ts makes import-employees do.
- */
-const inProcess = <E>(
-  command: Effect.Effect<unknown, E, NodeContext.NodeContext>,
-  settings: Record<string, string>,
-) =>
-  Effect.gen(function* () {
-    const stdout: Array<string> = []
-    const stderr: Array<string> = []
-    const capture = Logger.make(({ message }) => {
-      stderr.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
-    })
-    const exit = yield* Effect.consoleWith((console) =>
-      Effect.withConsole(command, {
-        ...console,
-        log: (...args) => Effect.sync(() => void stdout.push(args.map(String).join(" "))),
-      }),
-    ).pipe(
-      Effect.provide(NodeContext.layer),
-      Effect.locally(FiberRef.currentLoggers, HashSet.make(capture)),
-      Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(settings)))),
-      Effect.exit,
-    )
-    if (Exit.isFailure(exit)) {
-      const failure = Cause.failureOption(exit.cause)
-      const line = Option.isSome(failure)
-        ? describeFailure(failure.value)
-        : `unexpected defect (a bug): ${Cause.pretty(exit.cause)}`
-      const lines =
-        Option.isSome(failure) && ConfigError.isConfigError(failure.value)
-          ? (line ?? "").split("\n")
-          : [line]
-      for (const each of lines) stderr.push(`Error: ${each}`)
-    }
-    const text = (lines: ReadonlyArray<string>) => lines.map((line) => `${line}\n`).join("")
-    return {
-      code: Exit.isSuccess(exit) ? (typeof exit.value === "number" ? exit.value : 0) : 1,
-      stdout: text(stdout),
-      stderr: text(stderr),
-    } satisfies ScriptRun
-  })
 
 const errorLines = (run: Run) => run.stderr.split("\n").filter((line) => line.startsWith("Error:"))
 
@@ -146,7 +88,9 @@ describe.concurrent("tsx scripts/db.ts", () => {
 
   it.effect("a DATABASE_URL that is not Postgres: exit 1, one line naming it, no password", () =>
     Effect.gen(function* () {
-      const run = yield* inProcess(command.migrate, { DATABASE_URL: "mysql://user:secretpw@h/db" })
+      const run = yield* runInProcess(command.migrate, {
+        DATABASE_URL: "mysql://user:secretpw@h/db",
+      })
       expect(run.code).toBe(1)
       const errors = errorLines(run)
       expect(errors).toHaveLength(1)
@@ -171,7 +115,7 @@ describe.concurrent("tsx scripts/db.ts", () => {
     () =>
       Effect.gen(function* () {
         const { url } = yield* freshDatabase
-        const first = yield* inProcess(command.migrate, { DATABASE_URL: url })
+        const first = yield* runInProcess(command.migrate, { DATABASE_URL: url })
         expect(first.code).toBe(0)
         expect(first.stdout).toContain("Applied migration 1_initial")
         expect(first.stdout).toContain("Applied migration 4_reference_data")
@@ -186,7 +130,7 @@ describe.concurrent("tsx scripts/db.ts", () => {
           employees: 0,
           activities: 0,
         })
-        const second = yield* inProcess(command.migrate, { DATABASE_URL: url })
+        const second = yield* runInProcess(command.migrate, { DATABASE_URL: url })
         expect(second.code).toBe(0)
         expect(second.stdout).not.toContain("Applied migration")
         expect(second.stdout).not.toContain("reference data")
@@ -198,7 +142,7 @@ describe.concurrent("tsx scripts/db.ts", () => {
   it.scoped("seed --demo adds the catalogue once; a second run adds nothing", () =>
     Effect.gen(function* () {
       const { url } = yield* freshDatabase
-      const first = yield* inProcess(command.seed(true), { DATABASE_URL: url })
+      const first = yield* runInProcess(command.seed(true), { DATABASE_URL: url })
       expect(first.code).toBe(0)
       expect(first.stdout).toContain("9 interests, 7 departments, 4 business centers added")
       const seeded = yield* counts(url)
@@ -206,7 +150,7 @@ describe.concurrent("tsx scripts/db.ts", () => {
       expect(seeded.employees).toBeGreaterThan(0)
       expect(seeded.activities).toBeGreaterThan(0)
 
-      const second = yield* inProcess(command.seed(true), { DATABASE_URL: url })
+      const second = yield* runInProcess(command.seed(true), { DATABASE_URL: url })
       expect(second.code).toBe(0)
       expect(second.stdout).toContain(
         "0 interests, 0 departments, 0 business centers added; demo: 0 employees, 0 activities added",
@@ -255,7 +199,7 @@ describe.concurrent("tsx scripts/db.ts", () => {
         const { url } = yield* freshDatabase
         const dir = yield* tempDir
         const missing = Path.join(dir, "nowhere.csv")
-        const run = yield* inProcess(command.importEmployees(missing), { DATABASE_URL: url })
+        const run = yield* runInProcess(command.importEmployees(missing), { DATABASE_URL: url })
         expect(run.code).toBe(1)
         expect(errorLines(run)).toEqual([`Error: cannot read ${missing}: no such file`])
         // The file is read before the database is touched.

@@ -10,14 +10,8 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import {
-  Cause,
-  ConfigError,
-  ConfigProvider,
   Duration,
   Effect,
-  Exit,
-  FiberRef,
-  HashSet,
   Layer,
   Logger,
   LogLevel,
@@ -30,7 +24,6 @@ import type IORedis from "ioredis"
 import { ActivityRepo } from "../../src/activities/ActivityRepo"
 import * as CacheLive from "../../src/cache/CacheLive"
 import { EmployeeEntry, InterestsEntry, ParticipantsEntry } from "../../src/cache/Keys"
-import { describeFailure } from "../../src/cli/Cli"
 import * as Clear from "../../src/cli/redis/Clear"
 import * as SelfTest from "../../src/cli/redis/SelfTest"
 import type { StatusJson } from "../../src/cli/redis/Status"
@@ -44,7 +37,7 @@ import { InterestRepo } from "../../src/interests/InterestRepo"
 import { deleteKeysUnder, newPrefix, rawRedis, testRedisUrl } from "../support/CacheSettings"
 import { insertActivity, insertEmployee, interestId, newTelegramId } from "../support/Fixtures"
 import { freePort } from "../support/PrivateRedis"
-import { runScript, type ScriptRun } from "../support/Scripts"
+import { runInProcess, runScript, type ScriptRun } from "../support/Scripts"
 import { freshDatabase } from "../support/TestDatabase"
 
 /**
@@ -61,46 +54,6 @@ const CacheLayer = CacheLive.layer.pipe(Layer.provideMerge(CacheConfig.layer))
 const RepoLayer = Layer.mergeAll(EmployeeRepo.layer, InterestRepo.layer, ActivityRepo.layer).pipe(
   Layer.provideMerge(Database.layer.pipe(Layer.provide(DatabaseConfig.layer))),
 )
-
-/**
- * A command's Effect run in-process with only the given settings, its output as the script would
- * print it: Console lines on stdout; log lines, and an `Error:` line for a failure, on stderr.
- */
-const inProcess = <E>(command: Effect.Effect<void, E>, settings: Record<string, string>) =>
-  Effect.gen(function* () {
-    const stdout: Array<string> = []
-    const stderr: Array<string> = []
-    const capture = Logger.make(({ message }) => {
-      stderr.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
-    })
-    const exit = yield* Effect.consoleWith((console) =>
-      Effect.withConsole(command, {
-        ...console,
-        log: (...args) => Effect.sync(() => void stdout.push(args.map(String).join(" "))),
-      }),
-    ).pipe(
-      Effect.locally(FiberRef.currentLoggers, HashSet.make(capture)),
-      Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(settings)))),
-      Effect.exit,
-    )
-    if (Exit.isFailure(exit)) {
-      const failure = Cause.failureOption(exit.cause)
-      const line = Option.isSome(failure)
-        ? describeFailure(failure.value)
-        : `unexpected defect (a bug): ${Cause.pretty(exit.cause)}`
-      const lines =
-        Option.isSome(failure) && ConfigError.isConfigError(failure.value)
-          ? (line ?? "").split("\n")
-          : [line]
-      for (const each of lines) stderr.push(`Error: ${each}`)
-    }
-    const text = (lines: ReadonlyArray<string>) => lines.map((line) => `${line}\n`).join("")
-    return {
-      code: Exit.isSuccess(exit) ? 0 : 1,
-      stdout: text(stdout),
-      stderr: text(stderr),
-    } satisfies ScriptRun
-  })
 
 /** The commands, each over the layers scripts/redis.ts provides. */
 const command = {
@@ -229,7 +182,7 @@ describe.concurrent("tsx scripts/redis.ts", () => {
             redis(["status"], unreachable),
             redis(["test"], unreachable),
             redis(["warmup"], unreachable),
-            inProcess(command.test, noRedis),
+            runInProcess(command.test, noRedis),
             redis(["clear"], unreachable),
             redis(["clear", "--employee", "0"], noRedis),
           ],
@@ -303,9 +256,9 @@ describe.concurrent("tsx scripts/redis.ts", () => {
 
         const [status, test, refused] = yield* Effect.all(
           [
-            inProcess(command.status(true), { REDIS_URL: testRedisUrl, CACHE_PREFIX: prefix }),
-            inProcess(command.test, { REDIS_URL: secured.url, CACHE_PREFIX: "connectbot:" }),
-            inProcess(command.clear(clearTargets({ sessions: true })), {
+            runInProcess(command.status(true), { REDIS_URL: testRedisUrl, CACHE_PREFIX: prefix }),
+            runInProcess(command.test, { REDIS_URL: secured.url, CACHE_PREFIX: "connectbot:" }),
+            runInProcess(command.clear(clearTargets({ sessions: true })), {
               REDIS_URL: secured.url.replace(password, wrong),
               CACHE_PREFIX: newPrefix(),
             }),
@@ -412,7 +365,7 @@ describe.concurrent("tsx scripts/redis.ts", () => {
         const [warmup, noTables, unknownEmployee] = yield* Effect.all(
           [
             redis(["warmup", "--batch-size", "2"], settings),
-            inProcess(command.warmup(500), {
+            runInProcess(command.warmup(500), {
               ...settings,
               CACHE_PREFIX: newPrefix(),
               DATABASE_URL: emptyUrl,
@@ -483,7 +436,7 @@ describe.concurrent("tsx scripts/redis.ts", () => {
         ])
         expect(yield* keysUnder(client, refusedPrefix)).toEqual(["sess:1"])
 
-        const some = yield* inProcess(
+        const some = yield* runInProcess(
           command.clear(
             clearTargets({
               employees: [...data.employees.slice(0, 1), data.unlinked],
@@ -512,7 +465,7 @@ describe.concurrent("tsx scripts/redis.ts", () => {
           ].sort(),
         )
 
-        const all = yield* inProcess(command.clear(clearTargets({ all: true })), settings)
+        const all = yield* runInProcess(command.clear(clearTargets({ all: true })), settings)
         expect(all.code).toBe(0)
         expect(all.stdout).toContain(
           "Deleted every key under the prefix but feed:cursor and sessions:epoch (the change feed's position, the sessions' epoch): emp 2, int 2, act 1, sess 0, upd 0, other 1",

@@ -3,7 +3,19 @@ import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
-import { Effect } from "effect"
+import { NodeContext } from "@effect/platform-node"
+import {
+  Cause,
+  ConfigError,
+  ConfigProvider,
+  Effect,
+  Exit,
+  FiberRef,
+  HashSet,
+  Logger,
+  Option,
+} from "effect"
+import { describeFailure } from "../../src/cli/Cli"
 
 export const projectRoot = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "../..")
 const tsx = Path.join(projectRoot, "node_modules/.bin/tsx")
@@ -50,3 +62,48 @@ export const tempDir = Effect.acquireRelease(
   Effect.promise(() => Fs.mkdtemp(Path.join(Os.tmpdir(), "connectbot-test-"))),
   (dir) => Effect.promise(() => Fs.rm(dir, { recursive: true, force: true })),
 )
+
+/**
+ * A command's Effect run in-process with only the given settings, its output as the script would
+ * print it: Console lines on stdout; log lines, and an `Error:` line for a failure, on stderr. A
+ * command that succeeds with a number exits with it, as scripts/db.ts makes import-employees do.
+ */
+export const runInProcess = <E>(
+  command: Effect.Effect<unknown, E, NodeContext.NodeContext>,
+  settings: Record<string, string>,
+) =>
+  Effect.gen(function* () {
+    const stdout: Array<string> = []
+    const stderr: Array<string> = []
+    const capture = Logger.make(({ message }) => {
+      stderr.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
+    })
+    const exit = yield* Effect.consoleWith((console) =>
+      Effect.withConsole(command, {
+        ...console,
+        log: (...args) => Effect.sync(() => void stdout.push(args.map(String).join(" "))),
+      }),
+    ).pipe(
+      Effect.provide(NodeContext.layer),
+      Effect.locally(FiberRef.currentLoggers, HashSet.make(capture)),
+      Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(settings)))),
+      Effect.exit,
+    )
+    if (Exit.isFailure(exit)) {
+      const failure = Cause.failureOption(exit.cause)
+      const line = Option.isSome(failure)
+        ? describeFailure(failure.value)
+        : `unexpected defect (a bug): ${Cause.pretty(exit.cause)}`
+      const lines =
+        Option.isSome(failure) && ConfigError.isConfigError(failure.value)
+          ? (line ?? "").split("\n")
+          : [line]
+      for (const each of lines) stderr.push(`Error: ${each}`)
+    }
+    const text = (lines: ReadonlyArray<string>) => lines.map((line) => `${line}\n`).join("")
+    return {
+      code: Exit.isSuccess(exit) ? (typeof exit.value === "number" ? exit.value : 0) : 1,
+      stdout: text(stdout),
+      stderr: text(stderr),
+    } satisfies ScriptRun
+  })
