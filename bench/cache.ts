@@ -231,7 +231,7 @@ const bench = (settings: BenchSettings) =>
     }
     const expected = employees.length * 2
     const inRedis = yield* Effect.promise(() => redis.exists(...employees.flatMap(keysOf)))
-    const inMemory = (yield* memoryCache.keys("*")).length
+    const inMemory = (yield* memoryCache.ops.keys("*")).length
     if (inRedis !== expected || inMemory !== expected) {
       return yield* new Resources.BenchSetupError({
         message: `warm-up left ${inRedis} keys in Redis and ${inMemory} in memory, not ${expected}`,

@@ -293,9 +293,9 @@ export const make = Effect.gen(function* () {
 const withCache = (repo: ActivityRepoService) =>
   Effect.gen(function* () {
     const cache = yield* Cache
-    /** A failed delete is kept by the cache and applied when it answers again. */
+    /** An invalidation the cache cannot apply now is kept and applied when it answers again. */
     const dropParticipants = (activityId: ActivityId) =>
-      Effect.ignore(cache.delete([ParticipantsEntry.key(activityId)]))
+      cache.invalidate([ParticipantsEntry.key(activityId)])
 
     const participants = (activityId: ActivityId) =>
       cache.getOrLoad(

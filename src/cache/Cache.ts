@@ -5,8 +5,10 @@
  * nothing outside the prefix is ever written or deleted. Values are JSON written and read through
  * the Schema of their type: a value that fails to decode is a miss and is deleted.
  *
- * Every operation may fail with a `CacheError`; callers that must not depend on the cache (every
- * user action) use `getOrLoad`, or treat the error as a miss, as `Cache` users below do.
+ * Two surfaces. What a user's action calls (`get`, `set`, `getOrLoad`, `invalidate`) cannot fail
+ * it: a failing cache is a miss, a skipped write, an invalidation kept and applied later. What
+ * infrastructure and ops commands call (`ops`) fails with a `CacheError`, because they act on a
+ * failure: a session marked unsynced, a health check that reports it, a command that exits 1.
  */
 import { Context, Data, type Duration, type Effect, type Option, Schema } from "effect"
 import { describeCause } from "../domain/Errors"
@@ -51,10 +53,8 @@ export interface CacheStatus {
   readonly pendingInvalidations: number
 }
 
-export interface CacheService {
-  readonly backend: CacheBackend
-  /** `CACHE_PREFIX`, shown by ops commands. */
-  readonly prefix: string
+/** The operations that report a failure, for infrastructure and ops commands. */
+export interface CacheOps {
   /** A hit decodes through `schema`; `renewTtl` also resets the key's time to live (sessions). */
   readonly get: <A, I>(
     key: string,
@@ -83,12 +83,36 @@ export interface CacheService {
     value: A,
     ttl: Duration.DurationInput,
   ) => Effect.Effect<boolean, CacheError>
-  /** Deletes the keys; returns how many existed. */
+  /**
+   * Deletes the keys; returns how many existed. A deletion that fails is still kept and applied
+   * before the cache is read again.
+   */
   readonly delete: (keys: ReadonlyArray<string>) => Effect.Effect<number, CacheError>
   /** Deletes every key matching a glob (`emp:*`) under the prefix; returns how many. */
   readonly deleteMatching: (pattern: string) => Effect.Effect<number, CacheError>
   /** Keys matching a glob under the prefix, relative. */
   readonly keys: (pattern: string) => Effect.Effect<ReadonlyArray<string>, CacheError>
+  readonly ping: Effect.Effect<Duration.Duration, CacheError>
+  readonly status: Effect.Effect<CacheStatus, CacheError>
+}
+
+export interface CacheService {
+  readonly backend: CacheBackend
+  /** `CACHE_PREFIX`, shown by ops commands. */
+  readonly prefix: string
+  /** The cached value; a cache that fails is a miss (counted as an error in the metrics). */
+  readonly get: <A, I>(
+    key: string,
+    schema: Schema.Schema<A, I>,
+    options?: { readonly renewTtl?: Duration.DurationInput },
+  ) => Effect.Effect<Option.Option<A>>
+  /** Caches the value; a cache that fails skips the write. */
+  readonly set: <A, I>(
+    key: string,
+    schema: Schema.Schema<A, I>,
+    value: A,
+    ttl: Duration.DurationInput,
+  ) => Effect.Effect<void>
   /**
    * Cache-aside: the cached value, else `load` (written back with `ttl`). Concurrent misses of one
    * key in one process run `load` once. Cache failures are misses and skipped writes: only
@@ -101,8 +125,12 @@ export interface CacheService {
     ttl: Duration.DurationInput,
     load: Effect.Effect<A, E, R>,
   ) => Effect.Effect<A, E, R>
-  readonly ping: Effect.Effect<Duration.Duration, CacheError>
-  readonly status: Effect.Effect<CacheStatus, CacheError>
+  /**
+   * Drops the keys after a write. One the cache cannot reach now is kept and dropped before the
+   * cache is read again, so it is never served stale.
+   */
+  readonly invalidate: (keys: ReadonlyArray<string>) => Effect.Effect<void>
+  readonly ops: CacheOps
 }
 
 export class Cache extends Context.Tag("connectbot/Cache")<Cache, CacheService>() {}

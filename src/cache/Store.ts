@@ -14,7 +14,7 @@ import {
   ParseResult,
   Schema,
 } from "effect"
-import type { CacheBackend, CacheError, CacheService, CacheStatus } from "./Cache"
+import type { CacheBackend, CacheError, CacheOps, CacheService, CacheStatus } from "./Cache"
 import { recordError, recordHit, recordMiss } from "./CacheMetrics"
 import { namespaceOf, namespaces } from "./Keys"
 
@@ -103,7 +103,7 @@ export const makeCache = (store: Store, prefix: string): CacheService => {
   >()
   const maxDecoded = 20_000
 
-  const get: CacheService["get"] = (key, schema, options) => {
+  const get: CacheOps["get"] = (key, schema, options) => {
     const renew = options?.renewTtl === undefined ? undefined : Duration.toMillis(options.renewTtl)
     return store.get(full(key), renew).pipe(
       Effect.tapError(() => recordError(key)),
@@ -144,7 +144,7 @@ export const makeCache = (store: Store, prefix: string): CacheService => {
   const encode = <A, I>(schema: Schema.Schema<A, I>, value: A) =>
     Effect.orDie(codecOf(schema).encode(value))
 
-  const setMany: CacheService["setMany"] = (schema, entries, ttl) =>
+  const setMany: CacheOps["setMany"] = (schema, entries, ttl) =>
     entries.length === 0
       ? Effect.void
       : Effect.forEach(entries, ([key, value]) =>
@@ -164,9 +164,9 @@ export const makeCache = (store: Store, prefix: string): CacheService => {
           Effect.tapError(() => recordError(entries[0]?.[0] ?? "")),
         )
 
-  const set: CacheService["set"] = (key, schema, value, ttl) => setMany(schema, [[key, value]], ttl)
+  const set: CacheOps["set"] = (key, schema, value, ttl) => setMany(schema, [[key, value]], ttl)
 
-  const add: CacheService["add"] = (key, schema, value, ttl) =>
+  const add: CacheOps["add"] = (key, schema, value, ttl) =>
     Effect.flatMap(encode(schema, value), (raw) =>
       store.add(full(key), raw, Duration.toMillis(ttl)),
     ).pipe(Effect.tapError(() => recordError(key)))
@@ -177,7 +177,7 @@ export const makeCache = (store: Store, prefix: string): CacheService => {
     }
   }
 
-  const del: CacheService["delete"] = (keys) =>
+  const del: CacheOps["delete"] = (keys) =>
     keys.length === 0
       ? Effect.succeed(0)
       : Effect.suspend(() => {
@@ -187,13 +187,13 @@ export const makeCache = (store: Store, prefix: string): CacheService => {
             .pipe(Effect.tapError(() => recordError(keys[0] ?? "")))
         })
 
-  const deleteMatching: CacheService["deleteMatching"] = (pattern) =>
+  const deleteMatching: CacheOps["deleteMatching"] = (pattern) =>
     Effect.suspend(() => {
       markInvalidated("all")
       return store.deleteMatching(full(pattern))
     })
 
-  const keys: CacheService["keys"] = (pattern) =>
+  const keys: CacheOps["keys"] = (pattern) =>
     Effect.map(store.keys(full(pattern)), (found) => found.map(relative))
 
   const load = <A, I, E, R>(
@@ -223,7 +223,7 @@ export const makeCache = (store: Store, prefix: string): CacheService => {
         Effect.tap((exit) => Deferred.done(flight.done, exit)),
         Effect.tap((exit) =>
           Exit.isSuccess(exit) && !flight.invalidated
-            ? Effect.ignore(set(key, schema, exit.value, ttl))
+            ? setOrSkip(key, schema, exit.value, ttl)
             : Effect.void,
         ),
         Effect.ensuring(forget),
@@ -232,9 +232,20 @@ export const makeCache = (store: Store, prefix: string): CacheService => {
       )
     })
 
+  // The user surface: a failure was counted by the operation above, and is a miss or a skip here.
+  const getOrMiss: CacheService["get"] = (key, schema, options) =>
+    Effect.orElseSucceed(get(key, schema, options), () =>
+      Option.none<Schema.Schema.Type<typeof schema>>(),
+    )
+
+  const setOrSkip: CacheService["set"] = (key, schema, value, ttl) =>
+    Effect.ignore(set(key, schema, value, ttl))
+
+  // A deletion that fails is kept pending by the store (Redis) and applied before the next read.
+  const invalidate: CacheService["invalidate"] = (keys) => Effect.ignore(del(keys))
+
   const getOrLoad: CacheService["getOrLoad"] = (key, schema, ttl, loader) =>
-    get(key, schema).pipe(
-      Effect.orElseSucceed(() => Option.none<Schema.Schema.Type<typeof schema>>()),
+    getOrMiss(key, schema).pipe(
       Effect.flatMap(
         Option.match({
           onSome: Effect.succeed,
@@ -277,16 +288,21 @@ export const makeCache = (store: Store, prefix: string): CacheService => {
   return {
     backend: store.backend,
     prefix,
-    get,
-    set,
-    setMany,
-    add,
-    delete: del,
-    deleteMatching,
-    keys,
+    get: getOrMiss,
+    set: setOrSkip,
     getOrLoad,
-    ping: store.ping,
-    status,
+    invalidate,
+    ops: {
+      get,
+      set,
+      setMany,
+      add,
+      delete: del,
+      deleteMatching,
+      keys,
+      ping: store.ping,
+      status,
+    },
   }
 }
 

@@ -180,7 +180,7 @@ export const make = (options: ChangeFeedOptions = {}) =>
 
     const dropEveryCachedRead = Effect.forEach(
       cachedReadPatterns,
-      (pattern) => Effect.ignore(cache.deleteMatching(pattern)),
+      (pattern) => Effect.ignore(cache.ops.deleteMatching(pattern)),
       { discard: true },
     )
 
@@ -189,9 +189,7 @@ export const make = (options: ChangeFeedOptions = {}) =>
     // while no process was running (an import, SQL by hand) are applied now, before anything is
     // read. A Redis without a position may hold anything: every cached read goes.
     const shared = cache.backend._tag === "Redis"
-    const stored = shared
-      ? yield* cache.get(cursorKey, Position).pipe(Effect.orElseSucceed(() => Option.none()))
-      : Option.none<Position>()
+    const stored = shared ? yield* cache.get(cursorKey, Position) : Option.none<Position>()
     if (shared && Option.isNone(stored)) yield* dropEveryCachedRead
     const position = yield* Ref.make(Option.isSome(stored) ? stored.value : yield* log.now)
     const cursorWrittenAt = yield* Ref.make(Number.NEGATIVE_INFINITY)
@@ -203,7 +201,8 @@ export const make = (options: ChangeFeedOptions = {}) =>
         if (!force && now - (yield* Ref.get(cursorWrittenAt)) < Duration.toMillis(cursorRefresh)) {
           return
         }
-        yield* cache.set(cursorKey, Position, at, cursorTtl)
+        // Only a position Redis took counts as written: one it missed is tried again next time.
+        yield* cache.ops.set(cursorKey, Position, at, cursorTtl)
         yield* Ref.set(cursorWrittenAt, now)
       }).pipe(Effect.ignore)
 
@@ -212,8 +211,10 @@ export const make = (options: ChangeFeedOptions = {}) =>
       // A deletion Redis misses now is kept by the cache and applied when Redis is back.
       if (changes.unknown) yield* dropEveryCachedRead
       else {
-        if (changes.keys.length > 0) yield* Effect.ignore(cache.delete(changes.keys))
-        for (const pattern of changes.patterns) yield* Effect.ignore(cache.deleteMatching(pattern))
+        if (changes.keys.length > 0) yield* cache.invalidate(changes.keys)
+        for (const pattern of changes.patterns) {
+          yield* Effect.ignore(cache.ops.deleteMatching(pattern))
+        }
       }
       yield* Ref.set(position, changes.position)
       if (shared) {

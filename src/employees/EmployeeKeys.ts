@@ -17,8 +17,8 @@ export const employeeKeys = (employeeId: EmployeeId, telegramId: TelegramId | nu
 ]
 
 /**
- * Drops cached keys of employees. A failed delete is kept by the cache and applied when it
- * answers again, so it never fails the write it follows.
+ * Drops cached keys of employees. The cache keeps an invalidation it cannot apply now and applies
+ * it when it answers again, so it never fails the write it follows.
  */
 export const makeEmployeeInvalidation = (
   cache: CacheService,
@@ -26,7 +26,7 @@ export const makeEmployeeInvalidation = (
     employeeId: EmployeeId,
   ) => Effect.Effect<Employee, EmployeeNotFound | DatabaseError>,
 ) => {
-  const drop = (keys: ReadonlyArray<string>) => Effect.ignore(cache.delete(keys))
+  const drop = (keys: ReadonlyArray<string>) => cache.invalidate(keys)
 
   const employee = (known: Pick<Employee, "id" | "telegramId">) =>
     drop(employeeKeys(known.id, known.telegramId))

@@ -237,13 +237,11 @@ const withCache = (repo: EmployeeRepoService) =>
           const { employee } = recognition
           // Linking wrote to the employee: whatever was cached of them goes first.
           if (recognition.linked) yield* invalidation.employee(employee)
-          yield* Effect.ignore(
-            cache.set(
-              EmployeeEntry.key(user.telegramId),
-              EmployeeEntry.schema,
-              employee,
-              EmployeeEntry.ttl,
-            ),
+          yield* cache.set(
+            EmployeeEntry.key(user.telegramId),
+            EmployeeEntry.schema,
+            employee,
+            EmployeeEntry.ttl,
           )
         }
         return recognition

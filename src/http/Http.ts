@@ -172,7 +172,7 @@ const checkDatabase: Effect.Effect<Health["database"], never, SqlClient.SqlClien
 
 const checkCache: Effect.Effect<Health["cache"], never, Cache> = Effect.gen(function* () {
   const cache = yield* Cache
-  const ping = yield* cache.ping.pipe(Effect.timeout(cacheTimeout), Effect.exit)
+  const ping = yield* cache.ops.ping.pipe(Effect.timeout(cacheTimeout), Effect.exit)
   const available = Exit.isSuccess(ping)
   const report: Health["cache"] =
     cache.backend._tag === "Redis"

@@ -122,14 +122,10 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
     // The epoch of the Redis data this process has seen: adopted from Redis, or set there.
     const epoch = yield* Ref.make<string>(randomUUID())
     if (copied) {
-      const found = yield* shared
-        .get(sessionsEpochKey, Schema.String)
-        .pipe(Effect.orElseSucceed(() => Option.none<string>()))
+      const found = yield* shared.get(sessionsEpochKey, Schema.String)
       if (Option.isSome(found)) yield* Ref.set(epoch, found.value)
       else {
-        yield* Effect.ignore(
-          shared.set(sessionsEpochKey, Schema.String, yield* Ref.get(epoch), sessionsEpochTtl),
-        )
+        yield* shared.set(sessionsEpochKey, Schema.String, yield* Ref.get(epoch), sessionsEpochTtl)
       }
     }
 
@@ -140,10 +136,11 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
      */
     const redisLostData = Effect.gen(function* () {
       const known = yield* Ref.get(epoch)
-      const found = yield* shared.get(sessionsEpochKey, Schema.String)
+      // A Redis that fails here is not known to have lost anything: the caller falls back.
+      const found = yield* shared.ops.get(sessionsEpochKey, Schema.String)
       if (Option.isSome(found) && found.value === known) return false
       if (Option.isSome(found)) yield* Ref.set(epoch, found.value)
-      else yield* shared.set(sessionsEpochKey, Schema.String, known, sessionsEpochTtl)
+      else yield* shared.ops.set(sessionsEpochKey, Schema.String, known, sessionsEpochTtl)
       yield* restoreKept
       return true
     })
@@ -154,15 +151,15 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
      * back at its user's next update.
      */
     const restoreKept = Effect.gen(function* () {
-      const keys = yield* Effect.orElseSucceed(local.keys("sess:*"), () => [])
+      const keys = yield* Effect.orElseSucceed(local.ops.keys("sess:*"), () => [])
       yield* Effect.forEach(
         keys,
         (key) =>
           Effect.gen(function* () {
             const telegramId = Schema.decodeOption(TelegramId)(key.slice("sess:".length))
-            const kept = yield* Effect.orElseSucceed(local.get(key, Session), () => Option.none())
+            const kept = yield* local.get(key, Session)
             if (Option.isNone(telegramId) || Option.isNone(kept)) return
-            yield* shared
+            yield* shared.ops
               .add(key, Session, kept.value, sessionTtl)
               .pipe(
                 Effect.catchTag("CacheError", () =>
@@ -174,20 +171,19 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
       )
     })
 
-    // Sessions this process has put in its copy (by identity; a session is immutable).
+    // Sessions this process has put in its copy (by identity; a session is immutable). Only a
+    // write that happened counts, hence the failing `ops.set`.
     const keptLocally = new WeakSet<Session>()
     const keepLocally = (telegramId: TelegramId, session: Session) =>
-      Effect.tap(local.set(sessionKey(telegramId), Session, session, sessionTtl), () =>
+      Effect.tap(local.ops.set(sessionKey(telegramId), Session, session, sessionTtl), () =>
         Effect.sync(() => keptLocally.add(session)),
       )
 
     const readLocal = (telegramId: TelegramId) =>
-      local
-        .get(sessionKey(telegramId), Session, { renewTtl: sessionTtl })
-        .pipe(Effect.orElseSucceed(() => Option.none<Session>()))
+      local.get(sessionKey(telegramId), Session, { renewTtl: sessionTtl })
 
     const writeShared = (telegramId: TelegramId, session: Session) =>
-      shared.set(sessionKey(telegramId), Session, session, sessionTtl).pipe(
+      shared.ops.set(sessionKey(telegramId), Session, session, sessionTtl).pipe(
         Effect.zipRight(Ref.update(unsynced, HashSet.remove(telegramId))),
         Effect.catchTag("CacheError", () => Ref.update(unsynced, HashSet.add(telegramId))),
       )
@@ -204,7 +200,7 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
           yield* writeShared(telegramId, kept.value)
           return kept
         }
-        yield* Effect.ignore(local.delete([sessionKey(telegramId)]))
+        yield* local.invalidate([sessionKey(telegramId)])
         return Option.none<Session>()
       })
 
@@ -231,7 +227,7 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
           if (Option.isSome(kept)) yield* writeShared(telegramId, kept.value)
           return kept
         }
-        return yield* shared.get(sessionKey(telegramId), Session, options).pipe(
+        return yield* shared.ops.get(sessionKey(telegramId), Session, options).pipe(
           Effect.flatMap(
             Option.match({
               onNone: () => missingInRedis(telegramId),
@@ -301,8 +297,8 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
     const clear = (telegramId: TelegramId) =>
       Effect.gen(function* () {
         yield* Ref.update(unsynced, HashSet.remove(telegramId))
-        yield* Effect.ignore(local.delete([sessionKey(telegramId)]))
-        if (copied) yield* Effect.ignore(shared.delete([sessionKey(telegramId)]))
+        yield* local.invalidate([sessionKey(telegramId)])
+        if (copied) yield* shared.invalidate([sessionKey(telegramId)])
       })
 
     return {

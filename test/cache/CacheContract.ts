@@ -125,17 +125,17 @@ export const cacheContract = <E>(
         const cache = yield* Cache
         const wins = yield* Effect.all(
           Array.from({ length: 20 }, (_, i) =>
-            cache.add("upd:1:7", Text, `claim ${i}`, Duration.millis(600)),
+            cache.ops.add("upd:1:7", Text, `claim ${i}`, Duration.millis(600)),
           ),
           { concurrency: "unbounded" },
         )
         expect(wins.filter((won) => won)).toHaveLength(1)
         const winner = wins.indexOf(true)
         expect(yield* cache.get("upd:1:7", Text)).toEqual(Option.some(`claim ${winner}`))
-        expect(yield* cache.add("upd:1:7", Text, "late", hour)).toBe(false)
+        expect(yield* cache.ops.add("upd:1:7", Text, "late", hour)).toBe(false)
         expect(yield* cache.get("upd:1:7", Text)).toEqual(Option.some(`claim ${winner}`))
         yield* Effect.sleep(Duration.millis(800))
-        expect(yield* cache.add("upd:1:7", Text, "after expiry", hour)).toBe(true)
+        expect(yield* cache.ops.add("upd:1:7", Text, "after expiry", hour)).toBe(true)
         expect(yield* cache.get("upd:1:7", Text)).toEqual(Option.some("after expiry"))
       }),
     )
@@ -158,15 +158,15 @@ export const cacheContract = <E>(
         yield* Effect.sleep(Duration.millis(1000))
         expect(yield* cache.get("emp:short", Text)).toEqual(Option.none())
         expect(yield* cache.get("emp:long", Text)).toEqual(Option.some("long-lived"))
-        expect(yield* cache.keys("emp:*")).toEqual(["emp:long"])
-        expect((yield* cache.status).keys.emp).toBe(1)
+        expect(yield* cache.ops.keys("emp:*")).toEqual(["emp:long"])
+        expect((yield* cache.ops.status).keys.emp).toBe(1)
 
         yield* cache.set("int:short", Text, "short-lived", Duration.millis(100))
         yield* Effect.sleep(Duration.millis(200))
-        expect(yield* cache.delete(["int:short"])).toBe(0)
+        expect(yield* cache.ops.delete(["int:short"])).toBe(0)
         yield* cache.set("act:1:participants", Text, "short-lived", Duration.millis(100))
         yield* Effect.sleep(Duration.millis(200))
-        expect(yield* cache.deleteMatching("act:*")).toBe(0)
+        expect(yield* cache.ops.deleteMatching("act:*")).toBe(0)
       }),
     )
 
@@ -188,8 +188,8 @@ export const cacheContract = <E>(
       "setMany writes every entry with the TTL",
       Effect.gen(function* () {
         const cache = yield* Cache
-        yield* cache.setMany(Member, [], hour)
-        yield* cache.setMany(
+        yield* cache.ops.setMany(Member, [], hour)
+        yield* cache.ops.setMany(
           Member,
           [
             ["emp:1", alice],
@@ -200,7 +200,7 @@ export const cacheContract = <E>(
         expect(yield* cache.get("emp:1", Member)).toEqual(Option.some(alice))
         expect(yield* cache.get("emp:2", Member)).toEqual(Option.some(bob))
         yield* Effect.sleep(Duration.millis(1000))
-        expect(yield* cache.keys("*")).toEqual([])
+        expect(yield* cache.ops.keys("*")).toEqual([])
       }),
     )
 
@@ -208,7 +208,7 @@ export const cacheContract = <E>(
       "delete removes exactly the named keys and counts the ones that existed",
       Effect.gen(function* () {
         const cache = yield* Cache
-        yield* cache.setMany(
+        yield* cache.ops.setMany(
           Text,
           [
             ["emp:1", "a"],
@@ -217,12 +217,12 @@ export const cacheContract = <E>(
           ],
           hour,
         )
-        expect(yield* cache.delete([])).toBe(0)
-        expect(yield* cache.delete(["emp:1", "emp:2", "emp:404"])).toBe(2)
+        expect(yield* cache.ops.delete([])).toBe(0)
+        expect(yield* cache.ops.delete(["emp:1", "emp:2", "emp:404"])).toBe(2)
         expect(yield* cache.get("emp:1", Text)).toEqual(Option.none())
         expect(yield* cache.get("emp:2", Text)).toEqual(Option.none())
         expect(yield* cache.get("emp:3", Text)).toEqual(Option.some("c"))
-        expect(yield* cache.delete(["emp:1"])).toBe(0)
+        expect(yield* cache.ops.delete(["emp:1"])).toBe(0)
       }),
     )
 
@@ -236,7 +236,7 @@ export const cacheContract = <E>(
         const sibling = `${cache.prefix.slice(0, -1)}-other:emp:1`
         yield* raw.write(bare, '"theirs"')
         yield* raw.write(sibling, '"theirs"')
-        yield* cache.setMany(
+        yield* cache.ops.setMany(
           Text,
           [
             ["emp:1", "a"],
@@ -246,10 +246,10 @@ export const cacheContract = <E>(
           ],
           hour,
         )
-        expect(yield* cache.deleteMatching("emp:*")).toBe(2)
-        expect(sorted(yield* cache.keys("*"))).toEqual(["int:1", "sess:1"])
-        expect(yield* cache.deleteMatching("*")).toBe(2)
-        expect(yield* cache.keys("*")).toEqual([])
+        expect(yield* cache.ops.deleteMatching("emp:*")).toBe(2)
+        expect(sorted(yield* cache.ops.keys("*"))).toEqual(["int:1", "sess:1"])
+        expect(yield* cache.ops.deleteMatching("*")).toBe(2)
+        expect(yield* cache.ops.keys("*")).toEqual([])
         expect(yield* raw.read(bare)).toEqual(Option.some('"theirs"'))
         expect(yield* raw.read(sibling)).toEqual(Option.some('"theirs"'))
       }),
@@ -261,7 +261,7 @@ export const cacheContract = <E>(
         const cache = yield* Cache
         const raw = yield* RawKeys
         yield* raw.write(`${cache.prefix.slice(0, -1)}-other:emp:9`, '"theirs"')
-        yield* cache.setMany(
+        yield* cache.ops.setMany(
           Text,
           [
             ["emp:1", "a"],
@@ -270,10 +270,10 @@ export const cacheContract = <E>(
           ],
           hour,
         )
-        expect(sorted(yield* cache.keys("emp:*"))).toEqual(["emp:1", "emp:2"])
-        expect(yield* cache.keys("act:*:participants")).toEqual(["act:5:participants"])
-        expect(sorted(yield* cache.keys("*"))).toEqual(["act:5:participants", "emp:1", "emp:2"])
-        expect(yield* cache.keys("int:*")).toEqual([])
+        expect(sorted(yield* cache.ops.keys("emp:*"))).toEqual(["emp:1", "emp:2"])
+        expect(yield* cache.ops.keys("act:*:participants")).toEqual(["act:5:participants"])
+        expect(sorted(yield* cache.ops.keys("*"))).toEqual(["act:5:participants", "emp:1", "emp:2"])
+        expect(yield* cache.ops.keys("int:*")).toEqual([])
       }),
     )
 
@@ -336,7 +336,7 @@ export const cacheContract = <E>(
         const reading = yield* Effect.fork(cache.getOrLoad("emp:1", Member, hour, slowRead))
         yield* Deferred.await(started)
         // A write to the employee lands while the old row is still on its way.
-        yield* cache.delete(["emp:1"])
+        yield* cache.invalidate(["emp:1"])
         yield* Deferred.succeed(release, undefined)
         expect(yield* Fiber.join(reading)).toEqual(alice)
         expect(yield* cache.get("emp:1", Member)).toEqual(Option.none())
@@ -377,7 +377,7 @@ export const cacheContract = <E>(
         const cache = yield* Cache
         const raw = yield* RawKeys
         yield* raw.write(`${cache.prefix.slice(0, -1)}-other:emp:1`, '"theirs"')
-        yield* cache.setMany(
+        yield* cache.ops.setMany(
           Text,
           [
             ["emp:1", "a"],
@@ -389,7 +389,7 @@ export const cacheContract = <E>(
           ],
           hour,
         )
-        const status = yield* cache.status
+        const status = yield* cache.ops.status
         expect(status.backend._tag).toBe(backend)
         expect(cache.backend).toEqual(status.backend)
         expect(status.available).toBe(true)
@@ -403,7 +403,7 @@ export const cacheContract = <E>(
       "ping answers with its latency",
       Effect.gen(function* () {
         const cache = yield* Cache
-        const latency = yield* cache.ping
+        const latency = yield* cache.ops.ping
         expect(Duration.lessThan(latency, Duration.seconds(1))).toBe(true)
       }),
     )

@@ -31,7 +31,7 @@ describe("MemoryCache", () => {
     Effect.gen(function* () {
       const cache = yield* Cache
       const hour = Duration.hours(1)
-      yield* cache.setMany(
+      yield* cache.ops.setMany(
         Schema.String,
         [
           ["emp:1", "a"],
@@ -42,10 +42,10 @@ describe("MemoryCache", () => {
       )
       expect(yield* cache.get("emp:1", Schema.String)).toEqual(Option.some("a"))
       yield* cache.set("emp:4", Schema.String, "d", hour)
-      expect([...(yield* cache.keys("*"))].sort()).toEqual(["emp:1", "emp:3", "emp:4"])
+      expect([...(yield* cache.ops.keys("*"))].sort()).toEqual(["emp:1", "emp:3", "emp:4"])
       yield* cache.set("emp:5", Schema.String, "e", hour)
-      expect([...(yield* cache.keys("*"))].sort()).toEqual(["emp:1", "emp:4", "emp:5"])
-      expect((yield* cache.status).server.maxEntries).toBe(3)
+      expect([...(yield* cache.ops.keys("*"))].sort()).toEqual(["emp:1", "emp:4", "emp:5"])
+      expect((yield* cache.ops.status).server.maxEntries).toBe(3)
     }).pipe(Effect.provide(memory(3))),
   )
 

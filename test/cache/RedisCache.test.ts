@@ -37,9 +37,9 @@ describe("RedisCache", () => {
     Effect.gen(function* () {
       const cache = yield* Cache
       const entries = Array.from({ length: 1201 }, (_, i) => [`emp:${i}`, "a"] as const)
-      yield* cache.setMany(Schema.String, entries, Duration.minutes(1))
-      expect(yield* cache.deleteMatching("emp:*")).toBe(1201)
-      expect(yield* cache.keys("*")).toEqual([])
+      yield* cache.ops.setMany(Schema.String, entries, Duration.minutes(1))
+      expect(yield* cache.ops.deleteMatching("emp:*")).toBe(1201)
+      expect(yield* cache.ops.keys("*")).toEqual([])
     }).pipe(Effect.provide(RedisCache.layer.pipe(Layer.provide(cacheConfig())))),
   )
 })

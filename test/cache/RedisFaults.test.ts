@@ -61,15 +61,17 @@ describe("Redis faults at run time", () => {
       Effect.gen(function* () {
         const redis = yield* privateRedis
         const cache = yield* cacheOn(redis)
-        yield* cache.set("emp:1", Text, "before", hour)
+        yield* cache.ops.set("emp:1", Text, "before", hour)
         yield* redis.kill
 
         // (A key the process holds no copy of: a copy may answer until the connection's close
         // is seen, and nobody can change the value meanwhile.)
-        const [took, read] = yield* timed(cache.get("emp:9", Text))
+        const [took, read] = yield* timed(cache.ops.get("emp:9", Text))
         expect(read).toEqual(Exit.fail(expect.any(CacheError)))
         expect(took).toBeLessThan(quickly)
-        expect(Exit.isFailure(yield* Effect.exit(cache.set("emp:1", Text, "x", hour)))).toBe(true)
+        expect(Exit.isFailure(yield* Effect.exit(cache.ops.set("emp:1", Text, "x", hour)))).toBe(
+          true,
+        )
         const [loadTook, loaded] = yield* timed(
           cache.getOrLoad("emp:1", Text, hour, Effect.succeed("from postgres")),
         )
@@ -79,10 +81,13 @@ describe("Redis faults at run time", () => {
         yield* redis.start
         // No restart of ours: the client reconnects and the circuit lets a probe through.
         const after = yield* eventually(
-          Effect.zipRight(cache.set("emp:2", Text, "after", hour), cache.get("emp:2", Text)),
+          Effect.zipRight(
+            cache.ops.set("emp:2", Text, "after", hour),
+            cache.ops.get("emp:2", Text),
+          ),
         )
         expect(after).toEqual(Option.some("after"))
-        const status = yield* cache.status
+        const status = yield* cache.ops.status
         expect(status.available).toBe(true)
         // The killed server kept nothing (no persistence): only what was written since.
         expect(status.keys).toMatchObject({ emp: 1 })
@@ -95,21 +100,24 @@ describe("Redis faults at run time", () => {
       Effect.gen(function* () {
         const redis = yield* privateRedis
         const cache = yield* cacheOn(redis)
-        yield* cache.set("emp:1", Text, "kept", hour)
+        yield* cache.ops.set("emp:1", Text, "kept", hour)
         yield* redis.freeze
 
         // A value the process holds a copy of needs no Redis (nobody can change it meanwhile:
         // Redis is frozen for every client).
-        expect(yield* cache.get("emp:1", Text)).toEqual(Option.some("kept"))
-        for (const operation of [cache.get("emp:3", Text), cache.set("emp:2", Text, "x", hour)]) {
+        expect(yield* cache.ops.get("emp:1", Text)).toEqual(Option.some("kept"))
+        for (const operation of [
+          cache.ops.get("emp:3", Text),
+          cache.ops.set("emp:2", Text, "x", hour),
+        ]) {
           const [took, exit] = yield* timed(operation)
           expect(exit).toEqual(Exit.fail(expect.any(CacheError)))
           expect(took).toBeLessThan(quickly)
         }
         // Two failures in a row: the cache stands aside instead of waiting on Redis each time.
-        const bypassed = yield* Effect.flip(cache.get("emp:1", Text))
+        const bypassed = yield* Effect.flip(cache.ops.get("emp:1", Text))
         expect(bypassed.message).toMatch(/bypassed/)
-        const degraded = yield* cache.status
+        const degraded = yield* cache.ops.status
         expect(degraded.backend._tag).toBe("Redis")
         expect(degraded.available).toBe(false)
         expect(yield* cache.getOrLoad("emp:1", Text, hour, Effect.succeed("from postgres"))).toBe(
@@ -118,8 +126,8 @@ describe("Redis faults at run time", () => {
 
         yield* redis.thaw
         yield* Effect.sleep(Duration.sum(coolDown, Duration.millis(100)))
-        expect(yield* cache.get("emp:1", Text)).toEqual(Option.some("kept"))
-        expect((yield* cache.status).available).toBe(true)
+        expect(yield* cache.ops.get("emp:1", Text)).toEqual(Option.some("kept"))
+        expect((yield* cache.ops.status).available).toBe(true)
       }).pipe(Effect.provide(quiet)),
   )
 
@@ -130,7 +138,7 @@ describe("Redis faults at run time", () => {
         const redis = yield* privateRedis
         const cache = yield* cacheOn(redis)
         const raw = yield* rawRedis(redis.url)
-        yield* cache.setMany(
+        yield* cache.ops.setMany(
           Text,
           [
             ["emp:1", "stale"],
@@ -142,23 +150,65 @@ describe("Redis faults at run time", () => {
         )
         yield* redis.freeze
         // Open the circuit, so that the deletions below cannot reach Redis at all.
-        yield* Effect.ignore(cache.get("sess:1", Text))
-        yield* Effect.ignore(cache.get("sess:1", Text))
-        expect(yield* Effect.flip(cache.delete(["emp:1"]))).toBeInstanceOf(CacheError)
-        expect(yield* Effect.flip(cache.deleteMatching("int:*"))).toBeInstanceOf(CacheError)
-        expect((yield* cache.status).pendingInvalidations).toBe(2)
+        yield* Effect.ignore(cache.ops.get("sess:1", Text))
+        yield* Effect.ignore(cache.ops.get("sess:1", Text))
+        expect(yield* Effect.flip(cache.ops.delete(["emp:1"]))).toBeInstanceOf(CacheError)
+        expect(yield* Effect.flip(cache.ops.deleteMatching("int:*"))).toBeInstanceOf(CacheError)
+        expect((yield* cache.ops.status).pendingInvalidations).toBe(2)
 
         yield* redis.thaw
         // Redis still holds the old values: only this process knows they are invalid.
         expect(yield* Effect.promise(() => raw.get(`${cache.prefix}emp:1`))).toBe('"stale"')
+        expect(yield* cache.ops.get("emp:1", Text)).toEqual(Option.none())
+        yield* Effect.sleep(Duration.sum(coolDown, Duration.millis(100)))
+        expect(yield* cache.ops.get("emp:1", Text)).toEqual(Option.none())
+        expect(yield* cache.ops.get("int:2", Text)).toEqual(Option.none())
+        expect(yield* cache.ops.get("emp:2", Text)).toEqual(Option.some("still good"))
+        expect(yield* Effect.promise(() => raw.get(`${cache.prefix}emp:1`))).toBeNull()
+        expect(yield* Effect.promise(() => raw.keys(`${cache.prefix}int:*`))).toEqual([])
+        expect((yield* cache.ops.status).pendingInvalidations).toBe(0)
+      }).pipe(Effect.provide(quiet)),
+  )
+
+  it.scopedLive(
+    "the user surface never fails while Redis is down: a read misses, a write is skipped, an invalidation waits for Redis",
+    () =>
+      Effect.gen(function* () {
+        const redis = yield* privateRedis
+        const cache = yield* cacheOn(redis)
+        const raw = yield* rawRedis(redis.url)
+        yield* cache.ops.setMany(
+          Text,
+          [
+            ["emp:1", "stale"],
+            ["emp:2", "kept"],
+          ],
+          hour,
+        )
+        yield* redis.freeze
+
+        for (const key of ["emp:3", "emp:4"]) {
+          const [took, read] = yield* timed(cache.get(key, Text))
+          expect(read).toEqual(Exit.succeed(Option.none()))
+          expect(took).toBeLessThan(quickly)
+        }
+        // The circuit is open now: the write is not even sent. (One sent to a frozen Redis may
+        // still land when it thaws: a timeout cannot take back a command.)
+        const [writeTook, written] = yield* timed(cache.set("emp:2", Text, "not written", hour))
+        expect(written).toEqual(Exit.void)
+        expect(writeTook).toBeLessThan(quickly)
+        expect(yield* Effect.exit(cache.invalidate(["emp:1"]))).toEqual(Exit.void)
+        expect((yield* cache.ops.status).pendingInvalidations).toBe(1)
+
+        yield* redis.thaw
+        // The invalidation is not served around: the key is a miss, then gone from Redis itself.
         expect(yield* cache.get("emp:1", Text)).toEqual(Option.none())
         yield* Effect.sleep(Duration.sum(coolDown, Duration.millis(100)))
         expect(yield* cache.get("emp:1", Text)).toEqual(Option.none())
-        expect(yield* cache.get("int:2", Text)).toEqual(Option.none())
-        expect(yield* cache.get("emp:2", Text)).toEqual(Option.some("still good"))
         expect(yield* Effect.promise(() => raw.get(`${cache.prefix}emp:1`))).toBeNull()
-        expect(yield* Effect.promise(() => raw.keys(`${cache.prefix}int:*`))).toEqual([])
-        expect((yield* cache.status).pendingInvalidations).toBe(0)
+        expect((yield* cache.ops.status).pendingInvalidations).toBe(0)
+        // The skipped write left Redis's value as it was.
+        expect(yield* cache.get("emp:2", Text)).toEqual(Option.some("kept"))
       }).pipe(Effect.provide(quiet)),
   )
 
@@ -166,17 +216,17 @@ describe("Redis faults at run time", () => {
     Effect.gen(function* () {
       const redis = yield* privateRedis
       const cache = yield* cacheOn(redis)
-      yield* cache.set("emp:1", Text, "kept", hour)
+      yield* cache.ops.set("emp:1", Text, "kept", hour)
       yield* redis.freeze
-      yield* Effect.ignore(cache.get("sess:1", Text))
-      yield* Effect.ignore(cache.get("sess:1", Text))
+      yield* Effect.ignore(cache.ops.get("sess:1", Text))
+      yield* Effect.ignore(cache.ops.get("sess:1", Text))
       yield* Effect.sleep(Duration.sum(coolDown, Duration.millis(50)))
       // The first read after the cool-down probes Redis; its user gives up before an answer.
-      const probe = yield* Effect.fork(cache.get("emp:1", Text))
+      const probe = yield* Effect.fork(cache.ops.get("emp:1", Text))
       yield* Effect.sleep(Duration.millis(50))
       yield* Fiber.interrupt(probe)
       yield* redis.thaw
-      expect(yield* eventually(cache.get("emp:1", Text))).toEqual(Option.some("kept"))
+      expect(yield* eventually(cache.ops.get("emp:1", Text))).toEqual(Option.some("kept"))
     }).pipe(Effect.provide(quiet)),
   )
 
@@ -185,7 +235,7 @@ describe("Redis faults at run time", () => {
       const redis = yield* privateRedis
       const scope = yield* Scope.make()
       const cache = yield* Scope.extend(cacheOn(redis), scope)
-      yield* cache.set("emp:1", Text, "a", hour)
+      yield* cache.ops.set("emp:1", Text, "a", hour)
       yield* redis.freeze
       const [took] = yield* timed(Scope.close(scope, Exit.void))
       expect(took).toBeLessThan(quickly)
@@ -203,18 +253,18 @@ describe("Redis faults at run time", () => {
         const readSoon = (key: string, expected: Option.Option<string>) =>
           Effect.gen(function* () {
             const started = Date.now()
-            let seen = yield* cache.get(key, Text)
+            let seen = yield* cache.ops.get(key, Text)
             while (!Option.getEquivalence(Schema.equivalence(Text))(seen, expected)) {
               if (Date.now() - started > 1000) break
               yield* Effect.sleep(Duration.millis(2))
-              seen = yield* cache.get(key, Text)
+              seen = yield* cache.ops.get(key, Text)
             }
             return { seen, millis: Date.now() - started }
           })
 
-        yield* cache.set("emp:1", Text, "mine", hour)
-        yield* cache.set("sess:1", Text, "mine", hour)
-        expect(yield* cache.get("emp:1", Text)).toEqual(Option.some("mine"))
+        yield* cache.ops.set("emp:1", Text, "mine", hour)
+        yield* cache.ops.set("sess:1", Text, "mine", hour)
+        expect(yield* cache.ops.get("emp:1", Text)).toEqual(Option.some("mine"))
         // Another process (or HR's script) changes one key and deletes the other.
         yield* Effect.promise(() => raw.set(`${prefix}emp:1`, JSON.stringify("theirs")))
         yield* Effect.promise(() => raw.del(`${prefix}sess:1`))
@@ -224,12 +274,14 @@ describe("Redis faults at run time", () => {
         expect((yield* readSoon("sess:1", Option.none())).seen).toEqual(Option.none())
 
         // Redis restarts empty: nothing the process held is served afterwards.
-        yield* cache.set("int:1", Text, "before", hour)
-        expect(yield* cache.get("int:1", Text)).toEqual(Option.some("before"))
+        yield* cache.ops.set("int:1", Text, "before", hour)
+        expect(yield* cache.ops.get("int:1", Text)).toEqual(Option.some("before"))
         yield* redis.kill
         yield* redis.start
         const after = yield* eventually(
-          Effect.flatMap(cache.get("int:1", Text), (found) => cache.ping.pipe(Effect.as(found))),
+          Effect.flatMap(cache.ops.get("int:1", Text), (found) =>
+            cache.ops.ping.pipe(Effect.as(found)),
+          ),
         )
         expect(after).toEqual(Option.none())
       }).pipe(Effect.provide(quiet)),

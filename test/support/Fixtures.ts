@@ -75,7 +75,7 @@ export const setActiveAndDropKeys = (employeeId: EmployeeId, isActive: boolean) 
   Effect.gen(function* () {
     const row = yield* setActive(employeeId, isActive)
     const telegramId = row.telegramId === null ? null : TelegramId.make(Number(row.telegramId))
-    yield* (yield* Cache).delete(employeeKeys(employeeId, telegramId))
+    yield* (yield* Cache).ops.delete(employeeKeys(employeeId, telegramId))
     return row
   })
 

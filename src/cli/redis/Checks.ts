@@ -47,15 +47,15 @@ export const checks = (cache: CacheService, sessions: Sessions): ReadonlyArray<C
     {
       name: "set, then get returns the value",
       run: Effect.gen(function* () {
-        yield* cache.set("probe:value", Probe, probe, minute)
-        const read = yield* cache.get("probe:value", Probe)
+        yield* cache.ops.set("probe:value", Probe, probe, minute)
+        const read = yield* cache.ops.get("probe:value", Probe)
         yield* ensure(Option.isSome(read) && same(read.value, probe), `read back ${show(read)}`)
       }),
     },
     {
       name: "get of a missing key is a miss",
       run: Effect.gen(function* () {
-        const read = yield* cache.get("probe:missing", Probe)
+        const read = yield* cache.ops.get("probe:missing", Probe)
         yield* ensure(Option.isNone(read), `read ${show(read)}`)
       }),
     },
@@ -63,17 +63,17 @@ export const checks = (cache: CacheService, sessions: Sessions): ReadonlyArray<C
       name: "a value expires after its TTL; get with renewTtl extends it",
       run: Effect.gen(function* () {
         const ttl = Duration.millis(400)
-        yield* cache.set("ttl:plain", Probe, probe, ttl)
-        yield* cache.set("ttl:renewed", Probe, probe, ttl)
-        const renewed = yield* cache.get("ttl:renewed", Probe, { renewTtl: minute })
+        yield* cache.ops.set("ttl:plain", Probe, probe, ttl)
+        yield* cache.ops.set("ttl:renewed", Probe, probe, ttl)
+        const renewed = yield* cache.ops.get("ttl:renewed", Probe, { renewTtl: minute })
         yield* ensure(Option.isSome(renewed), "the value was gone before its TTL")
         yield* Effect.sleep(Duration.millis(700))
         yield* ensure(
-          Option.isNone(yield* cache.get("ttl:plain", Probe)),
+          Option.isNone(yield* cache.ops.get("ttl:plain", Probe)),
           "a value outlived its TTL",
         )
         yield* ensure(
-          Option.isSome(yield* cache.get("ttl:renewed", Probe)),
+          Option.isSome(yield* cache.ops.get("ttl:renewed", Probe)),
           "get with renewTtl did not extend the TTL",
         )
       }),
@@ -82,9 +82,9 @@ export const checks = (cache: CacheService, sessions: Sessions): ReadonlyArray<C
       name: "setMany writes every entry",
       run: Effect.gen(function* () {
         const entries = [1, 2, 3].map((n) => [`batch:${n}`, { ...probe, n }] as const)
-        yield* cache.setMany(Probe, entries, minute)
+        yield* cache.ops.setMany(Probe, entries, minute)
         for (const [key, value] of entries) {
-          const read = yield* cache.get(key, Probe)
+          const read = yield* cache.ops.get(key, Probe)
           yield* ensure(
             Option.isSome(read) && same(read.value, value),
             `${key}: read back ${show(read)}`,
@@ -95,10 +95,10 @@ export const checks = (cache: CacheService, sessions: Sessions): ReadonlyArray<C
     {
       name: "add writes a key only when it is absent",
       run: Effect.gen(function* () {
-        const first = yield* cache.add("claim:1", Probe, probe, minute)
-        const second = yield* cache.add("claim:1", Probe, { ...probe, n: 2 }, minute)
-        const read = yield* cache.get("claim:1", Probe)
-        yield* cache.delete(["claim:1"])
+        const first = yield* cache.ops.add("claim:1", Probe, probe, minute)
+        const second = yield* cache.ops.add("claim:1", Probe, { ...probe, n: 2 }, minute)
+        const read = yield* cache.ops.get("claim:1", Probe)
+        yield* cache.ops.delete(["claim:1"])
         yield* ensure(first && !second, `added ${first}, then ${second}`)
         yield* ensure(Option.isSome(read) && same(read.value, probe), `read back ${show(read)}`)
       }),
@@ -106,25 +106,25 @@ export const checks = (cache: CacheService, sessions: Sessions): ReadonlyArray<C
     {
       name: "keys lists the keys matching a pattern",
       run: Effect.gen(function* () {
-        const found = [...(yield* cache.keys("batch:*"))].sort()
+        const found = [...(yield* cache.ops.keys("batch:*"))].sort()
         yield* ensure(same(found, ["batch:1", "batch:2", "batch:3"]), `found ${found.join(", ")}`)
       }),
     },
     {
       name: "delete removes the keys and counts those that existed",
       run: Effect.gen(function* () {
-        const deleted = yield* cache.delete(["batch:1", "batch:none"])
+        const deleted = yield* cache.ops.delete(["batch:1", "batch:none"])
         yield* ensure(deleted === 1, `counted ${deleted} deleted keys instead of 1`)
-        const read = yield* cache.get("batch:1", Probe)
+        const read = yield* cache.ops.get("batch:1", Probe)
         yield* ensure(Option.isNone(read), "the deleted key is still there")
       }),
     },
     {
       name: "deleteMatching removes the matching keys only",
       run: Effect.gen(function* () {
-        const deleted = yield* cache.deleteMatching("batch:*")
+        const deleted = yield* cache.ops.deleteMatching("batch:*")
         yield* ensure(deleted === 2, `counted ${deleted} deleted keys instead of 2`)
-        const left = yield* cache.keys("*")
+        const left = yield* cache.ops.keys("*")
         yield* ensure(!left.some((key) => key.startsWith("batch:")), "a matching key survived")
         yield* ensure(left.includes("probe:value"), "a key that did not match was deleted")
       }),
@@ -154,10 +154,10 @@ export const checks = (cache: CacheService, sessions: Sessions): ReadonlyArray<C
     {
       name: "a value that does not decode is a miss and is deleted",
       run: Effect.gen(function* () {
-        yield* cache.set("corrupt:value", Schema.String, "not a probe", minute)
-        const read = yield* cache.get("corrupt:value", Probe)
+        yield* cache.ops.set("corrupt:value", Schema.String, "not a probe", minute)
+        const read = yield* cache.ops.get("corrupt:value", Probe)
         yield* ensure(Option.isNone(read), `served ${show(read)}`)
-        const left = yield* cache.keys("corrupt:*")
+        const left = yield* cache.ops.keys("corrupt:*")
         yield* ensure(left.length === 0, "the value that does not decode is still there")
         // The warning the cache logs for a dropped value is what this check provokes.
       }).pipe(Logger.withMinimumLogLevel(LogLevel.Error)),
@@ -165,7 +165,7 @@ export const checks = (cache: CacheService, sessions: Sessions): ReadonlyArray<C
     {
       name: "ping answers",
       run: Effect.gen(function* () {
-        const latency = yield* cache.ping
+        const latency = yield* cache.ops.ping
         yield* ensure(Duration.isFinite(latency), "no latency measured")
       }),
     },
@@ -173,14 +173,14 @@ export const checks = (cache: CacheService, sessions: Sessions): ReadonlyArray<C
       name: "status reports the backend and counts keys per namespace",
       run: Effect.gen(function* () {
         const perNamespace = ["emp:1", "int:1", "act:1:participants", "sess:1", "upd:1:1"]
-        yield* cache.setMany(
+        yield* cache.ops.setMany(
           Probe,
           perNamespace.map((key) => [key, probe] as const),
           minute,
         )
-        const report = yield* cache.status
-        const all = yield* cache.keys("*")
-        yield* cache.delete(perNamespace)
+        const report = yield* cache.ops.status
+        const all = yield* cache.ops.keys("*")
+        yield* cache.ops.delete(perNamespace)
         yield* ensure(
           report.backend._tag === cache.backend._tag,
           `reported ${describeBackend(report.backend)}`,
@@ -208,7 +208,7 @@ export const checks = (cache: CacheService, sessions: Sessions): ReadonlyArray<C
             read.value.createdAt.getTime() === created.createdAt.getTime(),
           `read back ${show(read)}`,
         )
-        const stored = yield* cache.keys(sessionKey(alice))
+        const stored = yield* cache.ops.keys(sessionKey(alice))
         yield* ensure(stored.length === 1, `no ${sessionKey(alice)} key in the cache`)
       }),
     },
@@ -257,15 +257,15 @@ export const checks = (cache: CacheService, sessions: Sessions): ReadonlyArray<C
         yield* sessions.clear(alice)
         const read = yield* sessions.get(alice)
         yield* ensure(Option.isNone(read), `read back ${show(read)}`)
-        const stored = yield* cache.keys("sess:*")
+        const stored = yield* cache.ops.keys("sess:*")
         yield* ensure(stored.length === 0, `left ${stored.join(", ")}`)
       }),
     },
     {
       name: "no keys are left under the throwaway prefix",
       run: Effect.gen(function* () {
-        yield* cache.deleteMatching("*")
-        const left = yield* cache.keys("*")
+        yield* cache.ops.deleteMatching("*")
+        const left = yield* cache.ops.keys("*")
         yield* ensure(left.length === 0, `left ${left.join(", ")}`)
       }),
     },

@@ -79,7 +79,7 @@ const bookkeepingKeys: ReadonlyArray<string> = [ChangeFeed.cursorKey, sessionsEp
 /** Deletes every key under the prefix, counted per namespace, except the bookkeeping keys. */
 const clearAll = (cache: CacheService) =>
   Effect.gen(function* () {
-    const keys = (yield* cache.keys("*")).filter((key) => !bookkeepingKeys.includes(key))
+    const keys = (yield* cache.ops.keys("*")).filter((key) => !bookkeepingKeys.includes(key))
     const byNamespace = Arr.groupBy(keys, namespaceOf)
     const counts: Record<Namespace, number> = {
       emp: 0,
@@ -90,7 +90,7 @@ const clearAll = (cache: CacheService) =>
       other: 0,
     }
     for (const namespace of Object.keys(counts) as Array<Namespace>) {
-      counts[namespace] = yield* cache.delete(byNamespace[namespace] ?? [])
+      counts[namespace] = yield* cache.ops.delete(byNamespace[namespace] ?? [])
     }
     const detail = Object.entries(counts)
       .map(([namespace, count]) => `${namespace} ${count}`)
@@ -104,7 +104,7 @@ const clearAll = (cache: CacheService) =>
 /** Deletes the named keys one by one, saying for each whether it was cached. */
 const clearKeys = (cache: CacheService, targets: ReadonlyArray<Target>) =>
   Effect.reduce(targets, 0, (total, { key, owner }) =>
-    Effect.flatMap(cache.delete([key]), (deleted) =>
+    Effect.flatMap(cache.ops.delete([key]), (deleted) =>
       Console.log(deleted > 0 ? `Deleted ${key} (${owner})` : `Not cached: ${key} (${owner})`).pipe(
         Effect.as(total + deleted),
       ),
@@ -148,7 +148,7 @@ export const clear = <E, R>(
     yield* Console.log(`Clearing ${describeBackend(cache.backend)}, prefix ${cache.prefix}`)
     let total = all ? yield* clearAll(cache) : yield* clearKeys(cache, named)
     if (sessions && !all) {
-      const deleted = yield* cache.deleteMatching("sess:*")
+      const deleted = yield* cache.ops.deleteMatching("sess:*")
       total += deleted
       yield* Console.log(`Deleted ${plural(deleted, "session key")} (sess:*)`)
     }

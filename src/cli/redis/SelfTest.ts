@@ -87,7 +87,7 @@ export const selfTest = Effect.gen(function* () {
       ),
       Effect.map(Exit.isSuccess),
     ),
-  ).pipe(Effect.ensuring(Effect.ignore(cache.deleteMatching("*"))))
+  ).pipe(Effect.ensuring(Effect.ignore(cache.ops.deleteMatching("*"))))
   const failed = passed.filter((ok) => !ok).length
   if (failed > 0) return yield* new SelfTestFailed({ failed, total: all.length })
   yield* Console.log(`All ${all.length} checks passed; no keys left behind.`)

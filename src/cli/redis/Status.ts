@@ -93,7 +93,7 @@ const statusLines = (prefix: string, report: CacheStatus): ReadonlyArray<string>
 export const status = (options: { readonly json: boolean }) =>
   Effect.gen(function* () {
     const cache = yield* Cache
-    const report = yield* cache.status
+    const report = yield* cache.ops.status
     if (options.json) {
       yield* Console.log(JSON.stringify(statusJson(cache.prefix, report)))
     } else {

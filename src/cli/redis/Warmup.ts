@@ -50,9 +50,9 @@ const explainMissingTables = (error: DatabaseError) => {
  */
 const recordFeedPosition = (cache: CacheService, mark: ChangeFeed.Position) =>
   Effect.gen(function* () {
-    const cursor = yield* cache.get(ChangeFeed.cursorKey, ChangeFeed.Position)
+    const cursor = yield* cache.ops.get(ChangeFeed.cursorKey, ChangeFeed.Position)
     if (Option.isSome(cursor)) return false
-    yield* cache.set(ChangeFeed.cursorKey, ChangeFeed.Position, mark, ChangeFeed.cursorTtl)
+    yield* cache.ops.set(ChangeFeed.cursorKey, ChangeFeed.Position, mark, ChangeFeed.cursorTtl)
     return true
   })
 
@@ -83,7 +83,7 @@ const fill = (cache: CacheService, batchSize: number) =>
           const interests = yield* interestRepo.activeInterestsOf(
             batch.map((employee) => employee.id),
           )
-          yield* cache.setMany(
+          yield* cache.ops.setMany(
             EmployeeEntry.schema,
             batch.flatMap((employee) =>
               employee.telegramId === null
@@ -92,7 +92,7 @@ const fill = (cache: CacheService, batchSize: number) =>
             ),
             EmployeeEntry.ttl,
           )
-          yield* cache.setMany(
+          yield* cache.ops.setMany(
             InterestsEntry.schema,
             [...interests].map(([id, list]) => [InterestsEntry.key(id), list] as const),
             InterestsEntry.ttl,
@@ -106,7 +106,7 @@ const fill = (cache: CacheService, batchSize: number) =>
     let activitiesDone = 0
     for (const batch of Arr.chunksOf(activities, batchSize)) {
       const participants = yield* activityRepo.participantsOf(batch.map((activity) => activity.id))
-      yield* cache.setMany(
+      yield* cache.ops.setMany(
         ParticipantsEntry.schema,
         [...participants].map(([id, list]) => [ParticipantsEntry.key(id), list] as const),
         ParticipantsEntry.ttl,
@@ -117,11 +117,11 @@ const fill = (cache: CacheService, batchSize: number) =>
     const changed = yield* log.since(mark)
     const dropped = changed.unknown
       ? yield* Effect.reduce(cachedReadPatterns, 0, (total, pattern) =>
-          Effect.map(cache.deleteMatching(pattern), (count) => total + count),
+          Effect.map(cache.ops.deleteMatching(pattern), (count) => total + count),
         )
-      : (yield* cache.delete(changed.keys)) +
+      : (yield* cache.ops.delete(changed.keys)) +
         (yield* Effect.reduce(changed.patterns, 0, (total, pattern) =>
-          Effect.map(cache.deleteMatching(pattern), (count) => total + count),
+          Effect.map(cache.ops.deleteMatching(pattern), (count) => total + count),
         ))
     const cursorSet = yield* recordFeedPosition(cache, mark)
     return { employees, activities: activities.length, dropped, cursorSet }
