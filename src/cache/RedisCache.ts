@@ -7,6 +7,9 @@
  * failures in a row the circuit opens: for `coolDown` no command is sent (reads miss, writes are
  * skipped at once); then one command probes. Deletions that could not reach Redis are kept and
  * applied before Redis is read again, so no entry invalidated during an outage is served after it.
+ *
+ * A little over 400 lines: it is one store (its commands, the pending deletions, the near cache's
+ * wiring); the circuit breaker is in `Circuit.ts`.
  */
 import {
   Array as Arr,
