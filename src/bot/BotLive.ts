@@ -3,7 +3,7 @@
  * the bot's own input (`inputOf`) and its flow (`Flows.respond`) runs as one Effect in the bot's
  * set of fibers, with the errors handled in one place: a database outage → "temporarily
  * unavailable", a defect → logged, and a short apology. One user's updates run in arrival order
- * (`Sessions.inOrder`), different users concurrently. grammY is the Bot API client.
+ * (`InOrder`, the bot's own per-user queue), different users concurrently. grammY is the Bot API client.
  *
  * Transport: in polling mode the layer runs the getUpdates loop in its scope; in webhook mode
  * it registers the webhook and the HTTP server hands it the updates. Closing the scope stops
@@ -27,10 +27,10 @@ import { Api } from "grammy"
 import type { InlineKeyboardMarkup } from "grammy/types"
 import { BotConfig } from "../config"
 import { TelegramId } from "../domain/Ids"
-import { Sessions } from "../sessions/Sessions"
 import { Bot, decodeUpdate, type TelegramUpdate, type WebhookReply } from "./Bot"
 import { observeUpdate, updateKind, updatesRedelivered } from "./BotMetrics"
 import { makeFlows, type Reply } from "./Flows"
+import { makeInOrder } from "./InOrder"
 import { type Addressed, inputOf, senderOf } from "./Input"
 import { localeOf, messagesFor } from "./Messages"
 import { allowedUpdates, pollUpdates } from "./Polling"
@@ -57,7 +57,8 @@ const withinLimit = (text: string): string =>
 
 const make = Effect.gen(function* () {
   const config = yield* BotConfig
-  const sessions = yield* Sessions
+  // One user's updates run one after another, in arrival order; different users concurrently.
+  const inOrder = yield* makeInOrder<TelegramId>()
   // The flows, made once with their services; each update's flow runs on the bot's fibers.
   const { respond } = yield* makeFlows
   const api = new Api(Redacted.value(config.token), { apiRoot: config.apiRoot })
@@ -249,7 +250,7 @@ const make = Effect.gen(function* () {
     if (Option.isNone(addressed)) return Effect.succeed(undefined)
     const sender = senderOf(update)
     const flow = serve(update, addressed.value)
-    return sender === undefined ? flow : sessions.inOrder(TelegramId.make(sender))(flow)
+    return sender === undefined ? flow : inOrder.run(TelegramId.make(sender))(flow)
   }
 
   // Run in the bot's own set, so that a webhook request that goes away does not cut it short.

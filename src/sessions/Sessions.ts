@@ -17,7 +17,6 @@ import * as MemoryCache from "../cache/MemoryCache"
 import { EmployeeId, InterestId, TelegramId } from "../domain/Ids"
 import type { InterestChanges } from "../domain/Outcomes"
 import { Timestamp } from "../domain/Time"
-import { makeInOrder } from "./InOrder"
 
 /** Where the user is in a conversation: what their next button press or message answers. */
 export const SessionStep = Schema.Literal(
@@ -117,7 +116,6 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
       : shared
     // Users whose latest session change only the local copy holds.
     const unsynced = yield* Ref.make(HashSet.empty<TelegramId>())
-    const inOrder = yield* makeInOrder<TelegramId>()
 
     // The epoch of the Redis data this process has seen: adopted from Redis, or set there.
     const epoch = yield* Ref.make<string>(randomUUID())
@@ -280,8 +278,9 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
       })
 
     /**
-     * Changes the user's session (a new one when they have none) and returns it. Run it inside
-     * `inOrder(telegramId)` when other work for the same user may run at the same time.
+     * Changes the user's session (a new one when they have none) and returns it. The bot runs a
+     * user's updates one after another (`bot/InOrder.ts`); another caller changing the same
+     * user's session at the same time must order its work itself.
      */
     const update = (telegramId: TelegramId, change: (session: Session) => Session) =>
       Effect.gen(function* () {
@@ -308,8 +307,6 @@ export class Sessions extends Effect.Service<Sessions>()("connectbot/Sessions", 
       set,
       update,
       clear,
-      /** Runs work for one user after the work that user started earlier; users run concurrently. */
-      inOrder: inOrder.run,
     } as const
   }),
 }) {}

@@ -10,6 +10,7 @@ import {
   Schema,
   TestClock,
 } from "effect"
+import { makeInOrder } from "../../src/bot/InOrder"
 import { Cache } from "../../src/cache/Cache"
 import { sessionKey } from "../../src/cache/Keys"
 import * as MemoryCache from "../../src/cache/MemoryCache"
@@ -90,10 +91,11 @@ for (const [backend, cacheLayer] of Object.entries(backends)) {
       it.effect("two updates started together through the user's queue both survive", () =>
         Effect.gen(function* () {
           const sessions = yield* Sessions
+          const inOrder = yield* makeInOrder<TelegramId>()
           const user = newTelegramId()
           yield* Effect.all(
             [coffee, chess].map((interest) =>
-              sessions.inOrder(user)(
+              inOrder.run(user)(
                 sessions.update(user, (session) => ({
                   ...session,
                   pendingInterests: togglePending(session.pendingInterests, interest, false),

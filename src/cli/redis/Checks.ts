@@ -2,18 +2,7 @@
  * The checks of `tsx scripts/redis.ts test`: every Cache and Sessions operation, as an operator
  * wants to see it work on the configured backend, one named check each.
  */
-import {
-  Array as Arr,
-  Data,
-  Duration,
-  Effect,
-  Fiber,
-  Logger,
-  LogLevel,
-  Option,
-  Ref,
-  Schema,
-} from "effect"
+import { Array as Arr, Data, Duration, Effect, Logger, LogLevel, Option, Ref, Schema } from "effect"
 import { type CacheService, describeBackend } from "../../cache/Cache"
 import { namespaces, sessionKey } from "../../cache/Keys"
 import { InterestId, TelegramId } from "../../domain/Ids"
@@ -41,7 +30,6 @@ export interface Check {
 /** Every Cache and Sessions operation, each under keys of the throwaway prefix. */
 export const checks = (cache: CacheService, sessions: Sessions): ReadonlyArray<Check> => {
   const alice = TelegramId.make(101)
-  const bob = TelegramId.make(102)
   const coffee = InterestId.make(3)
   return [
     {
@@ -232,23 +220,6 @@ export const checks = (cache: CacheService, sessions: Sessions): ReadonlyArray<C
           Option.isSome(undone) && same(undone.value.pendingInterests, { enable: [], disable: [] }),
           `after two presses: ${show(Option.map(undone, (s) => s.pendingInterests))}`,
         )
-      }),
-    },
-    {
-      name: "Sessions.inOrder runs one user's work in order, other users' meanwhile",
-      run: Effect.gen(function* () {
-        const order = yield* Ref.make<ReadonlyArray<string>>([])
-        const record = (label: string) => Ref.update(order, (labels) => [...labels, label])
-        const first = yield* Effect.fork(
-          sessions.inOrder(alice)(Effect.zipRight(Effect.sleep("100 millis"), record("alice 1"))),
-        )
-        yield* Effect.sleep("10 millis")
-        const second = yield* Effect.fork(sessions.inOrder(alice)(record("alice 2")))
-        yield* Effect.sleep("10 millis")
-        const other = yield* Effect.fork(sessions.inOrder(bob)(record("bob")))
-        yield* Fiber.join(Fiber.zip(Fiber.zip(first, second), other))
-        const ran = yield* Ref.get(order)
-        yield* ensure(same(ran, ["bob", "alice 1", "alice 2"]), `ran ${ran.join(", ")}`)
       }),
     },
     {

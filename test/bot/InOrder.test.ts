@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Fiber } from "effect"
-import { makeInOrder } from "../../src/sessions/InOrder"
+import { makeInOrder } from "../../src/bot/InOrder"
 
 describe("per-user ordering", () => {
   it.live("one key's work runs one at a time, in the order it arrived", () =>
