@@ -18,7 +18,7 @@ import { NodeRuntime } from "@effect/platform-node"
 import { Console, Duration, Effect } from "effect"
 import { ours, peer } from "./pipeline/Data"
 import { updatesPerUser } from "./pipeline/Driver"
-import { BenchFailed, type BotUnderTest, setUp } from "./pipeline/Harness"
+import { BenchFailed, type BotUnderTest, interleaved, setUp } from "./pipeline/Harness"
 import { helpText, type PipelineOptions, parseOptions } from "./pipeline/Options"
 import { summarizeProfilesIn } from "./pipeline/Profile"
 import { publish, type RunMeasure, render, withSection } from "./pipeline/Report"
@@ -46,19 +46,12 @@ const bench = (options: PipelineOptions, startedAt: number) =>
         `${round === 0 ? "warm-up" : `round ${round}`}, c=${concurrency}, ${variant.id}`,
       )
 
-    const runs: Array<RunMeasure> = []
     const warmupConcurrency = Math.max(...options.concurrencies)
     const total = 2 * (1 + options.rounds * options.concurrencies.length)
     yield* progress(
       `load: ${total} runs of ${(users.length * updatesPerUser).toLocaleString("en-US")} updates (a warm-up of each bot, then ${options.rounds} round(s) × ${options.concurrencies.length} concurrencies × 2 bots)`,
     )
-    for (const variant of [ours, peer]) runs.push(yield* measureRun(variant, warmupConcurrency, 0))
-    for (let round = 1; round <= options.rounds; round++) {
-      for (const [index, concurrency] of options.concurrencies.entries()) {
-        const order = (round + index) % 2 === 1 ? [ours, peer] : [peer, ours]
-        for (const variant of order) runs.push(yield* measureRun(variant, concurrency, round))
-      }
-    }
+    const runs: ReadonlyArray<RunMeasure> = yield* interleaved([ours, peer], options, measureRun)
 
     const report = render({
       command: command(process.argv.slice(2)),

@@ -13,7 +13,7 @@ import { NodeRuntime } from "@effect/platform-node"
 import { Console, Duration, Effect } from "effect"
 import { ours } from "./pipeline/Data"
 import { updatesPerUser } from "./pipeline/Driver"
-import { BenchFailed, type BotUnderTest, setUp } from "./pipeline/Harness"
+import { BenchFailed, type BotUnderTest, interleaved, setUp } from "./pipeline/Harness"
 import { type PipelineOptions, parseOptions, scaleHelpText } from "./pipeline/Options"
 import { makeProxy } from "./pipeline/Proxy"
 import type { RunMeasure } from "./pipeline/Report"
@@ -55,19 +55,12 @@ const bench = (options: PipelineOptions, startedAt: number) =>
         `${round === 0 ? "warm-up" : `round ${round}`}, c=${concurrency}, ${bot.count} process${bot.count === 1 ? "" : "es"}`,
       )
 
-    const runs: Array<RunMeasure> = []
     const warmupConcurrency = Math.max(...options.concurrencies)
     const total = 2 * (1 + options.rounds * options.concurrencies.length)
     yield* progress(
       `load: ${total} runs of ${(users.length * updatesPerUser).toLocaleString("en-US")} updates (a warm-up of 1 and of ${options.processes} processes, then ${options.rounds} round(s) × ${options.concurrencies.length} concurrencies × 2)`,
     )
-    for (const bot of [one, many]) runs.push(yield* measureRun(bot, warmupConcurrency, 0))
-    for (let round = 1; round <= options.rounds; round++) {
-      for (const [index, concurrency] of options.concurrencies.entries()) {
-        const order = (round + index) % 2 === 1 ? [one, many] : [many, one]
-        for (const bot of order) runs.push(yield* measureRun(bot, concurrency, round))
-      }
-    }
+    const runs: ReadonlyArray<RunMeasure> = yield* interleaved([one, many], options, measureRun)
 
     const report = renderScale({
       command: command(process.argv.slice(2)),

@@ -14,7 +14,7 @@ import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import { pathToFileURL } from "node:url"
 import { Data, Duration, Effect, type Scope } from "effect"
-import { projectRoot } from "../test/support/Scripts"
+import { projectRoot, readLines } from "../test/support/Scripts"
 
 const tsxLoader = pathToFileURL(Path.join(projectRoot, "node_modules/tsx/dist/loader.mjs")).href
 const entry = Path.join(projectRoot, "src/main.ts")
@@ -146,18 +146,9 @@ export const startBot = (settings: {
       })
       live.add(spawned)
       child = spawned
-      let buffered = ""
-      const take = (chunk: Buffer) => {
-        buffered += chunk.toString("utf8")
-        const lines = buffered.split("\n")
-        buffered = lines.pop() ?? ""
-        for (const line of lines) onLine(line)
-      }
-      spawned.stdout?.on("data", take)
-      spawned.stderr?.on("data", take)
+      readLines(spawned, onLine)
       spawned.once("close", (code, signal) => {
         live.delete(spawned)
-        if (buffered !== "") onLine(buffered)
         if (child !== spawned) return
         child = undefined
         if (stopping) return notify()

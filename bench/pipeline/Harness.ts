@@ -75,6 +75,30 @@ export const commitNow = () => {
 }
 
 /** A bot as the driver sees it: its processes, and where updates are posted. */
+/**
+ * A warm-up run of each of the two (at the highest concurrency, round 0), then `rounds` rounds in
+ * which, for each concurrency, both run one after the other, which one first alternating: a burst
+ * of load from elsewhere on the machine hits them alike.
+ */
+export const interleaved = <B, R, E, Req>(
+  pair: readonly [B, B],
+  options: { readonly rounds: number; readonly concurrencies: ReadonlyArray<number> },
+  measure: (bot: B, concurrency: number, round: number) => Effect.Effect<R, E, Req>,
+) =>
+  Effect.gen(function* () {
+    const [first, second] = pair
+    const runs: Array<R> = []
+    const warmup = Math.max(...options.concurrencies)
+    for (const bot of pair) runs.push(yield* measure(bot, warmup, 0))
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const [index, concurrency] of options.concurrencies.entries()) {
+        const order = (round + index) % 2 === 1 ? [first, second] : [second, first]
+        for (const bot of order) runs.push(yield* measure(bot, concurrency, round))
+      }
+    }
+    return runs
+  })
+
 export interface BotUnderTest {
   readonly variant: Variant
   readonly processes: BotProcesses

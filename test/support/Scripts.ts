@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process"
+import { type ChildProcess, execFile } from "node:child_process"
 import * as Fs from "node:fs/promises"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -107,3 +107,24 @@ export const runInProcess = <E>(
       stderr: text(stderr),
     } satisfies ScriptRun
   })
+
+/**
+ * Calls `onLine` for each line a child process prints on stdout or stderr, as it comes; the last
+ * line without a newline when the process closes (before the caller's own "close" listeners, when
+ * called right after spawning).
+ */
+export const readLines = (child: ChildProcess, onLine: (line: string) => void) => {
+  let buffered = ""
+  const take = (chunk: Buffer) => {
+    buffered += chunk.toString("utf8")
+    const lines = buffered.split("\n")
+    buffered = lines.pop() ?? ""
+    for (const line of lines) onLine(line)
+  }
+  child.stdout?.on("data", take)
+  child.stderr?.on("data", take)
+  child.once("close", () => {
+    if (buffered !== "") onLine(buffered)
+    buffered = ""
+  })
+}
