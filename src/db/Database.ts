@@ -11,6 +11,7 @@ import cacheInvalidations from "./migrations/0002_cache_invalidations"
 import changeFeedSnapshots from "./migrations/0003_change_feed_snapshots"
 import referenceData from "./migrations/0004_reference_data"
 import catalogueInvalidation from "./migrations/0005_catalogue_invalidation"
+import rounds from "./migrations/0006_rounds"
 
 const DATE_OID = 1082
 
@@ -89,6 +90,7 @@ export const migrations = Migrator.fromRecord({
   "0003_change_feed_snapshots": changeFeedSnapshots,
   "0004_reference_data": referenceData,
   "0005_catalogue_invalidation": catalogueInvalidation,
+  "0006_rounds": rounds,
 })
 
 /** Applies every pending migration; returns the ones applied now (none when up to date). */

@@ -8,6 +8,7 @@ import {
   type ReferenceDataAdded,
   referenceDataAdded,
 } from "./migrations/0004_reference_data"
+import { defaultMatching } from "./migrations/0006_rounds"
 import { orDatabaseError } from "./SqlErrors"
 
 export { defaultBusinessCenters, defaultDepartments, defaultInterests, type ReferenceDataAdded }
@@ -142,7 +143,12 @@ export const seed = (options: { readonly demo: boolean }) =>
         // Seeds running together (two processes starting on a new database) take turns.
         yield* sql`SELECT pg_advisory_xact_lock(${SEED_LOCK})`
         const interests = yield* sql`
-          INSERT INTO interests ${sql.insert(defaultInterests.map((interest) => ({ ...interest })))}
+          INSERT INTO interests ${sql.insert(
+            defaultInterests.map((interest) => ({
+              ...interest,
+              matching: defaultMatching[interest.code] ?? "none",
+            })),
+          )}
           ON CONFLICT DO NOTHING RETURNING id`
         const departments = yield* sql`
           INSERT INTO departments ${sql.insert(defaultDepartments.map((department) => ({ ...department })))}
