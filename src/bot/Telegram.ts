@@ -89,6 +89,20 @@ export const callApi = <A>(
     Effect.withSpan(`Telegram.${method}`, { captureStackTrace: false }),
   )
 
+/**
+ * One Bot API call that leaves a 429 to the caller: the `TelegramError` carries `retryAfter`, and
+ * the caller schedules the next attempt itself (the outbox keeps it in the row, where every
+ * process sees it, instead of waiting in line).
+ */
+export const callApiOnce = <A>(
+  method: string,
+  call: (signal: ApiSignal) => Promise<A>,
+): Effect.Effect<A, TelegramError> =>
+  Effect.tryPromise({
+    try: (signal) => call(signal as unknown as ApiSignal),
+    catch: (cause) => toTelegramError(method, cause),
+  }).pipe(Effect.withSpan(`Telegram.${method}`, { captureStackTrace: false }))
+
 /** An edit that would change nothing: the screen already shows what we meant to show. */
 export const isNotModified = (error: TelegramError): boolean =>
   error.code === 400 && error.description.includes("message is not modified")
