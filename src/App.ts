@@ -8,7 +8,7 @@ import { Effect, Layer, Option } from "effect"
 import { ActivityRepo } from "./activities/ActivityRepo"
 import * as BotLive from "./bot/BotLive"
 import * as CacheLive from "./cache/CacheLive"
-import { BotConfig, CacheConfig, DatabaseConfig } from "./config"
+import { BotConfig, CacheConfig, DatabaseConfig, RoundsConfig } from "./config"
 import * as Database from "./db/Database"
 import { migrateWithReferenceData } from "./db/Seed"
 import type { DatabaseError } from "./domain/Errors"
@@ -16,6 +16,10 @@ import * as ChangeFeed from "./employees/ChangeFeed"
 import { EmployeeRepo } from "./employees/EmployeeRepo"
 import * as Http from "./http/Http"
 import { InterestRepo } from "./interests/InterestRepo"
+import { Dispatcher } from "./outbox/Dispatcher"
+import { Outbox } from "./outbox/Outbox"
+import { Rounds } from "./rounds/Rounds"
+import * as Scheduler from "./rounds/Scheduler"
 import { Sessions } from "./sessions/Sessions"
 import * as Tracing from "./telemetry/Tracing"
 
@@ -27,8 +31,25 @@ export const RepositoriesLive = Layer.mergeAll(InterestRepo.cached, ActivityRepo
   Layer.provideMerge(EmployeeRepo.cached),
 )
 
-/** The repositories with their cache, the sessions, and the feed that keeps the cache fresh. */
-export const ServicesLive = Layer.mergeAll(RepositoriesLive, Sessions.Default, ChangeFeed.layer)
+/**
+ * Pairing rounds on their schedule, and the outbox with its dispatcher, which sends every
+ * proactive message (docs/rounds.md).
+ */
+export const RoundsLive = Scheduler.layer.pipe(
+  Layer.provideMerge(Rounds.layer),
+  Layer.provideMerge(Layer.mergeAll(Outbox.layer, Dispatcher.layer)),
+)
+
+/**
+ * The repositories with their cache, the sessions, the feed that keeps the cache fresh, and the
+ * rounds with their outbox.
+ */
+export const ServicesLive = Layer.mergeAll(
+  RepositoriesLive,
+  Sessions.Default,
+  ChangeFeed.layer,
+  RoundsLive,
+)
 
 /** The bot and the HTTP server (/telegram, /healthz, /metrics) over the services. */
 export const AppLive = Http.layer.pipe(
@@ -72,6 +93,8 @@ const DatabaseLive = Layer.effectDiscard(prepareDatabase).pipe(Layer.provideMerg
  */
 export const MainLive = AppLive.pipe(
   Layer.provide(Layer.mergeAll(DatabaseLive, CacheLive.layer)),
-  Layer.provide(Layer.mergeAll(DatabaseConfig.layer, CacheConfig.layer, BotConfig.layer)),
+  Layer.provide(
+    Layer.mergeAll(DatabaseConfig.layer, CacheConfig.layer, BotConfig.layer, RoundsConfig.layer),
+  ),
   Layer.provide(Tracing.layer),
 )

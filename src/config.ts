@@ -10,6 +10,7 @@ import {
   Config,
   ConfigError,
   Context,
+  Cron,
   DateTime,
   Effect,
   Either,
@@ -203,6 +204,22 @@ const transport: Config.Config<Transport> = Config.all([
   ),
 )
 
+const timeZoneConfig = Config.withDefault(
+  setting("TIME_ZONE", "expected an IANA time zone, like Europe/Moscow", (raw) =>
+    Option.as(DateTime.zoneMakeNamed(raw), raw),
+  ),
+  "Europe/Moscow",
+)
+
+const defaultLocaleConfig: Config.Config<Locale> = Config.withDefault(
+  setting(
+    "BOT_DEFAULT_LOCALE",
+    "expected ru or en",
+    Schema.decodeUnknownOption(Schema.Literal("ru", "en")),
+  ),
+  "ru",
+)
+
 export const botSettingsConfig: Config.Config<BotSettings> = Config.all({
   token: secret(
     setting(
@@ -226,25 +243,76 @@ export const botSettingsConfig: Config.Config<BotSettings> = Config.all({
     ),
     8080,
   ),
-  defaultLocale: Config.withDefault(
-    setting(
-      "BOT_DEFAULT_LOCALE",
-      "expected ru or en",
-      Schema.decodeUnknownOption(Schema.Literal("ru", "en")),
-    ),
-    "ru",
-  ),
+  defaultLocale: defaultLocaleConfig,
   adminContact: Config.withDefault(text("ADMIN_CONTACT"), "HR"),
-  timeZone: Config.withDefault(
-    setting("TIME_ZONE", "expected an IANA time zone, like Europe/Moscow", (raw) =>
-      Option.as(DateTime.zoneMakeNamed(raw), raw),
-    ),
-    "Europe/Moscow",
-  ),
+  timeZone: timeZoneConfig,
 })
 
 export class BotConfig extends Context.Tag("connectbot/BotConfig")<BotConfig, BotSettings>() {
   static readonly layer = Layer.effect(BotConfig, botSettingsConfig)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rounds (docs/rounds.md)
+
+export interface RoundsSettings {
+  readonly enabled: boolean
+  readonly timeZone: string
+  /** The language of proactive messages (BOT_DEFAULT_LOCALE). */
+  readonly locale: Locale
+  /** Cron expressions in `timeZone`. */
+  readonly inviteAt: Cron.Cron
+  readonly matchAt: Cron.Cron
+  readonly remindAt: Cron.Cron
+  readonly feedbackAt: Cron.Cron
+  /** Pairs who met within this many rounds of an interest are not paired again when avoidable. */
+  readonly noRepeat: number
+}
+
+/** A cron expression, checked here and read in the time zone once that is known. */
+const cronSetting = (name: string, fallback: string) =>
+  Config.withDefault(
+    setting(name, "expected a cron expression like 0 12 * * FRI", (raw) =>
+      Option.as(Either.getRight(Cron.parse(raw)), raw),
+    ),
+    fallback,
+  )
+
+export const roundsSettingsConfig: Config.Config<RoundsSettings> = Config.all({
+  enabled: Config.withDefault(
+    setting("ROUNDS_ENABLED", "expected true or false", (raw) =>
+      raw === "true" ? Option.some(true) : raw === "false" ? Option.some(false) : Option.none(),
+    ),
+    true,
+  ),
+  timeZone: timeZoneConfig,
+  locale: defaultLocaleConfig,
+  inviteAt: cronSetting("ROUND_INVITE_AT", "0 12 * * FRI"),
+  matchAt: cronSetting("ROUND_MATCH_AT", "0 10 * * MON"),
+  remindAt: cronSetting("ROUND_REMIND_AT", "0 11 * * WED"),
+  feedbackAt: cronSetting("ROUND_FEEDBACK_AT", "0 16 * * FRI"),
+  noRepeat: Config.withDefault(
+    setting("ROUND_NO_REPEAT", "expected a whole number 0-100", (raw) =>
+      Option.liftPredicate(Number(raw), (n) => /^\d+$/.test(raw) && n <= 100),
+    ),
+    6,
+  ),
+}).pipe(
+  Config.map(({ timeZone, inviteAt, matchAt, remindAt, feedbackAt, ...rest }) => ({
+    ...rest,
+    timeZone,
+    inviteAt: Cron.unsafeParse(inviteAt, timeZone),
+    matchAt: Cron.unsafeParse(matchAt, timeZone),
+    remindAt: Cron.unsafeParse(remindAt, timeZone),
+    feedbackAt: Cron.unsafeParse(feedbackAt, timeZone),
+  })),
+)
+
+export class RoundsConfig extends Context.Tag("connectbot/RoundsConfig")<
+  RoundsConfig,
+  RoundsSettings
+>() {
+  static readonly layer = Layer.effect(RoundsConfig, roundsSettingsConfig)
 }
 
 // ---------------------------------------------------------------------------------------------

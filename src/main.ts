@@ -12,6 +12,7 @@ import {
   cacheSettingsConfig,
   checkSettings,
   databaseSettingsConfig,
+  roundsSettingsConfig,
 } from "./config"
 import { otlpEndpointConfig } from "./telemetry/Tracing"
 
@@ -22,6 +23,7 @@ runScript(
       databaseSettingsConfig,
       cacheSettingsConfig,
       botSettingsConfig,
+      roundsSettingsConfig,
       otlpEndpointConfig,
     ]),
     Layer.launch(MainLive),

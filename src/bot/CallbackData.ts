@@ -6,7 +6,7 @@
  * The encoded form is short (Telegram allows 64 bytes): `menu`, `int:t:7`, `act:j:42`, …
  */
 import { Data, Option, Schema } from "effect"
-import { ActivityId, InterestId } from "../domain/Ids"
+import { ActivityId, InterestId, MatchId, RoundId } from "../domain/Ids"
 import { type HelpTopic, helpTopics } from "./Messages"
 
 export type Screen = "menu" | "profile" | "interests" | "activities" | "achievements" | "settings"
@@ -31,6 +31,14 @@ export type Action = Data.TaggedEnum<{
   Join: { readonly activityId: ActivityId }
   Leave: { readonly activityId: ActivityId }
   ToggleNotifications: { readonly interestId: InterestId }
+  TogglePause: { readonly interestId: InterestId }
+  /** An answer to a round's invitation. */
+  RoundAnswer: { readonly roundId: RoundId; readonly answer: "in" | "skip" | "pause" }
+  /** An answer to an intro: will they meet? */
+  MatchResponse: { readonly matchId: MatchId; readonly response: "confirmed" | "declined" }
+  /** An answer to "did you meet?". */
+  MatchMet: { readonly matchId: MatchId; readonly met: boolean }
+  MatchRate: { readonly matchId: MatchId; readonly rating: number }
 }>
 export const Action = Data.taggedEnum<Action>()
 
@@ -47,6 +55,12 @@ export const encodeAction = (action: Action): string =>
     Join: ({ activityId }) => `act:j:${activityId}`,
     Leave: ({ activityId }) => `act:l:${activityId}`,
     ToggleNotifications: ({ interestId }) => `set:t:${interestId}`,
+    TogglePause: ({ interestId }) => `set:p:${interestId}`,
+    RoundAnswer: ({ roundId, answer }) => `rnd:${answer}:${roundId}`,
+    MatchResponse: ({ matchId, response }) =>
+      `mt:${response === "confirmed" ? "ok" : "no"}:${matchId}`,
+    MatchMet: ({ matchId, met }) => `mt:${met ? "met" : "miss"}:${matchId}`,
+    MatchRate: ({ matchId, rating }) => `rate:${rating}:${matchId}`,
   })
 
 /** Decimal ids only: no signs, exponents, leading zeros or spaces that `Number` would accept. */
@@ -91,9 +105,41 @@ export const decodeAction = (data: string): Option.Option<Action> => {
       }
       return Option.none()
     case "set":
-      return second === "t"
+      if (second === "t") {
+        return Option.map(decodeId(InterestId, third), (interestId) =>
+          Action.ToggleNotifications({ interestId }),
+        )
+      }
+      return second === "p"
         ? Option.map(decodeId(InterestId, third), (interestId) =>
-            Action.ToggleNotifications({ interestId }),
+            Action.TogglePause({ interestId }),
+          )
+        : Option.none()
+    case "rnd":
+      return second === "in" || second === "skip" || second === "pause"
+        ? Option.map(decodeId(RoundId, third), (roundId) =>
+            Action.RoundAnswer({ roundId, answer: second }),
+          )
+        : Option.none()
+    case "mt":
+      switch (second) {
+        case "ok":
+        case "no":
+          return Option.map(decodeId(MatchId, third), (matchId) =>
+            Action.MatchResponse({ matchId, response: second === "ok" ? "confirmed" : "declined" }),
+          )
+        case "met":
+        case "miss":
+          return Option.map(decodeId(MatchId, third), (matchId) =>
+            Action.MatchMet({ matchId, met: second === "met" }),
+          )
+        default:
+          return Option.none()
+      }
+    case "rate":
+      return second !== undefined && /^[1-5]$/.test(second)
+        ? Option.map(decodeId(MatchId, third), (matchId) =>
+            Action.MatchRate({ matchId, rating: Number(second) }),
           )
         : Option.none()
     case "help":

@@ -18,6 +18,7 @@ import type { TelegramId } from "../domain/Ids"
 import { EmployeeRepo } from "../employees/EmployeeRepo"
 import { makeInterestFlows } from "../interests/InterestFlows"
 import { InterestRepo } from "../interests/InterestRepo"
+import { makeRoundFlows } from "../rounds/RoundFlows"
 import { handledAlready, Session, Sessions, withUpdate } from "../sessions/Sessions"
 import { type Action, decodeAction } from "./CallbackData"
 import { localeOf, messagesFor } from "./Messages"
@@ -38,7 +39,7 @@ export interface Incoming {
   }
   readonly input:
     | { readonly _tag: "Command"; readonly name: string }
-    | { readonly _tag: "Text" }
+    | { readonly _tag: "Text"; readonly text: string }
     /** A sticker, a photo, a voice message…: anything but text. */
     | { readonly _tag: "OtherMessage" }
     /** `foreign`: the button is on a message of someone else's chat. */
@@ -53,6 +54,7 @@ export const makeFlows = Effect.gen(function* () {
   const sessions = yield* Sessions
   const interests = yield* makeInterestFlows
   const activities = yield* makeActivityFlows
+  const roundFlows = yield* makeRoundFlows
 
   /**
    * Serves one update; says whether it was handled or was a repeat of one handled before (which
@@ -158,7 +160,16 @@ export const makeFlows = Effect.gen(function* () {
             default:
               return yield* reply.notice(t.commandList)
           }
-        case "Text":
+        case "Text": {
+          const waiting = Option.filter(
+            visit.session,
+            (session) => session.step === "feedback-comment",
+          )
+          if (Option.isSome(waiting) && waiting.value.commentFor !== null) {
+            return yield* roundFlows.comment(visit, waiting.value.commentFor, input.text)
+          }
+          return yield* reply.notice(t.commandList)
+        }
         case "OtherMessage":
           return yield* reply.notice(t.commandList)
         case "Button": {
@@ -185,15 +196,20 @@ export const makeFlows = Effect.gen(function* () {
 
   const showProfile = (visit: Visit) =>
     Effect.gen(function* () {
-      const [person, active, counts] = yield* Effect.all(
+      const [person, active, counts, matches] = yield* Effect.all(
         [
           employees.getProfile(visit.employee.id),
           interestRepo.activeInterests(visit.employee.id),
           activityRepo.activityCounts(visit.employee.id),
+          roundFlows.currentMatches(visit.employee.id),
         ],
         { concurrency: "unbounded" },
       )
-      yield* show(visit, "idle", Views.profile(visit.t, visit.locale, person, active, counts))
+      yield* show(
+        visit,
+        "idle",
+        Views.profile(visit.t, visit.locale, person, active, counts, matches),
+      )
     })
 
   const press = (visit: Visit, action: Action): Effect.Effect<void, FlowError> => {
@@ -237,6 +253,22 @@ export const makeFlows = Effect.gen(function* () {
         return activities.leave(visit, action.activityId)
       case "ToggleNotifications":
         return interests.toggleNotifications(visit, action.interestId)
+      case "TogglePause":
+        return roundFlows
+          .togglePause(visit, action.interestId)
+          .pipe(
+            Effect.flatMap((changed) =>
+              changed ? interests.showSettings(visit) : visit.reply.notice(visit.t.unknownButton),
+            ),
+          )
+      case "RoundAnswer":
+        return roundFlows.answerInvite(visit, action.roundId, action.answer)
+      case "MatchResponse":
+        return roundFlows.respond(visit, action.matchId, action.response)
+      case "MatchMet":
+        return roundFlows.reportMet(visit, action.matchId, action.met)
+      case "MatchRate":
+        return roundFlows.rate(visit, action.matchId, action.rating)
     }
   }
 

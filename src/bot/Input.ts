@@ -82,7 +82,7 @@ export const inputOf = (update: TelegramUpdate, username: string): Option.Option
         command !== undefined
           ? { _tag: "Command", name: command }
           : text !== undefined
-            ? { _tag: "Text" }
+            ? { _tag: "Text", text }
             : { _tag: "OtherMessage" },
     },
     chatId: message.chat.id,

@@ -14,6 +14,7 @@ import type {
   NotificationSetting,
   UpcomingActivity,
 } from "../domain/Models"
+import { roundTexts } from "../rounds/RoundTexts"
 import { type PendingInterests, wouldBeActive } from "../sessions/Sessions"
 import { Action, encodeAction } from "./CallbackData"
 import { type Catalogue, type HelpTopic, helpTopics } from "./Messages"
@@ -99,6 +100,10 @@ export const profile = (
   person: EmployeeProfile,
   interests: ReadonlyArray<Interest>,
   counts: ActivityCounts,
+  matches: ReadonlyArray<{
+    readonly interest: Pick<Interest, "emoji" | "name" | "nameEn">
+    readonly partners: ReadonlyArray<string>
+  }> = [],
 ): View => ({
   text: [
     t.profile.title(person.fullName),
@@ -111,6 +116,18 @@ export const profile = (
         : interests.map((interest) => interestName(interest, locale)).join(", ")
     }`,
     t.profile.activities(counts.upcoming, counts.attended, counts.joined),
+    ...(matches.length === 0
+      ? []
+      : [
+          "",
+          `${roundTexts(locale).currentMatchesTitle}:`,
+          ...matches.map((match) =>
+            roundTexts(locale).currentMatch(
+              interestName(match.interest, locale),
+              match.partners.join(", "),
+            ),
+          ),
+        ]),
   ].join("\n"),
   keyboard: keyboard([[backToMenu(t)]]),
 })
@@ -262,10 +279,25 @@ export const achievements = (
   keyboard: keyboard([[backToMenu(t)]]),
 })
 
+/** A matching interest's pause, as Settings shows it. */
+export interface PauseView {
+  readonly interest: Pick<Interest, "id" | "emoji" | "name" | "nameEn">
+  /** YYYY-MM-DD; `null`: not paused. */
+  readonly pausedUntil: string | null
+}
+
+const formatDay = (date: string, locale: Locale): string =>
+  new Intl.DateTimeFormat(locale === "ru" ? "ru-RU" : "en-GB", {
+    timeZone: "UTC",
+    day: "numeric",
+    month: "short",
+  }).format(new Date(`${date}T00:00:00Z`))
+
 export const settings = (
   t: Catalogue,
   locale: Locale,
   notifications: ReadonlyArray<NotificationSetting>,
+  pauses: ReadonlyArray<PauseView> = [],
 ): View =>
   notifications.length === 0
     ? {
@@ -284,6 +316,18 @@ export const settings = (
               button(
                 setting.receiveNotifications ? t.settings.on(name) : t.settings.off(name),
                 Action.ToggleNotifications({ interestId: setting.interestId }),
+              ),
+            ]
+          }),
+          ...pauses.map(({ interest, pausedUntil }) => {
+            const rt = roundTexts(locale)
+            const name = interestName(interest, locale)
+            return [
+              button(
+                pausedUntil === null
+                  ? rt.pause(name)
+                  : rt.resume(name, formatDay(pausedUntil, locale)),
+                Action.TogglePause({ interestId: interest.id }),
               ),
             ]
           }),

@@ -43,7 +43,9 @@ export interface Visit {
 /** Changes the session draft; a session left by another employee starts over. */
 export const sessionUpdate = (
   visit: Visit,
-  change: Partial<Pick<Session, "step" | "pendingInterests" | "lastCommand" | "lastCallback">>,
+  change: Partial<
+    Pick<Session, "step" | "pendingInterests" | "lastCommand" | "lastCallback" | "commentFor">
+  >,
 ) =>
   Effect.sync(() => {
     const session = visit.draft.session

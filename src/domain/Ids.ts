@@ -21,6 +21,14 @@ export type InterestId = typeof InterestId.Type
 export const ActivityId = Id.pipe(Schema.brand("ActivityId"))
 export type ActivityId = typeof ActivityId.Type
 
+/** A pairing round (`match_rounds.id`). */
+export const RoundId = Id.pipe(Schema.brand("RoundId"))
+export type RoundId = typeof RoundId.Type
+
+/** A pair or trio of one round (`matches.id`). */
+export const MatchId = Id.pipe(Schema.brand("MatchId"))
+export type MatchId = typeof MatchId.Type
+
 /**
  * A Telegram user id. Telegram guarantees at most 52 significant bits, so a JS number holds it
  * exactly. Postgres `bigint` arrives from `pg` as a string, hence the union on the encoded side.

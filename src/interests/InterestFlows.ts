@@ -7,6 +7,7 @@ import { Effect, Option } from "effect"
 import * as Views from "../bot/Views"
 import { type FlowError, pendingOf, sessionUpdate, show, type Visit } from "../bot/Visit"
 import type { EmployeeId, InterestId } from "../domain/Ids"
+import { RoundAnswers } from "../rounds/Rounds"
 import {
   asChanges,
   noPendingInterests,
@@ -21,6 +22,7 @@ const interestSteps: ReadonlyArray<SessionStep> = ["interests", "confirm-unsubsc
 
 export const makeInterestFlows = Effect.gen(function* () {
   const repo = yield* InterestRepo
+  const rounds = yield* RoundAnswers
 
   const activeInterestIds = (employeeId: EmployeeId) =>
     Effect.map(
@@ -159,8 +161,11 @@ export const makeInterestFlows = Effect.gen(function* () {
 
   const showSettings = (visit: Visit) =>
     Effect.gen(function* () {
-      const notifications = yield* repo.notificationSettings(visit.employee.id)
-      yield* show(visit, "settings", Views.settings(visit.t, visit.locale, notifications))
+      const [notifications, pauses] = yield* Effect.all(
+        [repo.notificationSettings(visit.employee.id), rounds.pauseSettings(visit.employee.id)],
+        { concurrency: "unbounded" },
+      )
+      yield* show(visit, "settings", Views.settings(visit.t, visit.locale, notifications, pauses))
     })
 
   const toggleNotifications = (visit: Visit, interestId: InterestId) =>

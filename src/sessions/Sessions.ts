@@ -14,7 +14,7 @@ import { Array as Arr, Clock, Effect, HashSet, Option, Ref, Schema } from "effec
 import { Cache, type CacheService } from "../cache/Cache"
 import { sessionKey, sessionsEpochKey, sessionsEpochTtl, sessionTtl } from "../cache/Keys"
 import * as MemoryCache from "../cache/MemoryCache"
-import { EmployeeId, InterestId, TelegramId } from "../domain/Ids"
+import { EmployeeId, InterestId, MatchId, TelegramId } from "../domain/Ids"
 import type { InterestChanges } from "../domain/Outcomes"
 import { Timestamp } from "../domain/Time"
 
@@ -27,6 +27,8 @@ export const SessionStep = Schema.Literal(
   "activities",
   "settings",
   "help",
+  /** After a round's rating: the next text is the optional comment. */
+  "feedback-comment",
 )
 export type SessionStep = typeof SessionStep.Type
 
@@ -46,6 +48,8 @@ export class Session extends Schema.Class<Session>("Session")({
   pendingInterests: PendingInterests,
   lastCommand: Schema.NullOr(Schema.String),
   lastCallback: Schema.NullOr(Schema.String),
+  /** The match the next text comments on (step `feedback-comment`). */
+  commentFor: Schema.optionalWith(Schema.NullOr(MatchId), { default: () => null }),
   /**
    * The `update_id`s of the user's latest updates (at most `recentUpdatesKept`), newest last: an
    * update Telegram delivers again is one of them, and is not applied twice. Written with the

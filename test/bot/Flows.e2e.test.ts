@@ -9,6 +9,7 @@ import { type Catalogue, helpTopics, messagesFor } from "../../src/bot/Messages"
 import { formatWhen } from "../../src/bot/Views"
 import type { Locale } from "../../src/config"
 import type { ActivityId, EmployeeId } from "../../src/domain/Ids"
+import { roundTexts } from "../../src/rounds/RoundTexts"
 import * as Harness from "../support/BotHarness"
 import { insertActivity, insertEmployee, setActiveAndDropKeys, unique } from "../support/Fixtures"
 import type { ChatMessage } from "../support/TelegramServer"
@@ -635,9 +636,11 @@ layer(Harness.layer(), { excludeTestServices: true, timeout: 60_000 })("bot flow
         yield* user.send("/menu")
         const shown = yield* user.press(t.menu.settings)
         expect(shown.message.text).toBe(t.settings.title)
+        // Coffee pairs people: it has a pause switch too.
         expect(shown.message.buttons).toEqual([
           [t.settings.on(name("coffee"))],
           [t.settings.on(name("chess"))],
+          [roundTexts(locale).pause(name("coffee"))],
           [t.back],
         ])
         expect(t.settings.on(name("coffee"))).toBe(`🔔 ${name("coffee")}`)
@@ -652,6 +655,7 @@ layer(Harness.layer(), { excludeTestServices: true, timeout: 60_000 })("bot flow
         expect(off.message.buttons).toEqual([
           [`🔕 ${name("coffee")}`],
           [`🔔 ${name("chess")}`],
+          [`⏸ ${name("coffee")}`],
           [t.back],
         ])
         expect(yield* notifications()).toEqual(["chess:true", "coffee:false"])

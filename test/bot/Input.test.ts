@@ -50,9 +50,13 @@ describe("reading an update into the bot's input", () => {
       Option.some({ _tag: "Command", name: "menu" }),
     )
     // Another bot's command, a command the bot does not have, a slash without the entity.
-    expect(inputFor(message("/start@other_bot"))).toEqual(Option.some({ _tag: "Text" }))
-    expect(inputFor(message("/weather"))).toEqual(Option.some({ _tag: "Text" }))
-    expect(inputFor(message("/start", { entities: [] }))).toEqual(Option.some({ _tag: "Text" }))
+    expect(inputFor(message("/start@other_bot"))).toEqual(
+      Option.some({ _tag: "Text", text: "/start@other_bot" }),
+    )
+    expect(inputFor(message("/weather"))).toEqual(Option.some({ _tag: "Text", text: "/weather" }))
+    expect(inputFor(message("/start", { entities: [] }))).toEqual(
+      Option.some({ _tag: "Text", text: "/start" }),
+    )
     expect(inputFor(message(undefined))).toEqual(Option.some({ _tag: "OtherMessage" }))
   })
 

@@ -11,6 +11,7 @@ import { type Catalogue, messagesFor } from "../../src/bot/Messages"
 import { sessionTtl } from "../../src/cache/Keys"
 import type { Locale } from "../../src/config"
 import type { TelegramId } from "../../src/domain/Ids"
+import { roundTexts } from "../../src/rounds/RoundTexts"
 import * as Harness from "../support/FlowHarness"
 import * as InMemory from "../support/InMemory"
 
@@ -309,15 +310,22 @@ describe("settings", () => {
         yield* user.send("/menu")
         const shown = yield* user.press(t.menu.settings)
         expect(shown.text).toBe(t.settings.title)
+        // Coffee pairs people: it has a pause switch too.
         expect(shown.buttons).toEqual([
           [t.settings.on(name("coffee"))],
           [t.settings.on(name("chess"))],
+          [roundTexts(locale).pause(name("coffee"))],
           [t.back],
         ])
         expect(t.settings.on(name("coffee"))).toBe(`🔔 ${name("coffee")}`)
 
         const off = yield* user.press(`🔔 ${name("coffee")}`)
-        expect(off.buttons).toEqual([[`🔕 ${name("coffee")}`], [`🔔 ${name("chess")}`], [t.back]])
+        expect(off.buttons).toEqual([
+          [`🔕 ${name("coffee")}`],
+          [`🔔 ${name("chess")}`],
+          [`⏸ ${name("coffee")}`],
+          [t.back],
+        ])
         expect(notifications()).toEqual(["chess:true", "coffee:false"])
 
         const on = yield* user.press(`🔕 ${name("coffee")}`)

@@ -4,13 +4,20 @@
  * as users through `telegram` and look past the bot with `sql` and the services.
  */
 import { SqlClient } from "@effect/sql"
-import { Context, Effect, Layer, Logger, LogLevel, Option, Redacted } from "effect"
+import { Context, Cron, Effect, Layer, Logger, LogLevel, Option, Redacted } from "effect"
 import { AppLive } from "../../src/App"
 import type { ActivityRepo } from "../../src/activities/ActivityRepo"
 import type { Cache } from "../../src/cache/Cache"
 import * as CacheLive from "../../src/cache/CacheLive"
 import * as MemoryCache from "../../src/cache/MemoryCache"
-import { BotConfig, type BotSettings, DatabaseConfig, type Locale } from "../../src/config"
+import {
+  BotConfig,
+  type BotSettings,
+  DatabaseConfig,
+  type Locale,
+  RoundsConfig,
+  type RoundsSettings,
+} from "../../src/config"
 import * as Database from "../../src/db/Database"
 import { seed } from "../../src/db/Seed"
 import type { EmployeeId, TelegramId } from "../../src/domain/Ids"
@@ -41,7 +48,25 @@ export interface HarnessOptions {
   /** A Postgres of the test's own (a private server); default: a fresh database on the shared one. */
   readonly databaseUrl?: string
   readonly defaultLocale?: Locale
+  /**
+   * Rounds' settings over the defaults. The scheduler is off unless a test turns it on
+   * (`enabled: true`): a test drives the steps itself, with the clock it controls.
+   */
+  readonly rounds?: Partial<RoundsSettings>
 }
+
+/** The round settings of a default start (ROUND_* unset) in Europe/Moscow, scheduler off. */
+export const roundSettings = (overrides: Partial<RoundsSettings> = {}): RoundsSettings => ({
+  enabled: false,
+  timeZone: "Europe/Moscow",
+  locale: "en",
+  inviteAt: Cron.unsafeParse("0 12 * * FRI", "Europe/Moscow"),
+  matchAt: Cron.unsafeParse("0 10 * * MON", "Europe/Moscow"),
+  remindAt: Cron.unsafeParse("0 11 * * WED", "Europe/Moscow"),
+  feedbackAt: Cron.unsafeParse("0 16 * * FRI", "Europe/Moscow"),
+  noRepeat: 6,
+  ...overrides,
+})
 
 type Services =
   | Telegram
@@ -106,8 +131,12 @@ export const layer = (options: HarnessOptions = {}): Layer.Layer<Services, unkno
   const cache = Option.isSome(redisUrl)
     ? CacheLive.layer.pipe(Layer.provide(cacheConfig(redisUrl)))
     : MemoryCache.layer({ reason: "REDIS_URL is not set" })
+  const rounds = Layer.succeed(
+    RoundsConfig,
+    roundSettings({ locale: options.defaultLocale ?? "ru", ...options.rounds }),
+  )
   return AppLive.pipe(
-    Layer.provideMerge(config),
+    Layer.provideMerge(Layer.merge(config, rounds)),
     Layer.provideMerge(Layer.mergeAll(database, cache)),
     Layer.provideMerge(Layer.merge(telegram, http)),
     // The bot's info lines (started, polling, …) are noise in test output; warnings stay.

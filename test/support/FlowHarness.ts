@@ -143,7 +143,9 @@ export const make = (options: { readonly defaultLocale?: Locale } = {}) =>
         const name = text.startsWith("/") ? text.slice(1) : undefined
         return deliver(
           updateOf(
-            name !== undefined && commands.has(name) ? { _tag: "Command", name } : { _tag: "Text" },
+            name !== undefined && commands.has(name)
+              ? { _tag: "Command", name }
+              : { _tag: "Text", text },
           ),
         )
       }

@@ -19,6 +19,7 @@
 import { Array as Arr, Clock, Effect, Layer, Option, Stream } from "effect"
 import { ActivityRepo, type ActivityRepoService } from "../../src/activities/ActivityRepo"
 import { defaultInterests } from "../../src/db/migrations/0004_reference_data"
+import { defaultMatching } from "../../src/db/migrations/0006_rounds"
 import { Participation } from "../../src/domain/Achievements"
 import {
   ActivityNotFound,
@@ -46,6 +47,8 @@ import { JoinOutcome, LeaveOutcome, Recognition } from "../../src/domain/Outcome
 import { normalizeUsername } from "../../src/domain/Username"
 import { EmployeeRepo, type EmployeeRepoService } from "../../src/employees/EmployeeRepo"
 import { InterestRepo, type InterestRepoService } from "../../src/interests/InterestRepo"
+import { MatchingInterest } from "../../src/rounds/RoundRepo"
+import { RoundAnswers, type RoundAnswersService } from "../../src/rounds/Rounds"
 
 /** A row of `employee_interests`. */
 interface EmployeeInterestRow {
@@ -82,6 +85,8 @@ export interface World {
   readonly employeeInterests: Map<string, EmployeeInterestRow>
   readonly activities: Map<ActivityId, ActivityRow>
   readonly participants: Array<ParticipantRow>
+  /** `employee_interests.paused_until` by `${employeeId}:${interestId}` (YYYY-MM-DD). */
+  readonly pausedUntil: Map<string, string | null>
 }
 
 const rowKey = (employeeId: EmployeeId, interestId: InterestId) => `${employeeId}:${interestId}`
@@ -106,6 +111,7 @@ const seededCatalogue = (): Array<Interest> =>
   )
 
 export const makeWorld = (): World => ({
+  pausedUntil: new Map(),
   employees: new Map(),
   workplaces: new Map(),
   interests: seededCatalogue(),
@@ -590,12 +596,65 @@ export const activityRepo = (world: World): ActivityRepoService => {
   }
 }
 
-/** The three repositories over one world. */
+/** The interests that pair people on a fresh database (migration 0006). */
+const matchingCodes: ReadonlySet<string> = new Set(Object.keys(defaultMatching))
+
+/**
+ * Rounds' answers over a world where no round has run yet: every round and match button is
+ * someone else's, and the pause switches of Settings work on the employee's matching interests.
+ */
+export const roundAnswers = (world: World): RoundAnswersService => {
+  const matchingOf = (employeeId: EmployeeId) =>
+    world.interests.filter(
+      (interest) =>
+        interest.isActive &&
+        matchingCodes.has(interest.code) &&
+        world.employeeInterests.get(rowKey(employeeId, interest.id))?.isActive === true,
+    )
+  const asMatching = (interest: Interest): MatchingInterest =>
+    new MatchingInterest({
+      id: interest.id,
+      code: interest.code,
+      emoji: interest.emoji,
+      name: interest.name,
+      nameEn: interest.nameEn,
+      matching: defaultMatching[interest.code] ?? "anywhere",
+      scheduleFrequency: interest.scheduleFrequency,
+    })
+  const pauseSettings = (employeeId: EmployeeId) =>
+    Effect.sync(() =>
+      matchingOf(employeeId).map((interest) => ({
+        interest: asMatching(interest),
+        pausedUntil: world.pausedUntil.get(rowKey(employeeId, interest.id)) ?? null,
+      })),
+    )
+  return {
+    timeZone: "Europe/Moscow",
+    answer: () => Effect.succeed({ _tag: "NotInvited" } as const),
+    respond: () => Effect.succeed({ _tag: "NotYours" } as const),
+    reportMet: () => Effect.succeed({ _tag: "NotYours" } as const),
+    rate: () => Effect.succeed({ _tag: "NotYours" } as const),
+    comment: () => Effect.succeed({ _tag: "NotYours" } as const),
+    pauseSettings,
+    togglePause: (employeeId, interestId) =>
+      Effect.map(pauseSettings(employeeId), (settings) => {
+        const current = settings.find((setting) => setting.interest.id === interestId)
+        if (current === undefined) return Option.none()
+        const until = current.pausedUntil === null ? "2099-01-01" : null
+        world.pausedUntil.set(rowKey(employeeId, interestId), until)
+        return Option.some({ interest: current.interest, pausedUntil: until })
+      }),
+    currentMatches: () => Effect.succeed([]),
+  }
+}
+
+/** The three repositories and rounds' answers over one world. */
 export const layer = (world: World) =>
   Layer.mergeAll(
     Layer.succeed(EmployeeRepo, employeeRepo(world)),
     Layer.succeed(InterestRepo, interestRepo(world)),
     Layer.succeed(ActivityRepo, activityRepo(world)),
+    Layer.succeed(RoundAnswers, roundAnswers(world)),
   )
 
 // -- reading the tables, as the e2e tests read SQL -----------------------------------------------

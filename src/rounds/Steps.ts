@@ -1,0 +1,435 @@
+/**
+ * The steps of a round — invite, match, remind, feedback, close — and when they are due. Each
+ * step is one transaction that first takes the round's advisory lock (another process running the
+ * same step makes this one skip it), then checks the round's state (a step done already is not
+ * done again), then writes its result and its messages to the outbox together. A process killed
+ * mid-step leaves nothing behind: the next run does the step whole. Messages leave through the
+ * outbox (src/outbox), which sends each at most once outside its one documented window.
+ */
+import { Clock, Effect, Option } from "effect"
+import type { InlineKeyboardMarkup } from "grammy/types"
+import { Action, encodeAction } from "../bot/CallbackData"
+import { formatWhen, interestName } from "../bot/Views"
+import type { RoundsSettings } from "../config"
+import { orDatabaseError } from "../db/SqlErrors"
+import type { DatabaseError } from "../domain/Errors"
+import type { EmployeeId } from "../domain/Ids"
+import type { Outbox, OutboxMessage } from "../outbox/Outbox"
+import { type CycleTimes, cycleOf, nextCycle, type Step } from "./Cycle"
+import { place } from "./Matching"
+import type { MatchingInterest, Person, Round, RoundRepo } from "./RoundRepo"
+import { type PartnerCard, roundTexts } from "./RoundTexts"
+
+/** What running a step did. */
+export interface StepRun {
+  readonly interest: string
+  readonly startsOn: string
+  readonly step: Step
+  /** `busy`: another process holds the round; `done-before`: nothing left to do. */
+  readonly outcome: "done" | "busy" | "done-before" | "cancelled"
+  /** Messages put into the outbox. */
+  readonly messages: number
+  /** For the match step: people placed, groups, left alone, pairs repeated. */
+  readonly placed?: number
+  readonly groups?: number
+  readonly alone?: number
+  readonly repeats?: number
+}
+
+export const cardOf = (person: Person): PartnerCard => ({
+  fullName: person.fullName,
+  position: person.position,
+  department: person.department,
+  office: person.office,
+  telegramUsername: person.telegramUsername,
+  telegramId: person.telegramId,
+})
+
+const keyboard = (rows: ReadonlyArray<ReadonlyArray<[string, Action]>>): InlineKeyboardMarkup => ({
+  inline_keyboard: rows.map((row) =>
+    row.map(([text, action]) => ({ text, callback_data: encodeAction(action) })),
+  ),
+})
+
+/** The step of the round that comes next in order (whatever the time); none when it is over. */
+export const nextStepOf = (round: Round, cycle: CycleTimes): Option.Option<Step> => {
+  if (round.status === "closed" || round.status === "cancelled") return Option.none()
+  if (round.status === "inviting") return Option.some(round.invitedAt === null ? "invite" : "match")
+  if (round.feedbackAt !== null) return Option.some("close")
+  if (round.remindedAt === null && Option.isSome(cycle.remind)) return Option.some("remind")
+  return Option.some("feedback")
+}
+
+export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: RoundsSettings) => {
+  const t = roundTexts(settings.locale)
+  const when = (date: Date) => formatWhen(date, settings.locale, settings.timeZone)
+  const label = (interest: MatchingInterest) => interestName(interest, settings.locale)
+
+  const message = (
+    employeeId: EmployeeId,
+    kind: string,
+    dedupeKey: string,
+    text: string,
+    replyMarkup?: InlineKeyboardMarkup,
+  ): OutboxMessage => ({
+    employeeId,
+    kind,
+    dedupeKey,
+    payload: { text, parseMode: "HTML", ...(replyMarkup === undefined ? {} : { replyMarkup }) },
+  })
+
+  const inviteKeyboard = (round: Round) =>
+    keyboard([
+      [[t.buttonIn, Action.RoundAnswer({ roundId: round.id, answer: "in" })]],
+      [[t.buttonSkip, Action.RoundAnswer({ roundId: round.id, answer: "skip" })]],
+      [[t.buttonPause, Action.RoundAnswer({ roundId: round.id, answer: "pause" })]],
+    ])
+
+  const meetKeyboard = (matchId: number) =>
+    keyboard([
+      [
+        [t.buttonMeet, Action.MatchResponse({ matchId: matchId as never, response: "confirmed" })],
+        [
+          t.buttonCantMeet,
+          Action.MatchResponse({ matchId: matchId as never, response: "declined" }),
+        ],
+      ],
+    ])
+
+  const metKeyboard = (matchId: number) =>
+    keyboard([
+      [
+        [t.buttonMetYes, Action.MatchMet({ matchId: matchId as never, met: true })],
+        [t.buttonMetNo, Action.MatchMet({ matchId: matchId as never, met: false })],
+      ],
+    ])
+
+  /** Runs `body` on the locked round in one transaction, unless another process is at it. */
+  const inStep = (
+    interest: MatchingInterest,
+    round: Round,
+    step: Step,
+    body: (
+      round: Round,
+      now: Date,
+    ) => Effect.Effect<Omit<StepRun, "interest" | "startsOn" | "step">, unknown>,
+  ): Effect.Effect<StepRun, DatabaseError> =>
+    orDatabaseError(
+      repo.sql.withTransaction(
+        Effect.gen(function* () {
+          const base = { interest: interest.code, startsOn: round.startsOn, step }
+          if (!(yield* repo.tryStepLock(round.id))) {
+            return { ...base, outcome: "busy" as const, messages: 0 }
+          }
+          const locked = yield* repo.lockRound(round.id)
+          if (Option.isNone(locked))
+            return { ...base, outcome: "done-before" as const, messages: 0 }
+          const now = new Date(yield* Clock.currentTimeMillis)
+          return { ...base, ...(yield* body(locked.value, now)) }
+        }),
+      ),
+    ).pipe(
+      Effect.tap((run) =>
+        run.outcome === "done"
+          ? Effect.logInfo(
+              `Round ${interest.code} ${round.startsOn}: ${step} done (${run.messages} messages)`,
+            )
+          : Effect.void,
+      ),
+      Effect.withSpan(`Rounds.${step}`, { captureStackTrace: false }),
+    ) as Effect.Effect<StepRun, DatabaseError>
+
+  const doneBefore = { outcome: "done-before" as const, messages: 0 }
+
+  const invite = (interest: MatchingInterest, round: Round, cycle: CycleTimes) =>
+    inStep(interest, round, "invite", (round, now) =>
+      Effect.gen(function* () {
+        if (round.status !== "inviting" || round.invitedAt !== null) return doneBefore
+        const people = yield* repo.subscribers({
+          interestId: interest.id,
+          startsOn: round.startsOn,
+        })
+        const text = t.invite(label(interest), when(cycle.match))
+        const messages = people.map((person) =>
+          message(
+            person.id,
+            "round.invite",
+            `round:${round.id}:invite:${person.id}`,
+            text,
+            inviteKeyboard(round),
+          ),
+        )
+        yield* outbox.enqueue(messages)
+        yield* repo.setStatus(round.id, "inviting", "invited_at", now)
+        return { outcome: "done" as const, messages: messages.length }
+      }),
+    )
+
+  /** The placement the match step would make now (also what `preview` shows). */
+  const placementFor = (interest: MatchingInterest, round: Round, seed: number) =>
+    Effect.gen(function* () {
+      const joiners = yield* repo.joiners({ roundId: round.id, interestId: interest.id })
+      const priority = yield* repo.priorityIn(interest.id, round.startsOn)
+      const days = yield* repo.earlierRoundDays(interest.id, round.startsOn)
+      const pairs = yield* repo.pastPairs(interest.id, round.startsOn)
+      const history = pairs.map((pair) => ({
+        a: pair.a,
+        b: pair.b,
+        roundsAgo: days.indexOf(pair.startsOn) + 1,
+      }))
+      const placement = place({
+        candidates: joiners.map((person) => ({
+          id: person.id,
+          departmentId: person.departmentId,
+          businessCenterId: person.businessCenterId,
+          priority: priority.has(person.id),
+        })),
+        mode: interest.matching,
+        history,
+        noRepeat: settings.noRepeat,
+        seed,
+      })
+      return { joiners, placement }
+    })
+
+  const match = (interest: MatchingInterest, round: Round) =>
+    inStep(interest, round, "match", (round, now) =>
+      Effect.gen(function* () {
+        if (round.status !== "inviting" || round.invitedAt === null) return doneBefore
+        const { joiners, placement } = yield* placementFor(interest, round, round.seed)
+        const byId = new Map(joiners.map((person) => [person.id as number, person]))
+        const messages: Array<OutboxMessage> = []
+        for (const group of placement.groups) {
+          const members = group.map((id) => byId.get(id) as Person)
+          const matchId = yield* repo.insertMatch(
+            round.id,
+            members.map((person) => person.id),
+            now,
+          )
+          for (const member of members) {
+            const partners = members.filter((other) => other.id !== member.id).map(cardOf)
+            messages.push(
+              message(
+                member.id,
+                "round.intro",
+                `match:${matchId}:intro:${member.id}`,
+                t.intro(label(interest), partners),
+                meetKeyboard(matchId),
+              ),
+            )
+          }
+        }
+        const alone = placement.alone.map((id) => byId.get(id) as Person)
+        yield* repo.insertUnplaced(
+          round.id,
+          alone.map((person) => person.id),
+        )
+        for (const person of alone) {
+          messages.push(
+            message(
+              person.id,
+              "round.alone",
+              `round:${round.id}:alone:${person.id}`,
+              t.alone(label(interest)),
+            ),
+          )
+        }
+        yield* outbox.enqueue(messages)
+        yield* repo.setStatus(round.id, "matched", "matched_at", now)
+        return {
+          outcome: "done" as const,
+          messages: messages.length,
+          placed: joiners.length - alone.length,
+          groups: placement.groups.length,
+          alone: alone.length,
+          repeats: placement.repeats,
+        }
+      }),
+    )
+
+  /** The round's matches where nobody declined, with their members. */
+  const liveMatches = (round: Round) =>
+    Effect.gen(function* () {
+      const rows = yield* repo.matchesOf(round.id)
+      const groups = new Map<number, Array<(typeof rows)[number]>>()
+      for (const row of rows) groups.set(row.matchId, [...(groups.get(row.matchId) ?? []), row])
+      return [...groups.entries()].filter(([, members]) =>
+        members.every((member) => member.response !== "declined"),
+      )
+    })
+
+  const remind = (interest: MatchingInterest, round: Round) =>
+    inStep(interest, round, "remind", (round) =>
+      Effect.gen(function* () {
+        if (round.status !== "matched" || round.remindedAt !== null || round.feedbackAt !== null) {
+          return doneBefore
+        }
+        const messages: Array<OutboxMessage> = []
+        for (const [matchId, members] of yield* liveMatches(round)) {
+          for (const member of members.filter((member) => member.response === null)) {
+            const partners = members.filter((other) => other.id !== member.id).map(cardOf)
+            messages.push(
+              message(
+                member.id,
+                "round.remind",
+                `match:${matchId}:remind:${member.id}`,
+                t.remind(label(interest), partners),
+                meetKeyboard(matchId),
+              ),
+            )
+          }
+        }
+        yield* outbox.enqueue(messages)
+        yield* repo.setStatus(
+          round.id,
+          "matched",
+          "reminded_at",
+          new Date(yield* Clock.currentTimeMillis),
+        )
+        return { outcome: "done" as const, messages: messages.length }
+      }),
+    )
+
+  const feedback = (interest: MatchingInterest, round: Round) =>
+    inStep(interest, round, "feedback", (round, now) =>
+      Effect.gen(function* () {
+        if (round.status !== "matched" || round.feedbackAt !== null) return doneBefore
+        const messages: Array<OutboxMessage> = []
+        for (const [matchId, members] of yield* liveMatches(round)) {
+          for (const member of members) {
+            const partners = members.filter((other) => other.id !== member.id).map(cardOf)
+            messages.push(
+              message(
+                member.id,
+                "round.feedback",
+                `match:${matchId}:feedback:${member.id}`,
+                t.feedback(label(interest), partners),
+                metKeyboard(matchId),
+              ),
+            )
+          }
+        }
+        yield* outbox.enqueue(messages)
+        yield* repo.setStatus(round.id, "matched", "feedback_at", now)
+        return { outcome: "done" as const, messages: messages.length }
+      }),
+    )
+
+  const close = (interest: MatchingInterest, round: Round) =>
+    inStep(interest, round, "close", (round, now) =>
+      Effect.gen(function* () {
+        if (round.status === "closed" || round.status === "cancelled") return doneBefore
+        yield* repo.setStatus(round.id, "closed", "closed_at", now)
+        return { outcome: "done" as const, messages: 0 }
+      }),
+    )
+
+  /** An invitation that never went out before its match time: the round is called off. */
+  const cancel = (interest: MatchingInterest, round: Round) =>
+    inStep(interest, round, "invite", (round, now) =>
+      Effect.gen(function* () {
+        if (round.status !== "inviting" || round.invitedAt !== null) return doneBefore
+        yield* repo.setStatus(round.id, "cancelled", "closed_at", now)
+        yield* Effect.logWarning(
+          `Round ${interest.code} ${round.startsOn}: its invitations were not sent before the match time; called off`,
+        )
+        return { outcome: "cancelled" as const, messages: 0 }
+      }),
+    )
+
+  const run = (interest: MatchingInterest, round: Round, step: Step) => {
+    switch (step) {
+      case "invite":
+        return invite(interest, round, cycleOf(settings, round.startsOn))
+      case "match":
+        return match(interest, round)
+      case "remind":
+        return remind(interest, round)
+      case "feedback":
+        return feedback(interest, round)
+      case "close":
+        return close(interest, round)
+    }
+  }
+
+  /** The step of the round due at `now`, if any. */
+  const dueStepOf = (round: Round, now: Date): Option.Option<Step | "cancel"> => {
+    const cycle = cycleOf(settings, round.startsOn)
+    if (round.status === "inviting") {
+      if (round.invitedAt === null) {
+        if (now >= cycle.match) return Option.some("cancel")
+        return now >= cycle.invite ? Option.some("invite") : Option.none()
+      }
+      return now >= cycle.match ? Option.some("match") : Option.none()
+    }
+    if (round.status !== "matched") return Option.none()
+    if (round.feedbackAt !== null) return now >= cycle.close ? Option.some("close") : Option.none()
+    if (now >= cycle.feedback) return Option.some("feedback")
+    if (round.remindedAt === null && Option.isSome(cycle.remind) && now >= cycle.remind.value) {
+      return Option.some("remind")
+    }
+    return Option.none()
+  }
+
+  /**
+   * Everything due now, in order: the next cycle's round is made once its invitation time has
+   * come, then each open round is taken through every step that is due (a process that was down
+   * catches up).
+   */
+  const runDue: Effect.Effect<ReadonlyArray<StepRun>, DatabaseError> = Effect.gen(function* () {
+    const now = new Date(yield* Clock.currentTimeMillis)
+    const interests = yield* repo.matchingInterests
+    const byId = new Map(interests.map((interest) => [interest.id as number, interest]))
+    for (const interest of interests) {
+      const cycle = nextCycle(settings, interest.scheduleFrequency, now)
+      if (now >= cycle.invite) yield* repo.ensureRound(interest.id, cycle.startsOn)
+    }
+    const runs: Array<StepRun> = []
+    for (const round of yield* repo.openRounds) {
+      const interest = byId.get(round.interestId)
+      if (interest === undefined) continue // No longer a matching interest: left as it is.
+      let current = round
+      for (let i = 0; i < 5; i++) {
+        const due = dueStepOf(current, now)
+        if (Option.isNone(due)) break
+        const result =
+          due.value === "cancel"
+            ? yield* cancel(interest, current)
+            : yield* run(interest, current, due.value)
+        runs.push(result)
+        if (result.outcome !== "done") break
+        const fresh = yield* orDatabaseError(repo.getRound(current.id))
+        if (Option.isNone(fresh)) break
+        current = fresh.value
+      }
+    }
+    return runs
+  })
+
+  /**
+   * Runs a step of the interest's current round now, whatever the time: the named one, or the one
+   * that comes next. With no open round, "invite" (or no step) starts the next cycle's round.
+   */
+  const runNow = (interest: MatchingInterest, step: Option.Option<Step>) =>
+    Effect.gen(function* () {
+      const now = new Date(yield* Clock.currentTimeMillis)
+      const open = (yield* repo.openRounds).filter((round) => round.interestId === interest.id)
+      let round = open.at(-1)
+      if (round === undefined || (Option.contains(step, "invite") && round.invitedAt !== null)) {
+        const cycle = nextCycle(settings, interest.scheduleFrequency, now)
+        round = yield* repo.ensureRound(interest.id, cycle.startsOn)
+      }
+      const chosen = Option.orElse(step, () => nextStepOf(round, cycleOf(settings, round.startsOn)))
+      if (Option.isNone(chosen)) {
+        return {
+          interest: interest.code,
+          startsOn: round.startsOn,
+          step: "close" as Step,
+          ...doneBefore,
+        }
+      }
+      return yield* run(interest, round, chosen.value)
+    })
+
+  return { runDue, runNow, placementFor, nextStepOf, dueStepOf } as const
+}
