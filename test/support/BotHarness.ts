@@ -23,6 +23,7 @@ import { seed } from "../../src/db/Seed"
 import type { EmployeeId, TelegramId } from "../../src/domain/Ids"
 import type { EmployeeRepo } from "../../src/employees/EmployeeRepo"
 import type { InterestRepo } from "../../src/interests/InterestRepo"
+import type { Rounds } from "../../src/rounds/Rounds"
 import type { Sessions } from "../../src/sessions/Sessions"
 import { cacheConfig } from "./CacheSettings"
 import { insertEmployee, newTelegramId } from "./Fixtures"
@@ -77,6 +78,7 @@ type Services =
   | ActivityRepo
   | Sessions
   | Cache
+  | Rounds
 
 const databaseOver = (url: string) =>
   Database.layer.pipe(
