@@ -4,8 +4,9 @@
  * with two processes at it, and after a crash in the middle of one. The clock is the `TestClock`:
  * a test sets it to the moment it runs what is due.
  */
+import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Exit, Layer, Option, TestClock } from "effect"
+import { Context, Deferred, Effect, Exit, Fiber, Layer, Option, TestClock } from "effect"
 import { Action, decodeAction } from "../../src/bot/CallbackData"
 import type { EmployeeId, MatchId, RoundId } from "../../src/domain/Ids"
 import { place } from "../../src/rounds/Matching"
@@ -353,6 +354,210 @@ describe("match", () => {
           seen.push(...pairs)
         }
         expect(new Set(seen).size).toBe(6)
+      }),
+  )
+})
+
+describe("one process per step", () => {
+  it.scoped(
+    "two processes running the same step at once: it happens once; one did it, the other found it busy or done",
+    () =>
+      Effect.gen(function* () {
+        const w = yield* world()
+        const people = yield* Effect.forEach(Array.from({ length: 7 }), () => w.person())
+        // A second process: its own pool and its own Rounds over the same database.
+        const otherDb = yield* Layer.build(databaseAt(w.url))
+        const other = Context.get(yield* Layer.build(roundsOver(otherDb)), Rounds)
+
+        yield* at(minuteAfter(first.invite))
+        const invites = yield* Effect.all(
+          [
+            w.rounds.runNow("coffee", Option.some("invite")),
+            other.runNow("coffee", Option.some("invite")),
+          ],
+          { concurrency: 2 },
+        )
+        expect(invites.map((run) => run.outcome).sort()).toEqual(expect.arrayContaining(["done"]))
+        expect(invites.filter((run) => run.outcome === "done")).toHaveLength(1)
+        expect(invites.every((run) => ["done", "busy", "done-before"].includes(run.outcome))).toBe(
+          true,
+        )
+        expect(yield* w.outbox("round.invite")).toHaveLength(7)
+
+        const round = yield* w.round("coffee", firstMonday)
+        yield* allIn(w, round.id, people)
+        yield* at(minuteAfter(first.match))
+        const [mine, theirs] = yield* Effect.all([w.rounds.runDue, other.runDue], {
+          concurrency: 2,
+        })
+        const matchRuns = [...mine, ...theirs].filter(
+          (run) => run.interest === "coffee" && run.step === "match",
+        )
+        expect(matchRuns.filter((run) => run.outcome === "done")).toHaveLength(1)
+        expect(yield* w.count("matches")).toBe(3)
+        expect(yield* w.count("match_members")).toBe(7)
+        const intros = yield* w.outbox("round.intro")
+        expect(intros.map((row) => row.employeeId).sort()).toEqual([...people].sort())
+      }),
+  )
+
+  it.scoped(
+    "while another process holds a round's step lock, a step is skipped as busy and changes nothing; afterwards it runs",
+    () =>
+      Effect.gen(function* () {
+        const w = yield* world()
+        const people = [yield* w.person(), yield* w.person()]
+        yield* runAt(w, first.invite)
+        const round = yield* w.round("coffee", firstMonday)
+        yield* allIn(w, round.id, people)
+        yield* at(minuteAfter(first.match))
+
+        const otherDb = yield* Layer.build(databaseAt(w.url))
+        const otherSql = Context.get(otherDb, SqlClient.SqlClient)
+        const locked = yield* Deferred.make<void>()
+        const release = yield* Deferred.make<void>()
+        const holder = yield* otherSql
+          .withTransaction(
+            Effect.gen(function* () {
+              yield* otherSql`SELECT pg_advisory_xact_lock(${ROUNDS_LOCK}, ${round.id})`
+              yield* Deferred.succeed(locked, undefined)
+              yield* Deferred.await(release)
+            }),
+          )
+          .pipe(Effect.fork)
+        yield* Deferred.await(locked)
+        const busy = yield* w.rounds.runNow("coffee", Option.some("match"))
+        expect(busy.outcome).toBe("busy")
+        expect(yield* w.count("matches")).toBe(0)
+        expect((yield* w.round("coffee", firstMonday)).status).toBe("inviting")
+        yield* Deferred.succeed(release, undefined)
+        yield* Fiber.join(holder)
+        expect((yield* w.rounds.runNow("coffee", Option.some("match"))).outcome).toBe("done")
+        expect(yield* w.count("matches")).toBe(1)
+      }),
+  )
+
+  it.scoped(
+    "a match step that fails after inserting matches leaves nothing; the next run does it whole, each intro once",
+    () =>
+      Effect.gen(function* () {
+        const w = yield* world()
+        const people = yield* Effect.forEach(Array.from({ length: 5 }), () => w.person())
+        yield* runAt(w, first.invite)
+        const round = yield* w.round("coffee", firstMonday)
+        yield* allIn(w, round.id, people)
+        // The fourth member row fails: the first match is in by then, the second half-way.
+        yield* w.sql.unsafe(`
+          CREATE FUNCTION fail_fourth_member() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN
+            IF (SELECT count(*) FROM match_members WHERE round_id = NEW.round_id) >= 3 THEN
+              RAISE EXCEPTION 'the disk is full';
+            END IF;
+            RETURN NEW;
+          END $$`)
+        yield* w.sql.unsafe(`
+          CREATE TRIGGER fail_fourth_member BEFORE INSERT ON match_members
+          FOR EACH ROW EXECUTE FUNCTION fail_fourth_member()`)
+
+        const crashed = yield* Effect.exit(runAt(w, first.match))
+        expect(Exit.isFailure(crashed)).toBe(true)
+        expect(yield* w.count("matches")).toBe(0)
+        expect(yield* w.count("match_members")).toBe(0)
+        expect(yield* w.outbox("round.intro")).toEqual([])
+        const after = yield* w.round("coffee", firstMonday)
+        expect(after.status).toBe("inviting")
+        expect(after.matchedAt).toBeNull()
+
+        yield* w.sql.unsafe("DROP TRIGGER fail_fourth_member ON match_members")
+        yield* runAt(w, new Date(first.match.getTime() + 3_600_000))
+        expect((yield* w.round("coffee", firstMonday)).status).toBe("matched")
+        expect(yield* w.count("matches")).toBe(2)
+        const intros = yield* w.outbox("round.intro")
+        expect(intros.map((row) => row.employeeId).sort()).toEqual([...people].sort())
+      }),
+  )
+})
+
+describe("after the match", () => {
+  it.scoped(
+    "a decline tells the partner once and gives them priority; reminders go to who has not answered in matches without a decline; feedback to matches without a decline; met, rating and comment are stored; the comment is never sent",
+    () =>
+      Effect.gen(function* () {
+        const w = yield* world()
+        const names = ["Anna Aalto", "Boris Berg", "Vera Volkova", "Gleb Gromov"]
+        const people = yield* Effect.forEach(names, (name) => w.person({ name }))
+        const nameOf = (id: EmployeeId) => names[people.indexOf(id)] as string
+        yield* runAt(w, first.invite)
+        const round = yield* w.round("coffee", firstMonday)
+        yield* allIn(w, round.id, people)
+        yield* runAt(w, first.match)
+        const [declinedMatch, liveMatch] = yield* w.groups(round.id)
+        const [decliner, partner] = declinedMatch?.members as [EmployeeId, EmployeeId]
+        const [confirmer, silent] = liveMatch?.members as [EmployeeId, EmployeeId]
+        const m1 = declinedMatch?.matchId as MatchId
+        const m2 = liveMatch?.matchId as MatchId
+
+        // Rating before the feedback question: not taken.
+        expect(yield* w.rounds.rate(m2, confirmer, 5)).toEqual({ _tag: "Closed" })
+        // Someone else's match.
+        expect(yield* w.rounds.respond(m2, decliner, "confirmed")).toEqual({ _tag: "NotYours" })
+
+        expect((yield* w.rounds.respond(m1, decliner, "declined"))._tag).toBe("Recorded")
+        yield* w.rounds.respond(m1, decliner, "declined")
+        const declined = yield* w.outbox("round.declined")
+        expect(declined.map((row) => row.employeeId)).toEqual([partner])
+        expect(declined[0]?.text).toContain(nameOf(decliner))
+        yield* w.rounds.respond(m2, confirmer, "confirmed")
+
+        const reminded = yield* runAt(w, first.remind)
+        expect(reminded.find((run) => run.interest === "coffee")).toMatchObject({
+          step: "remind",
+          outcome: "done",
+        })
+        expect((yield* w.outbox("round.remind")).map((row) => row.employeeId)).toEqual([silent])
+
+        yield* runAt(w, first.feedback)
+        const feedback = yield* w.outbox("round.feedback")
+        expect(feedback.map((row) => row.employeeId).sort()).toEqual([confirmer, silent].sort())
+        const question = feedback.find((row) => row.employeeId === confirmer)
+        expect(question?.text).toContain(nameOf(silent))
+        expect(question?.callbackData.map(decodeAction)).toEqual([
+          Option.some(Action.MatchMet({ matchId: m2, met: true })),
+          Option.some(Action.MatchMet({ matchId: m2, met: false })),
+        ])
+
+        // Rating counts only after "yes, we met".
+        expect(yield* w.rounds.rate(m2, silent, 4)).toEqual({ _tag: "Closed" })
+        expect((yield* w.rounds.reportMet(m2, confirmer, true))._tag).toBe("Recorded")
+        expect((yield* w.rounds.rate(m2, confirmer, 5))._tag).toBe("Recorded")
+        expect((yield* w.rounds.reportMet(m2, silent, false))._tag).toBe("Recorded")
+        expect(yield* w.rounds.rate(m2, silent, 4)).toEqual({ _tag: "Closed" })
+        const remark = "secret remark: the coffee was cold"
+        expect((yield* w.rounds.comment(m2, confirmer, remark))._tag).toBe("Recorded")
+        expect(
+          yield* w.sql`SELECT employee_id, met, rating, comment FROM match_members
+                       WHERE match_id = ${m2} ORDER BY employee_id`,
+        ).toEqual(
+          [
+            { employeeId: confirmer, met: true, rating: 5, comment: remark },
+            { employeeId: silent, met: false, rating: null, comment: null },
+          ].sort((a, b) => a.employeeId - b.employeeId),
+        )
+
+        // The partner who was let down has priority next round; the one who declined has not.
+        const priority = yield* w.rounds.repo.priorityIn(
+          w.interests.coffee,
+          plusDays(firstMonday, 7),
+        )
+        expect([...priority]).toEqual([partner])
+
+        // Until the close, and then no more answers; the comment never went out.
+        yield* runAt(w, first.close)
+        expect((yield* w.round("coffee", firstMonday)).status).toBe("closed")
+        expect(yield* w.rounds.reportMet(m2, silent, true)).toEqual({ _tag: "Closed" })
+        const all = yield* w.outbox()
+        expect(all.length).toBeGreaterThan(0)
+        for (const row of all) expect(row.payload).not.toContain("secret remark")
       }),
   )
 })
