@@ -9,7 +9,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Context, Deferred, Effect, Fiber, Layer, TestClock } from "effect"
 import type { RoundsSettings } from "../../src/config"
 import * as Scheduler from "../../src/rounds/Scheduler"
-import { databaseAt, firstMonday, roundsOver, week, world } from "../support/Rounds"
+import { databaseAt, firstMonday, roundsOver, type World, week, world } from "../support/Rounds"
 
 const letIoRun = Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 5)))
 
@@ -39,7 +39,7 @@ const scheduled = (start: Date, overrides: Partial<RoundsSettings> = {}) =>
     return { w, people, launch }
   })
 
-const status = (w: Effect.Effect.Success<typeof scheduled>["w"]) =>
+const status = (w: World) =>
   w.sql<{ status: string; matchedAt: Date | null }>`
     SELECT status, matched_at FROM match_rounds
     WHERE interest_id = ${w.interests.coffee} AND starts_on = ${firstMonday}::date`

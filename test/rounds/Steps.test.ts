@@ -8,7 +8,7 @@ import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Exit, Fiber, Layer, Option, TestClock } from "effect"
 import { Action, decodeAction } from "../../src/bot/CallbackData"
-import type { EmployeeId, MatchId, RoundId } from "../../src/domain/Ids"
+import type { EmployeeId, RoundId } from "../../src/domain/Ids"
 import { place } from "../../src/rounds/Matching"
 import { ROUNDS_LOCK } from "../../src/rounds/RoundRepo"
 import { Rounds } from "../../src/rounds/Rounds"
@@ -492,10 +492,13 @@ describe("after the match", () => {
         yield* allIn(w, round.id, people)
         yield* runAt(w, first.match)
         const [declinedMatch, liveMatch] = yield* w.groups(round.id)
-        const [decliner, partner] = declinedMatch?.members as [EmployeeId, EmployeeId]
-        const [confirmer, silent] = liveMatch?.members as [EmployeeId, EmployeeId]
-        const m1 = declinedMatch?.matchId as MatchId
-        const m2 = liveMatch?.matchId as MatchId
+        if (declinedMatch === undefined || liveMatch === undefined) {
+          return yield* Effect.dieMessage("expected two pairs")
+        }
+        const [decliner, partner] = declinedMatch.members as [EmployeeId, EmployeeId]
+        const [confirmer, silent] = liveMatch.members as [EmployeeId, EmployeeId]
+        const m1 = declinedMatch.matchId
+        const m2 = liveMatch.matchId
 
         // Rating before the feedback question: not taken.
         expect(yield* w.rounds.rate(m2, confirmer, 5)).toEqual({ _tag: "Closed" })
