@@ -30,10 +30,13 @@ export const tick = Effect.gen(function* () {
 const loop = Effect.gen(function* () {
   const settings = yield* RoundsConfig
   while (true) {
+    const started = yield* Clock.currentTimeMillis
     yield* tick
     const now = yield* Clock.currentTimeMillis
+    // The next cron time after the tick's start, not its end: a step whose time came while the
+    // tick ran (it read the clock before) is run now, not at the next tick up to an hour later.
     const wait = Math.min(
-      nextTick(settings, new Date(now)).getTime() - now,
+      nextTick(settings, new Date(started)).getTime() - now,
       Duration.toMillis(maxWait),
     )
     yield* Effect.sleep(Duration.millis(Math.max(wait, 0)))
