@@ -49,7 +49,8 @@ export interface ActivityRepoService {
   /** The employee's upcoming, attended and joined activities (the profile). */
   readonly activityCounts: (employeeId: EmployeeId) => Effect.Effect<ActivityCounts, DatabaseError>
   /**
-   * Every activity the employee was ever a participant of, whatever the status, oldest first:
+   * Every activity the employee was ever a participant of, whatever the status, and every round
+   * meeting they said took place, oldest first:
    * what counts as real participation is the domain's rule (`achievementsOf`).
    */
   readonly participationHistory: (
@@ -177,7 +178,15 @@ export const make = Effect.gen(function* () {
         FROM activity_participants p
         JOIN activities a ON a.id = p.activity_id
         WHERE p.employee_id = ${id}
-        ORDER BY a.scheduled_at, a.id`,
+        UNION ALL
+        -- A round's meeting that took place (docs/rounds.md) counts as attending, in the week
+        -- of its match.
+        SELECT NULL, r.interest_id, mt.created_at, 60, 'attended', 'completed'
+        FROM match_members m
+        JOIN matches mt ON mt.id = m.match_id
+        JOIN match_rounds r ON r.id = m.round_id
+        WHERE m.employee_id = ${id} AND m.met
+        ORDER BY 3, 1 NULLS LAST`,
   })
 
   const participationHistory = (employeeId: EmployeeId) =>

@@ -7,9 +7,12 @@ import { ActivityId, InterestId } from "./Ids"
 import { ActivityStatus, ParticipantStatus } from "./Models"
 import { Timestamp } from "./Time"
 
-/** One row of an employee's history: their place in an activity, whatever its status. */
+/**
+ * One row of an employee's history: their place in an activity, whatever its status, or a
+ * pairing round's meeting they said took place (`activityId` null, `attended`).
+ */
 export class Participation extends Schema.Class<Participation>("Participation")({
-  activityId: ActivityId,
+  activityId: Schema.NullOr(ActivityId),
   interestId: Schema.NullOr(InterestId),
   scheduledAt: Timestamp,
   durationMinutes: Schema.Int,

@@ -4,7 +4,7 @@
  * data is untrusted: every answer checks that the round or match is theirs and still takes
  * answers, and changes nothing otherwise.
  */
-import { Clock, Effect, Option, Schema } from "effect"
+import { Clock, Effect, Metric, Option, Schema } from "effect"
 import { interestName } from "../bot/Views"
 import type { RoundsSettings } from "../config"
 import { orDatabaseError } from "../db/SqlErrors"
@@ -12,6 +12,7 @@ import type { DatabaseError } from "../domain/Errors"
 import { type EmployeeId, InterestId, type MatchId, type RoundId } from "../domain/Ids"
 import type { Outbox } from "../outbox/Outbox"
 import { cycleOf } from "./Cycle"
+import * as RoundMetrics from "./RoundMetrics"
 import type { MatchingInterest, Person, Round, RoundRepo } from "./RoundRepo"
 import type { Answer } from "./RoundTexts"
 import { roundTexts } from "./RoundTexts"
@@ -184,6 +185,7 @@ export const makeAnswers = (repo: RoundRepo, outbox: Outbox["Type"], settings: R
         yield* sql`
           UPDATE match_members SET met = ${met}, rating = CASE WHEN ${met} THEN rating END, responded_at = ${now}
           WHERE match_id = ${matchId} AND employee_id = ${employeeId}`
+        if (met) yield* Metric.increment(RoundMetrics.met)
         return met
       }),
     )
@@ -192,20 +194,24 @@ export const makeAnswers = (repo: RoundRepo, outbox: Outbox["Type"], settings: R
   const rate = (matchId: MatchId, employeeId: EmployeeId, rating: number) =>
     inMatch(matchId, employeeId, (round) =>
       Effect.gen(function* () {
-        if (round.feedbackAt === null) return "closed" as const
+        if (round.feedbackAt === null || !Number.isInteger(rating) || rating < 1 || rating > 5) {
+          return "closed" as const
+        }
         const updated = yield* sql`
           UPDATE match_members SET rating = ${rating}
           WHERE match_id = ${matchId} AND employee_id = ${employeeId} AND met RETURNING 1`
-        return updated.length > 0 ? rating : ("closed" as const)
+        if (updated.length === 0) return "closed" as const
+        yield* Metric.update(RoundMetrics.rating, rating)
+        return rating
       }),
     )
 
-  /** The optional comment after a rating: never shown to the partner. */
+  /** The optional comment after "yes, we met": never shown to the partner. */
   const comment = (matchId: MatchId, employeeId: EmployeeId, text: string) =>
     inMatch(matchId, employeeId, () =>
-      Effect.asVoid(
-        sql`UPDATE match_members SET comment = ${text.trim().slice(0, 1000)}
-            WHERE match_id = ${matchId} AND employee_id = ${employeeId}`,
+      sql`UPDATE match_members SET comment = ${text.trim().slice(0, 1000)}
+          WHERE match_id = ${matchId} AND employee_id = ${employeeId} AND met RETURNING 1`.pipe(
+        Effect.map((updated) => (updated.length > 0 ? undefined : ("closed" as const))),
       ),
     )
 

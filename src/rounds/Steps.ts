@@ -6,7 +6,7 @@
  * mid-step leaves nothing behind: the next run does the step whole. Messages leave through the
  * outbox (src/outbox), which sends each at most once outside its one documented window.
  */
-import { Clock, Effect, Option } from "effect"
+import { Clock, Effect, Metric, Option } from "effect"
 import type { InlineKeyboardMarkup } from "grammy/types"
 import { Action, encodeAction } from "../bot/CallbackData"
 import { formatWhen, interestName } from "../bot/Views"
@@ -15,8 +15,9 @@ import { orDatabaseError } from "../db/SqlErrors"
 import type { DatabaseError } from "../domain/Errors"
 import type { EmployeeId } from "../domain/Ids"
 import type { Outbox, OutboxMessage } from "../outbox/Outbox"
-import { type CycleTimes, cycleOf, nextCycle, type Step } from "./Cycle"
+import { type CycleTimes, cycleOf, nextCycle, type Step, steps } from "./Cycle"
 import { place } from "./Matching"
+import * as RoundMetrics from "./RoundMetrics"
 import type { MatchingInterest, Person, Round, RoundRepo } from "./RoundRepo"
 import { type PartnerCard, roundTexts } from "./RoundTexts"
 
@@ -25,11 +26,17 @@ export interface StepRun {
   readonly interest: string
   readonly startsOn: string
   readonly step: Step
-  /** `busy`: another process holds the round; `done-before`: nothing left to do. */
-  readonly outcome: "done" | "busy" | "done-before" | "cancelled"
+  /**
+   * `busy`: another process holds the round; `done-before`: nothing left to do; `not-yet`: an
+   * earlier step of the round has not run.
+   */
+  readonly outcome: "done" | "busy" | "done-before" | "not-yet" | "cancelled"
   /** Messages put into the outbox. */
   readonly messages: number
-  /** For the match step: people placed, groups, left alone, pairs repeated. */
+  /** For the invite step: people invited. */
+  readonly invited?: number
+  /** For the match step: people who said yes, placed, groups, left alone, pairs repeated. */
+  readonly joined?: number
   readonly placed?: number
   readonly groups?: number
   readonly alone?: number
@@ -131,6 +138,16 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
     ).pipe(
       Effect.tap((run) =>
         run.outcome === "done"
+          ? Effect.all([
+              Metric.increment(RoundMetrics.steps[step]),
+              Metric.incrementBy(RoundMetrics.invited, run.invited ?? 0),
+              Metric.incrementBy(RoundMetrics.joined, run.joined ?? 0),
+              Metric.incrementBy(RoundMetrics.placed, run.placed ?? 0),
+            ])
+          : Effect.void,
+      ),
+      Effect.tap((run) =>
+        run.outcome === "done"
           ? Effect.logInfo(
               `Round ${interest.code} ${round.startsOn}: ${step} done (${run.messages} messages)`,
             )
@@ -161,7 +178,7 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
         )
         yield* outbox.enqueue(messages)
         yield* repo.setStatus(round.id, "inviting", "invited_at", now)
-        return { outcome: "done" as const, messages: messages.length }
+        return { outcome: "done" as const, messages: messages.length, invited: messages.length }
       }),
     )
 
@@ -239,6 +256,7 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
         return {
           outcome: "done" as const,
           messages: messages.length,
+          joined: joiners.length,
           placed: joiners.length - alone.length,
           groups: placement.groups.length,
           alone: alone.length,
@@ -419,7 +437,23 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
         const cycle = nextCycle(settings, interest.scheduleFrequency, now)
         round = yield* repo.ensureRound(interest.id, cycle.startsOn)
       }
-      const chosen = Option.orElse(step, () => nextStepOf(round, cycleOf(settings, round.startsOn)))
+      const next = nextStepOf(round, cycleOf(settings, round.startsOn))
+      if (
+        Option.isSome(step) &&
+        Option.isSome(next) &&
+        steps.indexOf(step.value) > steps.indexOf(next.value) &&
+        // The reminder may be left out.
+        !(next.value === "remind" && step.value === "feedback")
+      ) {
+        return {
+          interest: interest.code,
+          startsOn: round.startsOn,
+          step: step.value,
+          outcome: "not-yet" as const,
+          messages: 0,
+        }
+      }
+      const chosen = Option.orElse(step, () => next)
       if (Option.isNone(chosen)) {
         return {
           interest: interest.code,

@@ -147,5 +147,42 @@ describe("ActivityRepo.participationHistory", () => {
         expect(yield* repo.participationHistory(yield* insertEmployee({}))).toEqual([])
       }),
     )
+
+    it.effect(
+      "a round's meeting the employee said took place counts as attending; one that did not, not",
+      () =>
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient
+          const repo = yield* ActivityRepo
+          const [met, missed, partner] = [
+            yield* insertEmployee({}),
+            yield* insertEmployee({}),
+            yield* insertEmployee({}),
+          ]
+          const matchedAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 3 * DAY)
+          const [round] = yield* sql<{ id: number }>`
+          INSERT INTO match_rounds (interest_id, starts_on, status)
+          VALUES (${yield* interestId("coffee")}, (SELECT coalesce(max(starts_on), '2001-01-01') + 7 FROM match_rounds), 'matched')
+          RETURNING id`
+          const [match] = yield* sql<{ id: number }>`
+          INSERT INTO matches (round_id, created_at) VALUES (${round?.id}, ${matchedAt}) RETURNING id`
+          yield* sql`
+          INSERT INTO match_members (match_id, round_id, employee_id, met) VALUES
+            (${match?.id}, ${round?.id}, ${met}, true),
+            (${match?.id}, ${round?.id}, ${missed}, false),
+            (${match?.id}, ${round?.id}, ${partner}, null)`
+
+          const history = yield* repo.participationHistory(met)
+          expect(history.map((p) => [p.activityId, p.status, p.scheduledAt.toISOString()])).toEqual(
+            [[null, "attended", matchedAt.toISOString()]],
+          )
+          expect(achievementsOf(history, new Date())[0]).toMatchObject({
+            code: "first-activity",
+            earned: true,
+          })
+          expect(yield* repo.participationHistory(missed)).toEqual([])
+          expect(yield* repo.participationHistory(partner)).toEqual([])
+        }),
+    )
   })
 })

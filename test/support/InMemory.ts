@@ -521,7 +521,8 @@ export const activityRepo = (world: World): ActivityRepoService => {
         })
         .sort(
           (a, b) =>
-            a.scheduledAt.getTime() - b.scheduledAt.getTime() || a.activityId - b.activityId,
+            a.scheduledAt.getTime() - b.scheduledAt.getTime() ||
+            (a.activityId ?? 0) - (b.activityId ?? 0),
         ),
     )
 

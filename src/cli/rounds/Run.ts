@@ -23,6 +23,10 @@ export const run = (options: { readonly interest: string; readonly step: Option.
         return yield* Console.log(
           `Another process is running ${what} right now; try again in a moment.`,
         )
+      case "not-yet":
+        return yield* Console.log(
+          `Not yet: an earlier step of the ${options.interest} round of ${result.startsOn} has not run; run it first (or run without --step).`,
+        )
       case "cancelled":
         return yield* Console.log(
           `The ${options.interest} round of ${result.startsOn} was called off.`,
