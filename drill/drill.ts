@@ -133,6 +133,8 @@ const drill = (options: DrillOptions, metrics: Metrics, collected: Collected) =>
           ADMIN_CONTACT: adminContact,
           TIME_ZONE: "Europe/Moscow",
           LOG_LEVEL: "info",
+          // The drill judges the interactive flows; round invitations would land mid-flow.
+          ROUNDS_ENABLED: "false",
           NO_COLOR: "1",
         },
       })

@@ -194,6 +194,9 @@ export const setUp = (options: HarnessOptions, startedAt: number) =>
                   ADMIN_CONTACT: "HR",
                   TIME_ZONE: "Europe/Moscow",
                   LOG_LEVEL: "info",
+                  // The peer has no rounds, and their invitations would land in the users' chats
+                  // mid-flow: the schedule is off; the outbox's dispatcher still runs and polls.
+                  ROUNDS_ENABLED: "false",
                 },
                 cwd,
                 ready: /HTTP server listening/,

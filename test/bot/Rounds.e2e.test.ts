@@ -7,6 +7,7 @@
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
 import { Clock, Duration, Effect, Option, Schedule } from "effect"
+import { messagesFor } from "../../src/bot/Messages"
 import { formatWhen } from "../../src/bot/Views"
 import type { EmployeeId } from "../../src/domain/Ids"
 import { cycleOf } from "../../src/rounds/Cycle"
@@ -16,6 +17,7 @@ import * as Harness from "../support/BotHarness"
 import type { ChatMessage, TelegramUser } from "../support/TelegramServer"
 
 const t = roundTexts("en")
+const menu = messagesFor("en")
 const settings = Harness.roundSettings({ locale: "en" })
 /** A Monday (in the past: see `at`): the round is named by its match day. */
 const startsOn = "2026-03-02"
@@ -158,6 +160,13 @@ layer(Harness.layer({ defaultLocale: "en" }), {
         const late = yield* denis.user.press(t.buttonIn)
         expect(late.answer).toMatchObject({ text: t.answersClosed, showAlert: true })
 
+        // Her profile shows whom she is paired with.
+        yield* anna.user.send("/menu")
+        const profile = yield* anna.user.press(menu.menu.profile)
+        expect(profile.message.text).toContain(
+          `${t.currentMatchesTitle}:\n${t.currentMatch(coffee, "Boris Ivanov, Clara Smirnova")}`,
+        )
+
         // Anna will meet; Clara cannot, and both others are told once.
         const meet = yield* anna.user.press(t.buttonMeet)
         expect(meet.answer.text).toBe(t.confirmed(coffee))
@@ -240,6 +249,32 @@ layer(Harness.layer({ defaultLocale: "en" }), {
         ])
         // The comment never reaches the partner.
         expect(boris.user.messages.some((message) => message.text.includes("rockets"))).toBe(false)
+        // ⚙️ Settings pauses coffee for four weeks, and resumes it.
+        yield* boris.user.send("/menu")
+        const settingsScreen = yield* boris.user.press(menu.menu.settings)
+        expect(settingsScreen.message.buttons).toContainEqual([t.pause(coffee)])
+        const paused = yield* boris.user.press(t.pause(coffee))
+        expect(paused.answer.text).toMatch(
+          /^⏸ ☕️ Secret coffee is paused until \d{4}-\d{2}-\d{2}\.$/,
+        )
+        const [pause] = yield* sql<{ readonly days: number }>`
+          SELECT paused_until - (now() AT TIME ZONE 'Europe/Moscow')::date AS days FROM employee_interests ei
+          JOIN interests i ON i.id = ei.interest_id AND i.code = 'coffee'
+          WHERE ei.employee_id = ${boris.employeeId}`
+        expect(pause?.days).toBe(28)
+        expect(
+          paused.message.buttons.flat().some((label) => label.startsWith("▶️ ☕️ Secret coffee")),
+        ).toBe(true)
+        const resumed = yield* boris.user.press(
+          paused.message.buttons.flat().find((label) => label.startsWith("▶️")) ?? "",
+        )
+        expect(resumed.answer.text).toBe(t.resumed(coffee))
+        const [cleared] = yield* sql<{ readonly pausedUntil: string | null }>`
+          SELECT paused_until FROM employee_interests ei
+          JOIN interests i ON i.id = ei.interest_id AND i.code = 'coffee'
+          WHERE ei.employee_id = ${boris.employeeId}`
+        expect(cleared?.pausedUntil).toBeNull()
+
         // Nobody got anything twice: one message per outbox row, each sent once.
         const duplicates = yield* sql`
             SELECT dedupe_key FROM outbox GROUP BY dedupe_key HAVING count(*) > 1`
