@@ -39,6 +39,9 @@
  *
  * Time is Effect's Clock throughout ("now" is passed into SQL, never the database's `now()`), so
  * tests drive the dispatcher with `TestClock`.
+ *
+ * Over 400 lines on purpose: claiming, sending, recording and leadership share the lease and
+ * the rate limits; each part is short, and their interplay is the thing to read in one place.
  */
 import { SqlClient, SqlSchema } from "@effect/sql"
 import type { Connection } from "@effect/sql/SqlConnection"

@@ -41,6 +41,9 @@
  * Weights that are not integers work too, but rounding can make the matching slightly
  * suboptimal, as in networkx.
  *
+ * Over 400 lines on purpose: one algorithm whose stages share all their state; split, its
+ * invariants would have to be read across files.
+ *
  * Typed-array reads are cast (`as number`): the indices are in range by construction, and the
  * compiler's `noUncheckedIndexedAccess` cannot see that.
  */

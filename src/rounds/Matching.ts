@@ -15,6 +15,9 @@
  *
  * Pure and deterministic: the same input and seed give the same placement (the seed orders the
  * vertices, which breaks ties, and picks the sampled edges of large groups).
+ *
+ * A little over 400 lines: the weights, the sampling of large groups and the trio are one
+ * placement, and the tests read them against each other.
  */
 import { maxWeightMatching } from "./Blossom"
 

@@ -5,6 +5,9 @@
  * done again), then writes its result and its messages to the outbox together. A process killed
  * mid-step leaves nothing behind: the next run does the step whole. Messages leave through the
  * outbox (src/outbox), which sends each at most once outside its one documented window.
+ *
+ * A little over 400 lines: the five steps and the rule for when each is due belong together (the
+ * rule reads the state each step leaves).
  */
 import { Clock, Effect, Metric, Option } from "effect"
 import type { InlineKeyboardMarkup } from "grammy/types"

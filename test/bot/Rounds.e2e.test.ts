@@ -275,6 +275,18 @@ layer(Harness.layer({ defaultLocale: "en" }), {
           WHERE ei.employee_id = ${boris.employeeId}`
         expect(cleared?.pausedUntil).toBeNull()
 
+        // /metrics counts the rounds and the outbox (this process ran every step).
+        const { url } = yield* Harness.BotHttp
+        const metrics = yield* Effect.promise(() => fetch(`${url}/metrics`).then((r) => r.text()))
+        const sample = (series: string) =>
+          Number(metrics.match(new RegExp(`^${series.replace(/[{}]/g, "\\$&")} (\\S+)$`, "m"))?.[1])
+        expect(sample('connectbot_rounds_steps_total{step="match"}')).toBeGreaterThanOrEqual(2)
+        expect(sample("connectbot_rounds_invited_total")).toBeGreaterThanOrEqual(7)
+        expect(sample("connectbot_rounds_placed_total")).toBeGreaterThanOrEqual(5)
+        expect(sample("connectbot_rounds_met_total")).toBeGreaterThanOrEqual(1)
+        expect(sample("connectbot_outbox_sent_total")).toBeGreaterThanOrEqual(15)
+        expect(metrics).toContain("# TYPE connectbot_rounds_rating histogram")
+
         // Nobody got anything twice: one message per outbox row, each sent once.
         const duplicates = yield* sql`
             SELECT dedupe_key FROM outbox GROUP BY dedupe_key HAVING count(*) > 1`
