@@ -74,25 +74,10 @@ const afterThrottling = (method: string) =>
   )
 
 /**
- * One Bot API call. The AbortSignal ends the HTTP request when the fiber is interrupted
- * (shutdown), so nothing waits on a request nobody wants.
- */
-export const callApi = <A>(
-  method: string,
-  call: (signal: ApiSignal) => Promise<A>,
-): Effect.Effect<A, TelegramError> =>
-  Effect.tryPromise({
-    try: (signal) => call(signal as unknown as ApiSignal),
-    catch: (cause) => toTelegramError(method, cause),
-  }).pipe(
-    Effect.retry(afterThrottling(method)),
-    Effect.withSpan(`Telegram.${method}`, { captureStackTrace: false }),
-  )
-
-/**
  * One Bot API call that leaves a 429 to the caller: the `TelegramError` carries `retryAfter`, and
  * the caller schedules the next attempt itself (the outbox keeps it in the row, where every
- * process sees it, instead of waiting in line).
+ * process sees it, instead of waiting in line). The AbortSignal ends the HTTP request when the
+ * fiber is interrupted (shutdown), so nothing waits on a request nobody wants.
  */
 export const callApiOnce = <A>(
   method: string,
@@ -102,6 +87,13 @@ export const callApiOnce = <A>(
     try: (signal) => call(signal as unknown as ApiSignal),
     catch: (cause) => toTelegramError(method, cause),
   }).pipe(Effect.withSpan(`Telegram.${method}`, { captureStackTrace: false }))
+
+/** One Bot API call; a 429 is waited out as Telegram asks (bounded), then the call repeated. */
+export const callApi = <A>(
+  method: string,
+  call: (signal: ApiSignal) => Promise<A>,
+): Effect.Effect<A, TelegramError> =>
+  callApiOnce(method, call).pipe(Effect.retry(afterThrottling(method)))
 
 /** An edit that would change nothing: the screen already shows what we meant to show. */
 export const isNotModified = (error: TelegramError): boolean =>

@@ -10,6 +10,7 @@ import { Action, encodeAction } from "../bot/CallbackData"
 import { formatWhen, interestName, type View } from "../bot/Views"
 import { type FlowError, sessionUpdate, type Visit } from "../bot/Visit"
 import type { InterestId, MatchId, RoundId } from "../domain/Ids"
+import type { MatchOutcome } from "./Answers"
 import { RoundAnswers } from "./Rounds"
 import { type Answer, roundTexts } from "./RoundTexts"
 
@@ -68,65 +69,65 @@ export const makeRoundFlows = Effect.gen(function* () {
       }
     })
 
-  const respond = (visit: Visit, matchId: MatchId, response: "confirmed" | "declined") =>
+  /**
+   * An answer about a match: a press on someone else's match, or on a round that no longer takes
+   * it, gets a pop-up and changes nothing; a recorded one is shown by `recorded`.
+   */
+  const onMatch = <A>(
+    visit: Visit,
+    answer: Effect.Effect<MatchOutcome<A>, FlowError>,
+    recorded: (
+      outcome: Extract<MatchOutcome<A>, { _tag: "Recorded" }>,
+    ) => Effect.Effect<void, FlowError>,
+  ) =>
     Effect.gen(function* () {
       const rt = roundTexts(visit.locale)
-      const outcome = yield* rounds.respond(matchId, visit.employee.id, response)
+      const outcome = yield* answer
       switch (outcome._tag) {
         case "NotYours":
           return yield* visit.reply.notice(rt.notYourMatch, { alert: true })
         case "Closed":
           return yield* visit.reply.notice(rt.roundClosed, { alert: true })
-        case "Recorded": {
-          const name = interestName(outcome.interest, visit.locale)
-          return yield* visit.reply.notice(
-            response === "confirmed" ? rt.confirmed(name) : rt.declined(name),
-            { alert: true },
-          )
-        }
+        case "Recorded":
+          return yield* recorded(outcome as Extract<MatchOutcome<A>, { _tag: "Recorded" }>)
       }
+    })
+
+  const respond = (visit: Visit, matchId: MatchId, response: "confirmed" | "declined") =>
+    onMatch(visit, rounds.respond(matchId, visit.employee.id, response), (outcome) => {
+      const rt = roundTexts(visit.locale)
+      const name = interestName(outcome.interest, visit.locale)
+      return visit.reply.notice(response === "confirmed" ? rt.confirmed(name) : rt.declined(name), {
+        alert: true,
+      })
     })
 
   const reportMet = (visit: Visit, matchId: MatchId, met: boolean) =>
-    Effect.gen(function* () {
+    onMatch(visit, rounds.reportMet(matchId, visit.employee.id, met), () => {
       const rt = roundTexts(visit.locale)
-      const outcome = yield* rounds.reportMet(matchId, visit.employee.id, met)
-      switch (outcome._tag) {
-        case "NotYours":
-          return yield* visit.reply.notice(rt.notYourMatch, { alert: true })
-        case "Closed":
-          return yield* visit.reply.notice(rt.roundClosed, { alert: true })
-        case "Recorded":
-          return yield* visit.reply.show(
-            met
-              ? {
-                  text: rt.askRating,
-                  keyboard: keyboard([
-                    [1, 2, 3, 4, 5].map((rating): [string, Action] => [
-                      `${rating} ⭐`,
-                      Action.MatchRate({ matchId, rating }),
-                    ]),
-                  ]),
-                }
-              : { text: rt.notMet, keyboard: noButtons },
-          )
-      }
+      return visit.reply.show(
+        met
+          ? {
+              text: rt.askRating,
+              keyboard: keyboard([
+                [1, 2, 3, 4, 5].map((rating): [string, Action] => [
+                  `${rating} ⭐`,
+                  Action.MatchRate({ matchId, rating }),
+                ]),
+              ]),
+            }
+          : { text: rt.notMet, keyboard: noButtons },
+      )
     })
 
   const rate = (visit: Visit, matchId: MatchId, rating: number) =>
-    Effect.gen(function* () {
-      const rt = roundTexts(visit.locale)
-      const outcome = yield* rounds.rate(matchId, visit.employee.id, rating)
-      switch (outcome._tag) {
-        case "NotYours":
-          return yield* visit.reply.notice(rt.notYourMatch, { alert: true })
-        case "Closed":
-          return yield* visit.reply.notice(rt.roundClosed, { alert: true })
-        case "Recorded":
-          yield* sessionUpdate(visit, { step: "feedback-comment", commentFor: matchId })
-          return yield* visit.reply.show({ text: rt.rated(rating), keyboard: noButtons })
-      }
-    })
+    onMatch(visit, rounds.rate(matchId, visit.employee.id, rating), () =>
+      sessionUpdate(visit, { step: "feedback-comment", commentFor: matchId }).pipe(
+        Effect.zipRight(
+          visit.reply.show({ text: roundTexts(visit.locale).rated(rating), keyboard: noButtons }),
+        ),
+      ),
+    )
 
   /** A text after a rating: the comment on that match. */
   const comment = (visit: Visit, matchId: MatchId, text: string) =>

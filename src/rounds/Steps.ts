@@ -279,27 +279,39 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
       )
     })
 
+  /** One message to each chosen member of the matches, naming their partners. */
+  const toMembers = <M extends Person>(
+    matches: ReadonlyArray<readonly [number, ReadonlyArray<M>]>,
+    chosen: (member: M) => boolean,
+    write: (matchId: number, member: M, partners: ReadonlyArray<PartnerCard>) => OutboxMessage,
+  ): Array<OutboxMessage> =>
+    matches.flatMap(([matchId, members]) =>
+      members
+        .filter(chosen)
+        .map((member) =>
+          write(matchId, member, members.filter((other) => other.id !== member.id).map(cardOf)),
+        ),
+    )
+
   const remind = (interest: MatchingInterest, round: Round) =>
     inStep(interest, round, "remind", (round) =>
       Effect.gen(function* () {
         if (round.status !== "matched" || round.remindedAt !== null || round.feedbackAt !== null) {
           return doneBefore
         }
-        const messages: Array<OutboxMessage> = []
-        for (const [matchId, members] of yield* liveMatches(round)) {
-          for (const member of members.filter((member) => member.response === null)) {
-            const partners = members.filter((other) => other.id !== member.id).map(cardOf)
-            messages.push(
-              message(
-                member.id,
-                "round.remind",
-                `match:${matchId}:remind:${member.id}`,
-                t.remind(label(interest), partners),
-                meetKeyboard(matchId),
-              ),
-            )
-          }
-        }
+        // Only those who have not answered their intro.
+        const messages = toMembers(
+          yield* liveMatches(round),
+          (member) => member.response === null,
+          (matchId, member, partners) =>
+            message(
+              member.id,
+              "round.remind",
+              `match:${matchId}:remind:${member.id}`,
+              t.remind(label(interest), partners),
+              meetKeyboard(matchId),
+            ),
+        )
         yield* outbox.enqueue(messages)
         yield* repo.setStatus(
           round.id,
@@ -315,21 +327,18 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
     inStep(interest, round, "feedback", (round, now) =>
       Effect.gen(function* () {
         if (round.status !== "matched" || round.feedbackAt !== null) return doneBefore
-        const messages: Array<OutboxMessage> = []
-        for (const [matchId, members] of yield* liveMatches(round)) {
-          for (const member of members) {
-            const partners = members.filter((other) => other.id !== member.id).map(cardOf)
-            messages.push(
-              message(
-                member.id,
-                "round.feedback",
-                `match:${matchId}:feedback:${member.id}`,
-                t.feedback(label(interest), partners),
-                metKeyboard(matchId),
-              ),
-            )
-          }
-        }
+        const messages = toMembers(
+          yield* liveMatches(round),
+          () => true,
+          (matchId, member, partners) =>
+            message(
+              member.id,
+              "round.feedback",
+              `match:${matchId}:feedback:${member.id}`,
+              t.feedback(label(interest), partners),
+              metKeyboard(matchId),
+            ),
+        )
         yield* outbox.enqueue(messages)
         yield* repo.setStatus(round.id, "matched", "feedback_at", now)
         return { outcome: "done" as const, messages: messages.length }
