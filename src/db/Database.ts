@@ -75,7 +75,15 @@ export const layer: Layer.Layer<
       port: server.port,
       username: "postgres",
       database: "postgres",
-      maxConnections: 4,
+      // One connection: the socket server runs each connection's messages in turn, and keeps a
+      // connection's statements together only inside a transaction; two connections' statements
+      // outside one can interleave mid-statement (pglite-socket 0.2.17: "bind message supplies 1
+      // parameters, but prepared statement requires 3"), which a stranger's first /start met while
+      // the rounds' scheduler and the outbox ran beside it. PGlite runs one statement at a time
+      // anyway, so one connection costs no throughput; callers wait their turn in the pool, for
+      // longer than a connection attempt would take.
+      maxConnections: 1,
+      connectTimeout: Duration.seconds(60),
     })
   }),
 ).pipe(

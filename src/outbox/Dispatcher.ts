@@ -55,6 +55,7 @@ import {
   Exit,
   Layer,
   Metric,
+  Option,
   Queue,
   RateLimiter,
   Redacted,
@@ -65,7 +66,7 @@ import {
 import { Api } from "grammy"
 import type { InlineKeyboardMarkup } from "grammy/types"
 import { callApiOnce, type TelegramError } from "../bot/Telegram"
-import { BotConfig } from "../config"
+import { BotConfig, DatabaseConfig } from "../config"
 import { orDatabaseError } from "../db/SqlErrors"
 import { describeCause } from "../domain/Errors"
 import { EmployeeId, TelegramId } from "../domain/Ids"
@@ -492,6 +493,25 @@ const make = Effect.gen(function* () {
       yield* Effect.raceFirst(dispatchLoop, heartbeat(connection))
     }),
   )
+
+  // The embedded database is one PGlite session, which one process owns: an advisory lock there
+  // leads nothing (every connection is the same session), and holding a connection for it would
+  // take the pool's only one (src/db/Database.ts). The owner dispatches; claims stay leased.
+  const settings = yield* Effect.serviceOption(DatabaseConfig)
+  if (Option.isSome(settings) && Option.isNone(settings.value.url)) {
+    yield* become("dispatching", "Outbox: this process dispatches the outbox (embedded database)")
+    yield* dispatchLoop.pipe(
+      Effect.catchAll((error) =>
+        Effect.logWarning(`Outbox: lost the database (${describeCause(error)}); trying again`),
+      ),
+      Effect.catchAllDefect((defect) =>
+        Effect.logError("Outbox: the dispatcher hit a bug; starting it again", defect),
+      ),
+      Effect.repeat(Schedule.spaced(lockRetry)),
+      Effect.forkScoped,
+    )
+    return { wake: Queue.offer(wakeups, undefined).pipe(Effect.asVoid) } satisfies DispatcherService
+  }
 
   yield* lead.pipe(
     Effect.catchAll((error) =>
