@@ -1,13 +1,17 @@
 /**
- * Database commands: `tsx scripts/db.ts migrate | seed [--demo] | import-employees FILE.csv`.
+ * Database commands: `tsx scripts/db.ts migrate | seed [--demo] | import-employees FILE.csv |
+ * grant-admin EMAIL [--super] [--activities] [--users] [--reports] | revoke-admin EMAIL`.
  * Without DATABASE_URL they work on the embedded database (./.data/pg). Each command is an Effect
  * over the database (src/cli/db/); the layers are provided here.
  */
 import { Args, Command, Options } from "@effect/cli"
 import { Effect, Layer } from "effect"
+import { AdminRepo } from "../src/admins/AdminRepo"
 import { runScript } from "../src/cli/Cli"
+import * as GrantAdmin from "../src/cli/db/GrantAdmin"
 import * as ImportEmployees from "../src/cli/db/ImportEmployees"
 import * as Migrate from "../src/cli/db/Migrate"
+import * as RevokeAdmin from "../src/cli/db/RevokeAdmin"
 import * as Seed from "../src/cli/db/Seed"
 import { DatabaseConfig } from "../src/config"
 import * as Database from "../src/db/Database"
@@ -58,9 +62,43 @@ const importEmployees = Command.make("import-employees", { file }, ({ file }) =>
   ),
 )
 
+const AdminsLive = AdminRepo.layer.pipe(Layer.provideMerge(DatabaseLive))
+
+const email = Args.text({ name: "EMAIL" }).pipe(
+  Args.withDescription("The employee's email, as in employees.email (case does not matter)."),
+)
+
+const role = (name: string, description: string) =>
+  Options.boolean(name).pipe(Options.withDescription(description))
+
+const grantAdmin = Command.make(
+  "grant-admin",
+  {
+    email,
+    superAdmin: role("super", "Super admin: every role, and granting roles in the bot."),
+    activities: role("activities", "Create, edit and cancel activities."),
+    users: role("users", "Manage employees."),
+    reports: role("reports", "View reports."),
+  },
+  ({ email, superAdmin, activities, users, reports }) =>
+    GrantAdmin.grantAdmin(
+      email,
+      { superAdmin, manageActivities: activities, manageUsers: users, viewReports: reports },
+      AdminsLive,
+    ),
+).pipe(
+  Command.withDescription(
+    "Give an active employee admin roles (at least one flag); roles they hold stay. Audited.",
+  ),
+)
+
+const revokeAdmin = Command.make("revoke-admin", { email }, ({ email }) =>
+  RevokeAdmin.revokeAdmin(email).pipe(Effect.provide(AdminsLive)),
+).pipe(Command.withDescription("Take every admin role from an employee. Audited."))
+
 const db = Command.make("db").pipe(
   Command.withDescription("ConnectBot database commands."),
-  Command.withSubcommands([migrate, seed, importEmployees]),
+  Command.withSubcommands([migrate, seed, importEmployees, grantAdmin, revokeAdmin]),
 )
 
 const cli = Command.run(db, { name: "tsx scripts/db.ts", version: "0.1.0" })

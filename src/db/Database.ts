@@ -12,6 +12,7 @@ import changeFeedSnapshots from "./migrations/0003_change_feed_snapshots"
 import referenceData from "./migrations/0004_reference_data"
 import catalogueInvalidation from "./migrations/0005_catalogue_invalidation"
 import rounds from "./migrations/0006_rounds"
+import organisers from "./migrations/0007_organisers"
 
 const DATE_OID = 1082
 
@@ -99,6 +100,7 @@ export const migrations = Migrator.fromRecord({
   "0004_reference_data": referenceData,
   "0005_catalogue_invalidation": catalogueInvalidation,
   "0006_rounds": rounds,
+  "0007_organisers": organisers,
 })
 
 /** Applies every pending migration; returns the ones applied now (none when up to date). */

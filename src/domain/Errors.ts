@@ -94,3 +94,28 @@ export class ImportFileError extends Schema.TaggedError<ImportFileError>()("Impo
     return this.reason
   }
 }
+
+/** No employee has this email (compared trimmed and lower-case, as they are stored). */
+export class UnknownEmail extends Schema.TaggedError<UnknownEmail>()("UnknownEmail", {
+  email: Schema.String,
+}) {
+  override get message(): string {
+    return `No employee has the email ${this.email}`
+  }
+}
+
+/** Roles are for people who can use the bot: an inactive employee cannot. */
+export class InactiveEmployee extends Schema.TaggedError<InactiveEmployee>()("InactiveEmployee", {
+  email: Schema.String,
+}) {
+  override get message(): string {
+    return `${this.email} is an inactive employee (they cannot use the bot); reactivate them first`
+  }
+}
+
+/** A grant that names no role. */
+export class NoRoleNamed extends Schema.TaggedError<NoRoleNamed>()("NoRoleNamed", {}) {
+  override get message(): string {
+    return "name at least one role: --super, --activities, --users, --reports"
+  }
+}

@@ -74,6 +74,8 @@ const contract: Record<string, ReadonlyArray<string>> = {
     "can_manage_activities",
     "can_view_reports",
   ],
+  audit_log: ["id", "actor_employee_id", "action", "subject", "details", "at"],
+  activity_waitlist: ["activity_id", "employee_id", "created_at", "offered_at", "offer_expires_at"],
 }
 
 /** Every migration, in order, as `migrate` reports the ones it applied. */
@@ -124,6 +126,10 @@ const plainSqlInserts = Effect.gen(function* () {
     INSERT INTO activity_participants (activity_id, employee_id)
     VALUES (${activity?.id ?? null}, ${employee?.id ?? null})`
   yield* sql`INSERT INTO bot_admins (employee_id) VALUES (${employee?.id ?? null})`
+  yield* sql`INSERT INTO audit_log (action) VALUES ('ops.note')`
+  yield* sql`
+    INSERT INTO activity_waitlist (activity_id, employee_id)
+    VALUES (${activity?.id ?? null}, ${employee?.id ?? null})`
   // CHECK constraints keep the enumerations honest.
   const bad = yield* Effect.either(
     sql`INSERT INTO activities (title, scheduled_at, status) VALUES ('x', now(), 'postponed')`,
@@ -153,6 +159,7 @@ describe("migrations on Postgres", () => {
         expect(defs).toMatch(/ON public\.employees USING btree \(is_active, authorized\)/)
         expect(defs).toMatch(/ON public\.activities USING btree \(status, scheduled_at\)/)
         expect(defs).toMatch(/UNIQUE INDEX \S+ ON public\.employees USING btree \(email\)/)
+        expect(defs).toMatch(/ON public\.audit_log USING btree \(at\)/)
       }),
     )
   })

@@ -72,7 +72,13 @@ describe.concurrent("tsx scripts/db.ts", () => {
     Effect.gen(function* () {
       const run = yield* db(["--help"], {})
       expect(run.code).toBe(0)
-      for (const command of ["migrate", "seed", "import-employees"]) {
+      for (const command of [
+        "migrate",
+        "seed",
+        "import-employees",
+        "grant-admin",
+        "revoke-admin",
+      ]) {
         expect(run.stdout).toContain(command)
       }
     }),
