@@ -286,7 +286,8 @@ export interface PauseView {
   readonly pausedUntil: string | null
 }
 
-const formatDay = (date: string, locale: Locale): string =>
+/** A local date (YYYY-MM-DD) as people read it: "26 Dec", "26 дек.". */
+export const formatDay = (date: string, locale: Locale): string =>
   new Intl.DateTimeFormat(locale === "ru" ? "ru-RU" : "en-GB", {
     timeZone: "UTC",
     day: "numeric",

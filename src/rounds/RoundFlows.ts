@@ -7,7 +7,7 @@
 import { Effect } from "effect"
 import type { InlineKeyboardMarkup } from "grammy/types"
 import { Action, encodeAction } from "../bot/CallbackData"
-import { formatWhen, interestName, type View } from "../bot/Views"
+import { formatDay, formatWhen, interestName, type View } from "../bot/Views"
 import { type FlowError, sessionUpdate, type Visit } from "../bot/Visit"
 import type { InterestId, MatchId, RoundId } from "../domain/Ids"
 import type { MatchOutcome } from "./Answers"
@@ -46,7 +46,7 @@ export const makeRoundFlows = Effect.gen(function* () {
               answer,
               interestName(outcome.interest, visit.locale),
               until,
-              outcome.pausedUntil ?? "",
+              outcome.pausedUntil === null ? "" : formatDay(outcome.pausedUntil, visit.locale),
             ),
             // Until the match time, another answer replaces this one.
             keyboard: keyboard(
@@ -147,7 +147,7 @@ export const makeRoundFlows = Effect.gen(function* () {
       yield* visit.reply.notice(
         changed.value.pausedUntil === null
           ? rt.resumed(name)
-          : rt.paused(name, changed.value.pausedUntil),
+          : rt.paused(name, formatDay(changed.value.pausedUntil, visit.locale)),
       )
       return true
     })

@@ -255,7 +255,7 @@ layer(Harness.layer({ defaultLocale: "en" }), {
         expect(settingsScreen.message.buttons).toContainEqual([t.pause(coffee)])
         const paused = yield* boris.user.press(t.pause(coffee))
         expect(paused.answer.text).toMatch(
-          /^⏸ ☕️ Secret coffee is paused until \d{4}-\d{2}-\d{2}\.$/,
+          /^⏸ ☕️ Secret coffee is paused until \d{1,2} [A-Z][a-z]{2}\.$/,
         )
         const [pause] = yield* sql<{ readonly days: number }>`
           SELECT paused_until - (now() AT TIME ZONE 'Europe/Moscow')::date AS days FROM employee_interests ei
