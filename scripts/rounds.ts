@@ -4,37 +4,14 @@
  * uses; `run` puts messages into the outbox, which the running bot sends. `simulate` needs nothing.
  */
 import { Command, Options } from "@effect/cli"
-import { Effect, Layer } from "effect"
 import { runScript } from "../src/cli/Cli"
+import { withRounds } from "../src/cli/rounds/Live"
 import * as Preview from "../src/cli/rounds/Preview"
 import * as Run from "../src/cli/rounds/Run"
 import * as Simulate from "../src/cli/rounds/Simulate"
 import * as Stats from "../src/cli/rounds/Stats"
 import * as Status from "../src/cli/rounds/Status"
-import {
-  checkSettings,
-  DatabaseConfig,
-  databaseSettingsConfig,
-  RoundsConfig,
-  roundsSettingsConfig,
-} from "../src/config"
-import * as Database from "../src/db/Database"
-import { Outbox } from "../src/outbox/Outbox"
 import { steps } from "../src/rounds/Cycle"
-import { Rounds } from "../src/rounds/Rounds"
-
-const RoundsLive = Rounds.layer.pipe(
-  Layer.provideMerge(Outbox.layer),
-  Layer.provideMerge(Database.layer.pipe(Layer.provide(DatabaseConfig.layer))),
-  Layer.provideMerge(RoundsConfig.layer),
-)
-
-/** The database's settings and the rounds' are read together: one line names every one at fault. */
-const withRounds = <A, E>(program: Effect.Effect<A, E, Rounds>) =>
-  checkSettings([databaseSettingsConfig, roundsSettingsConfig]).pipe(
-    Effect.zipRight(program),
-    Effect.provide(RoundsLive),
-  )
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print JSON for machines."))
 const interest = Options.text("interest").pipe(

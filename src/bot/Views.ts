@@ -47,6 +47,12 @@ const keyboard = (rows: ReadonlyArray<ReadonlyArray<InlineKeyboardButton>>) => (
   inline_keyboard: rows.map((row) => [...row]),
 })
 
+/** An inline keyboard of buttons that ask for actions, row by row: `[label, action]`. */
+export const actionKeyboard = (
+  rows: ReadonlyArray<ReadonlyArray<readonly [string, Action]>>,
+): InlineKeyboardMarkup =>
+  keyboard(rows.map((row) => row.map(([text, action]) => button(text, action))))
+
 export const interestName = (
   interest: Pick<Interest, "emoji" | "name" | "nameEn">,
   locale: Locale,

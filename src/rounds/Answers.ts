@@ -4,16 +4,17 @@
  * data is untrusted: every answer checks that the round or match is theirs and still takes
  * answers, and changes nothing otherwise.
  */
+import { SqlSchema } from "@effect/sql"
 import { Clock, Effect, Metric, Option, Schema } from "effect"
 import { interestName } from "../bot/Views"
 import type { RoundsSettings } from "../config"
 import { orDatabaseError } from "../db/SqlErrors"
 import type { DatabaseError } from "../domain/Errors"
-import { type EmployeeId, InterestId, type MatchId, type RoundId } from "../domain/Ids"
+import { EmployeeId, type InterestId, type MatchId, type RoundId } from "../domain/Ids"
 import type { Outbox } from "../outbox/Outbox"
 import { cycleOf } from "./Cycle"
 import * as RoundMetrics from "./RoundMetrics"
-import type { MatchingInterest, Person, Round, RoundRepo } from "./RoundRepo"
+import { MatchingInterest, type Person, type Round, type RoundRepo } from "./RoundRepo"
 import type { Answer } from "./RoundTexts"
 import { roundTexts } from "./RoundTexts"
 
@@ -215,28 +216,28 @@ export const makeAnswers = (repo: RoundRepo, outbox: Outbox["Type"], settings: R
       ),
     )
 
+  const interestColumns = sql`i.id, i.code, i.emoji, i.name, i.name_en, i.matching, i.schedule_frequency`
+
+  const listPauses = SqlSchema.findAll({
+    Request: EmployeeId,
+    Result: Schema.Struct({
+      ...MatchingInterest.fields,
+      pausedUntil: Schema.NullOr(Schema.String),
+    }),
+    execute: (id) => sql`
+      SELECT ${interestColumns}, ei.paused_until
+      FROM employee_interests ei JOIN interests i ON i.id = ei.interest_id
+      WHERE ei.employee_id = ${id} AND ei.is_active AND i.is_active AND i.matching <> 'none'
+      ORDER BY i.id`,
+  })
+
   const pauseSettings = (employeeId: EmployeeId) =>
-    orDatabaseError(
-      sql<{
-        readonly id: number
-        readonly code: string
-        readonly emoji: string
-        readonly name: string
-        readonly nameEn: string | null
-        readonly matching: "anywhere" | "same_office"
-        readonly scheduleFrequency: "weekly" | "biweekly" | "monthly"
-        readonly pausedUntil: string | null
-      }>`
-        SELECT i.id, i.code, i.emoji, i.name, i.name_en, i.matching, i.schedule_frequency, ei.paused_until
-        FROM employee_interests ei JOIN interests i ON i.id = ei.interest_id
-        WHERE ei.employee_id = ${employeeId} AND ei.is_active AND i.is_active AND i.matching <> 'none'
-        ORDER BY i.id`,
-    ).pipe(
+    orDatabaseError(listPauses(employeeId)).pipe(
       Effect.zip(today),
       Effect.map(([rows, today]) =>
         rows.map(
           ({ pausedUntil, ...interest }): PauseSetting => ({
-            interest: interest as unknown as MatchingInterest,
+            interest: new MatchingInterest(interest),
             pausedUntil: pausedUntil !== null && pausedUntil > today ? pausedUntil : null,
           }),
         ),
@@ -257,36 +258,34 @@ export const makeAnswers = (repo: RoundRepo, outbox: Outbox["Type"], settings: R
       return Option.some({ interest: current.interest, pausedUntil: until })
     })
 
-  /** The employee's pairings in rounds still running (the profile shows them). */
+  const listCurrentMatches = SqlSchema.findAll({
+    Request: EmployeeId,
+    Result: Schema.Struct({ ...MatchingInterest.fields, partner: Schema.String }),
+    execute: (id) => sql`
+      SELECT ${interestColumns}, e.full_name AS partner
+      FROM match_members me
+      JOIN match_rounds r ON r.id = me.round_id AND r.status = 'matched'
+      JOIN interests i ON i.id = r.interest_id
+      JOIN match_members o ON o.match_id = me.match_id AND o.employee_id <> me.employee_id
+      JOIN employees e ON e.id = o.employee_id
+      WHERE me.employee_id = ${id} AND me.response IS DISTINCT FROM 'declined'
+        AND o.response IS DISTINCT FROM 'declined'
+      ORDER BY i.id, e.full_name`,
+  })
+
+  /** The employee's pairings in rounds still running (the profile shows them), in one query. */
   const currentMatches = (employeeId: EmployeeId) =>
-    orDatabaseError(
-      sql<{ readonly interestId: number; readonly partner: string }>`
-        SELECT r.interest_id, e.full_name AS partner
-        FROM match_members me
-        JOIN match_rounds r ON r.id = me.round_id AND r.status = 'matched'
-        JOIN match_members o ON o.match_id = me.match_id AND o.employee_id <> me.employee_id
-        JOIN employees e ON e.id = o.employee_id
-        WHERE me.employee_id = ${employeeId} AND me.response IS DISTINCT FROM 'declined'
-          AND o.response IS DISTINCT FROM 'declined'
-        ORDER BY r.interest_id, e.full_name`,
-    ).pipe(
-      Effect.flatMap((rows) =>
-        Effect.forEach([...new Set(rows.map((row) => row.interestId))], (interestId) =>
-          orDatabaseError(repo.interestOf(Schema.decodeSync(InterestId)(interestId))).pipe(
-            Effect.map(
-              Option.map(
-                (interest): CurrentMatch => ({
-                  interest,
-                  partners: rows
-                    .filter((row) => row.interestId === interestId)
-                    .map((row) => row.partner),
-                }),
-              ),
-            ),
-          ),
-        ),
+    orDatabaseError(listCurrentMatches(employeeId)).pipe(
+      Effect.map((rows) =>
+        [...new Set(rows.map((row) => row.id))].map((id): CurrentMatch => {
+          const mine = rows.filter((row) => row.id === id)
+          const { partner: _, ...interest } = mine[0] as (typeof rows)[number]
+          return {
+            interest: new MatchingInterest(interest),
+            partners: mine.map((row) => row.partner),
+          }
+        }),
       ),
-      Effect.map((found) => found.flatMap(Option.toArray)),
     )
 
   return {

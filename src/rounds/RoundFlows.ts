@@ -6,8 +6,8 @@
  */
 import { Effect } from "effect"
 import type { InlineKeyboardMarkup } from "grammy/types"
-import { Action, encodeAction } from "../bot/CallbackData"
-import { formatDay, formatWhen, interestName, type View } from "../bot/Views"
+import { Action } from "../bot/CallbackData"
+import { actionKeyboard, formatDay, formatWhen, interestName, type View } from "../bot/Views"
 import { type FlowError, sessionUpdate, type Visit } from "../bot/Visit"
 import type { InterestId, MatchId, RoundId } from "../domain/Ids"
 import type { MatchOutcome } from "./Answers"
@@ -15,12 +15,6 @@ import { RoundAnswers } from "./Rounds"
 import { type Answer, roundTexts } from "./RoundTexts"
 
 const noButtons: InlineKeyboardMarkup = { inline_keyboard: [] }
-
-const keyboard = (rows: ReadonlyArray<ReadonlyArray<[string, Action]>>): InlineKeyboardMarkup => ({
-  inline_keyboard: rows.map((row) =>
-    row.map(([text, action]) => ({ text, callback_data: encodeAction(action) })),
-  ),
-})
 
 export const makeRoundFlows = Effect.gen(function* () {
   const rounds = yield* RoundAnswers
@@ -49,7 +43,7 @@ export const makeRoundFlows = Effect.gen(function* () {
               outcome.pausedUntil === null ? "" : formatDay(outcome.pausedUntil, visit.locale),
             ),
             // Until the match time, another answer replaces this one.
-            keyboard: keyboard(
+            keyboard: actionKeyboard(
               (["in", "skip", "pause"] as const)
                 .filter((other) => other !== answer)
                 .map((other) => [
@@ -109,7 +103,7 @@ export const makeRoundFlows = Effect.gen(function* () {
         met
           ? {
               text: rt.askRating,
-              keyboard: keyboard([
+              keyboard: actionKeyboard([
                 [1, 2, 3, 4, 5].map((rating): [string, Action] => [
                   `${rating} ⭐`,
                   Action.MatchRate({ matchId, rating }),

@@ -5,7 +5,7 @@
  * rest.
  */
 import type { SqlClient } from "@effect/sql"
-import { Context, Effect, Layer, Option } from "effect"
+import { Context, Data, Effect, Layer, Option } from "effect"
 import { RoundsConfig } from "../config"
 import { orDatabaseError } from "../db/SqlErrors"
 import type { DatabaseError } from "../domain/Errors"
@@ -19,10 +19,11 @@ import { makeRoundStats } from "./RoundStats"
 import { makeSteps, type StepRun } from "./Steps"
 
 /** The interest named does not pair people (or does not exist). */
-export class NotAMatchingInterest extends Error {
-  readonly _tag = "NotAMatchingInterest"
-  constructor(readonly code: string) {
-    super(`${code} is not an interest that pairs people`)
+export class NotAMatchingInterest extends Data.TaggedError("NotAMatchingInterest")<{
+  readonly code: string
+}> {
+  override get message(): string {
+    return `${this.code} is not an interest that pairs people`
   }
 }
 
@@ -42,7 +43,7 @@ const make = Effect.gen(function* () {
     orDatabaseError(repo.interestByCode(code)).pipe(
       Effect.flatMap(
         Option.match({
-          onNone: () => Effect.fail(new NotAMatchingInterest(code)),
+          onNone: () => Effect.fail(new NotAMatchingInterest({ code })),
           onSome: Effect.succeed,
         }),
       ),

@@ -11,12 +11,12 @@
  */
 import { Clock, Effect, Metric, Option } from "effect"
 import type { InlineKeyboardMarkup } from "grammy/types"
-import { Action, encodeAction } from "../bot/CallbackData"
-import { formatWhen, interestName } from "../bot/Views"
+import { Action } from "../bot/CallbackData"
+import { actionKeyboard, formatWhen, interestName } from "../bot/Views"
 import type { RoundsSettings } from "../config"
 import { orDatabaseError } from "../db/SqlErrors"
 import type { DatabaseError } from "../domain/Errors"
-import type { EmployeeId } from "../domain/Ids"
+import type { EmployeeId, MatchId } from "../domain/Ids"
 import type { Outbox, OutboxMessage } from "../outbox/Outbox"
 import { type CycleTimes, cycleOf, nextCycle, type Step, steps } from "./Cycle"
 import { place } from "./Matching"
@@ -55,12 +55,6 @@ export const cardOf = (person: Person): PartnerCard => ({
   telegramId: person.telegramId,
 })
 
-const keyboard = (rows: ReadonlyArray<ReadonlyArray<[string, Action]>>): InlineKeyboardMarkup => ({
-  inline_keyboard: rows.map((row) =>
-    row.map(([text, action]) => ({ text, callback_data: encodeAction(action) })),
-  ),
-})
-
 /** The step of the round that comes next in order (whatever the time); none when it is over. */
 export const nextStepOf = (round: Round, cycle: CycleTimes): Option.Option<Step> => {
   if (round.status === "closed" || round.status === "cancelled") return Option.none()
@@ -89,28 +83,25 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
   })
 
   const inviteKeyboard = (round: Round) =>
-    keyboard([
+    actionKeyboard([
       [[t.buttonIn, Action.RoundAnswer({ roundId: round.id, answer: "in" })]],
       [[t.buttonSkip, Action.RoundAnswer({ roundId: round.id, answer: "skip" })]],
       [[t.buttonPause, Action.RoundAnswer({ roundId: round.id, answer: "pause" })]],
     ])
 
-  const meetKeyboard = (matchId: number) =>
-    keyboard([
+  const meetKeyboard = (matchId: MatchId) =>
+    actionKeyboard([
       [
-        [t.buttonMeet, Action.MatchResponse({ matchId: matchId as never, response: "confirmed" })],
-        [
-          t.buttonCantMeet,
-          Action.MatchResponse({ matchId: matchId as never, response: "declined" }),
-        ],
+        [t.buttonMeet, Action.MatchResponse({ matchId, response: "confirmed" })],
+        [t.buttonCantMeet, Action.MatchResponse({ matchId, response: "declined" })],
       ],
     ])
 
-  const metKeyboard = (matchId: number) =>
-    keyboard([
+  const metKeyboard = (matchId: MatchId) =>
+    actionKeyboard([
       [
-        [t.buttonMetYes, Action.MatchMet({ matchId: matchId as never, met: true })],
-        [t.buttonMetNo, Action.MatchMet({ matchId: matchId as never, met: false })],
+        [t.buttonMetYes, Action.MatchMet({ matchId, met: true })],
+        [t.buttonMetNo, Action.MatchMet({ matchId, met: false })],
       ],
     ])
 
@@ -272,7 +263,7 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
   const liveMatches = (round: Round) =>
     Effect.gen(function* () {
       const rows = yield* repo.matchesOf(round.id)
-      const groups = new Map<number, Array<(typeof rows)[number]>>()
+      const groups = new Map<MatchId, Array<(typeof rows)[number]>>()
       for (const row of rows) groups.set(row.matchId, [...(groups.get(row.matchId) ?? []), row])
       return [...groups.entries()].filter(([, members]) =>
         members.every((member) => member.response !== "declined"),
@@ -281,9 +272,9 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
 
   /** One message to each chosen member of the matches, naming their partners. */
   const toMembers = <M extends Person>(
-    matches: ReadonlyArray<readonly [number, ReadonlyArray<M>]>,
+    matches: ReadonlyArray<readonly [MatchId, ReadonlyArray<M>]>,
     chosen: (member: M) => boolean,
-    write: (matchId: number, member: M, partners: ReadonlyArray<PartnerCard>) => OutboxMessage,
+    write: (matchId: MatchId, member: M, partners: ReadonlyArray<PartnerCard>) => OutboxMessage,
   ): Array<OutboxMessage> =>
     matches.flatMap(([matchId, members]) =>
       members
@@ -294,7 +285,7 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
     )
 
   const remind = (interest: MatchingInterest, round: Round) =>
-    inStep(interest, round, "remind", (round) =>
+    inStep(interest, round, "remind", (round, now) =>
       Effect.gen(function* () {
         if (round.status !== "matched" || round.remindedAt !== null || round.feedbackAt !== null) {
           return doneBefore
@@ -313,12 +304,7 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
             ),
         )
         yield* outbox.enqueue(messages)
-        yield* repo.setStatus(
-          round.id,
-          "matched",
-          "reminded_at",
-          new Date(yield* Clock.currentTimeMillis),
-        )
+        yield* repo.setStatus(round.id, "matched", "reminded_at", now)
         return { outcome: "done" as const, messages: messages.length }
       }),
     )

@@ -6,39 +6,20 @@
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer, Option, TestClock } from "effect"
+import { withRounds } from "../../src/cli/rounds/Live"
 import * as Preview from "../../src/cli/rounds/Preview"
 import * as Run from "../../src/cli/rounds/Run"
 import * as Simulate from "../../src/cli/rounds/Simulate"
 import * as Stats from "../../src/cli/rounds/Stats"
 import * as Status from "../../src/cli/rounds/Status"
-import {
-  checkSettings,
-  DatabaseConfig,
-  databaseSettingsConfig,
-  RoundsConfig,
-  roundsSettingsConfig,
-} from "../../src/config"
 import * as Database from "../../src/db/Database"
 import { seed } from "../../src/db/Seed"
 import type { RoundId } from "../../src/domain/Ids"
-import { Outbox } from "../../src/outbox/Outbox"
 import { Rounds } from "../../src/rounds/Rounds"
 import { insertEmployee, interestId, newTelegramId } from "../support/Fixtures"
 import { databaseAt, roundsOver } from "../support/Rounds"
 import { runInProcess, runScript, type ScriptRun } from "../support/Scripts"
 import { freshDatabase } from "../support/TestDatabase"
-
-// The layers scripts/rounds.ts gives the commands.
-const RoundsLive = Rounds.layer.pipe(
-  Layer.provideMerge(Outbox.layer),
-  Layer.provideMerge(Database.layer.pipe(Layer.provide(DatabaseConfig.layer))),
-  Layer.provideMerge(RoundsConfig.layer),
-)
-const withRounds = <A, E>(program: Effect.Effect<A, E, Rounds>) =>
-  checkSettings([databaseSettingsConfig, roundsSettingsConfig]).pipe(
-    Effect.zipRight(program),
-    Effect.provide(RoundsLive),
-  )
 
 const errorLines = (run: ScriptRun) =>
   run.stderr.split("\n").filter((line) => line.startsWith("Error:"))
