@@ -39,6 +39,10 @@ export type Action = Data.TaggedEnum<{
   /** An answer to "did you meet?". */
   MatchMet: { readonly matchId: MatchId; readonly met: boolean }
   MatchRate: { readonly matchId: MatchId; readonly rating: number }
+  /** 🔔 Notify me: a place in the full activity, when one frees. */
+  NotifyMe: { readonly activityId: ActivityId }
+  /** ✅ Take the place offered from the waitlist. */
+  TakePlace: { readonly activityId: ActivityId }
 }>
 export const Action = Data.taggedEnum<Action>()
 
@@ -61,6 +65,8 @@ export const encodeAction = (action: Action): string =>
       `mt:${response === "confirmed" ? "ok" : "no"}:${matchId}`,
     MatchMet: ({ matchId, met }) => `mt:${met ? "met" : "miss"}:${matchId}`,
     MatchRate: ({ matchId, rating }) => `rate:${rating}:${matchId}`,
+    NotifyMe: ({ activityId }) => `wl:add:${activityId}`,
+    TakePlace: ({ activityId }) => `wl:take:${activityId}`,
   })
 
 /** Decimal ids only: no signs, exponents, leading zeros or spaces that `Number` would accept. */
@@ -140,6 +146,12 @@ export const decodeAction = (data: string): Option.Option<Action> => {
       return second !== undefined && /^[1-5]$/.test(second)
         ? Option.map(decodeId(MatchId, third), (matchId) =>
             Action.MatchRate({ matchId, rating: Number(second) }),
+          )
+        : Option.none()
+    case "wl":
+      return second === "add" || second === "take"
+        ? Option.map(decodeId(ActivityId, third), (activityId) =>
+            second === "add" ? Action.NotifyMe({ activityId }) : Action.TakePlace({ activityId }),
           )
         : Option.none()
     case "help":

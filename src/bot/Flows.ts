@@ -269,6 +269,10 @@ export const makeFlows = Effect.gen(function* () {
         return roundFlows.reportMet(visit, action.matchId, action.met)
       case "MatchRate":
         return roundFlows.rate(visit, action.matchId, action.rating)
+      // The waitlist's buttons: answered by the activities' flows once the waitlist lands.
+      case "NotifyMe":
+      case "TakePlace":
+        return visit.reply.notice(visit.t.unknownButton, { alert: true })
     }
   }
 

@@ -13,6 +13,7 @@ import referenceData from "./migrations/0004_reference_data"
 import catalogueInvalidation from "./migrations/0005_catalogue_invalidation"
 import rounds from "./migrations/0006_rounds"
 import organisers from "./migrations/0007_organisers"
+import notifications from "./migrations/0008_notifications"
 
 const DATE_OID = 1082
 
@@ -101,6 +102,7 @@ export const migrations = Migrator.fromRecord({
   "0005_catalogue_invalidation": catalogueInvalidation,
   "0006_rounds": rounds,
   "0007_organisers": organisers,
+  "0008_notifications": notifications,
 })
 
 /** Applies every pending migration; returns the ones applied now (none when up to date). */

@@ -119,3 +119,36 @@ export class NoRoleNamed extends Schema.TaggedError<NoRoleNamed>()("NoRoleNamed"
     return "name at least one role: --super, --activities, --users, --reports"
   }
 }
+
+/**
+ * The admin lacks the role the action needs, read at the moment it runs (a role revoked a moment
+ * ago refuses the next press).
+ */
+export class NotAllowed extends Schema.TaggedError<NotAllowed>()("NotAllowed", {
+  employeeId: EmployeeId,
+  permission: Schema.Literal("activities", "users", "reports", "grant"),
+}) {
+  override get message(): string {
+    return `Employee ${this.employeeId} may not manage ${this.permission}`
+  }
+}
+
+/** An organiser's input the activity cannot take: a past time, an empty title, a bad capacity. */
+export class InvalidActivity extends Schema.TaggedError<InvalidActivity>()("InvalidActivity", {
+  field: Schema.Literal("interest", "title", "scheduledAt", "duration", "location", "capacity"),
+  reason: Schema.String,
+}) {
+  override get message(): string {
+    return `${this.field}: ${this.reason}`
+  }
+}
+
+/** The activity is not in a state that allows the action (publishing a cancelled one, …). */
+export class ActivityNotEditable extends Schema.TaggedError<ActivityNotEditable>()(
+  "ActivityNotEditable",
+  { activityId: ActivityId, status: Schema.String, action: Schema.String },
+) {
+  override get message(): string {
+    return `Activity ${this.activityId} is ${this.status}: cannot ${this.action}`
+  }
+}
