@@ -254,9 +254,11 @@ export const make = Effect.gen(function* () {
     Request: Schema.DateFromSelf,
     Result: Schema.Struct({ activityId: ActivityId }),
     execute: (at) => sql`
-      SELECT DISTINCT activity_id FROM activity_waitlist
-      WHERE offer_expires_at <= ${at} OR offered_at IS NULL
-      ORDER BY activity_id`,
+      SELECT DISTINCT w.activity_id FROM activity_waitlist w
+      JOIN activities a ON a.id = w.activity_id
+      WHERE w.offer_expires_at <= ${at} OR w.offered_at IS NULL
+        OR a.status <> 'scheduled' OR a.scheduled_at <= ${at}
+      ORDER BY w.activity_id`,
   })
 
   /** One activity's line in a transaction of its own: one slow line holds up no other. */
