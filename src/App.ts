@@ -8,7 +8,7 @@ import { Effect, Layer, Option } from "effect"
 import { ActivityRepo } from "./activities/ActivityRepo"
 import * as BotLive from "./bot/BotLive"
 import * as CacheLive from "./cache/CacheLive"
-import { BotConfig, CacheConfig, DatabaseConfig, RoundsConfig } from "./config"
+import { BotConfig, CacheConfig, DatabaseConfig, NotificationsConfig, RoundsConfig } from "./config"
 import * as Database from "./db/Database"
 import { migrateWithReferenceData } from "./db/Seed"
 import type { DatabaseError } from "./domain/Errors"
@@ -16,6 +16,8 @@ import * as ChangeFeed from "./employees/ChangeFeed"
 import { EmployeeRepo } from "./employees/EmployeeRepo"
 import * as Http from "./http/Http"
 import { InterestRepo } from "./interests/InterestRepo"
+import { Notices } from "./notifications/Notices"
+import * as NoticesScheduler from "./notifications/Scheduler"
 import { Dispatcher } from "./outbox/Dispatcher"
 import { Outbox } from "./outbox/Outbox"
 import { Rounds } from "./rounds/Rounds"
@@ -32,24 +34,25 @@ export const RepositoriesLive = Layer.mergeAll(InterestRepo.cached, ActivityRepo
 )
 
 /**
- * Pairing rounds on their schedule, and the outbox with its dispatcher, which sends every
+ * Pairing rounds on their schedule, and the notifications (announcements, digests, reminders,
+ * the waitlist) on theirs; both send through the outbox, whose dispatcher delivers every
  * proactive message (docs/rounds.md).
  */
-export const RoundsLive = Scheduler.layer.pipe(
-  Layer.provideMerge(Rounds.layer),
-  Layer.provideMerge(Layer.mergeAll(Outbox.layer, Dispatcher.layer)),
-)
+export const ProactiveLive = Layer.mergeAll(
+  Scheduler.layer.pipe(Layer.provideMerge(Rounds.layer)),
+  NoticesScheduler.layer.pipe(Layer.provideMerge(Notices.layer)),
+).pipe(Layer.provideMerge(Layer.mergeAll(Outbox.layer, Dispatcher.layer)))
 
 /**
  * The repositories with their cache, the sessions, the feed that keeps the cache fresh, and the
- * rounds with their outbox.
+ * rounds and notifications with their outbox. The repositories are built over the rest: a leave
+ * offers the freed place through the notifications' `Waitlist` in its own transaction.
  */
 export const ServicesLive = Layer.mergeAll(
   RepositoriesLive,
   Sessions.Default,
   ChangeFeed.layer,
-  RoundsLive,
-)
+).pipe(Layer.provideMerge(ProactiveLive))
 
 /** The bot and the HTTP server (/telegram, /healthz, /metrics) over the services. */
 export const AppLive = Http.layer.pipe(
@@ -94,7 +97,13 @@ const DatabaseLive = Layer.effectDiscard(prepareDatabase).pipe(Layer.provideMerg
 export const MainLive = AppLive.pipe(
   Layer.provide(Layer.mergeAll(DatabaseLive, CacheLive.layer)),
   Layer.provide(
-    Layer.mergeAll(DatabaseConfig.layer, CacheConfig.layer, BotConfig.layer, RoundsConfig.layer),
+    Layer.mergeAll(
+      DatabaseConfig.layer,
+      CacheConfig.layer,
+      BotConfig.layer,
+      RoundsConfig.layer,
+      NotificationsConfig.layer,
+    ),
   ),
   Layer.provide(Tracing.layer),
 )

@@ -12,6 +12,7 @@ import {
   Context,
   Cron,
   DateTime,
+  Duration,
   Effect,
   Either,
   Layer,
@@ -269,6 +270,15 @@ export interface RoundsSettings {
   readonly noRepeat: number
 }
 
+/** A switch: `true` or `false`. */
+const flag = (name: string, fallback: boolean) =>
+  Config.withDefault(
+    setting(name, "expected true or false", (raw) =>
+      raw === "true" ? Option.some(true) : raw === "false" ? Option.some(false) : Option.none(),
+    ),
+    fallback,
+  )
+
 /** A cron expression, checked here and read in the time zone once that is known. */
 const cronSetting = (name: string, fallback: string) =>
   Config.withDefault(
@@ -279,12 +289,7 @@ const cronSetting = (name: string, fallback: string) =>
   )
 
 export const roundsSettingsConfig: Config.Config<RoundsSettings> = Config.all({
-  enabled: Config.withDefault(
-    setting("ROUNDS_ENABLED", "expected true or false", (raw) =>
-      raw === "true" ? Option.some(true) : raw === "false" ? Option.some(false) : Option.none(),
-    ),
-    true,
-  ),
+  enabled: flag("ROUNDS_ENABLED", true),
   timeZone: timeZoneConfig,
   locale: defaultLocaleConfig,
   inviteAt: cronSetting("ROUND_INVITE_AT", "0 12 * * FRI"),
@@ -313,6 +318,87 @@ export class RoundsConfig extends Context.Tag("connectbot/RoundsConfig")<
   RoundsSettings
 >() {
   static readonly layer = Layer.effect(RoundsConfig, roundsSettingsConfig)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notifications (src/notifications)
+
+export interface NotificationsSettings {
+  /** The scheduler of digests, reminders and waitlist offers runs (the benchmark turns it off). */
+  readonly enabled: boolean
+  /** TIME_ZONE, shared with the rounds and the bot. */
+  readonly timeZone: string
+  /** The language of proactive messages (BOT_DEFAULT_LOCALE). */
+  readonly locale: Locale
+  /** Cron expressions in `timeZone`. */
+  readonly digestDailyAt: Cron.Cron
+  readonly digestWeeklyAt: Cron.Cron
+  /** How long before the start participants are reminded, longest first, no two alike. */
+  readonly reminders: ReadonlyArray<Duration.Duration>
+  /** How long a freed place is held for the person it is offered to. */
+  readonly waitlistHold: Duration.Duration
+}
+
+/** `30m`, `24h`, `2d`: a whole, positive number of minutes, hours or days. */
+const parseDuration = (raw: string): Option.Option<Duration.Duration> => {
+  const match = /^(\d{1,6})\s*([mhd])$/.exec(raw)
+  if (match === null) return Option.none()
+  const amount = Number(match[1])
+  if (amount === 0) return Option.none()
+  return Option.some(
+    match[2] === "m"
+      ? Duration.minutes(amount)
+      : match[2] === "h"
+        ? Duration.hours(amount)
+        : Duration.days(amount),
+  )
+}
+
+const durationSetting = (name: string, fallback: string) =>
+  Config.withDefault(
+    setting(name, "expected a duration like 30m, 2h or 1d", parseDuration),
+    Option.getOrThrow(parseDuration(fallback)),
+  )
+
+const remindersConfig = Config.withDefault(
+  setting(
+    "REMINDERS",
+    "expected durations separated by commas, like 24h,1h (also 30m, 2d)",
+    (raw) =>
+      Option.map(
+        Option.all(raw.split(",").map((part) => parseDuration(part.trim()))),
+        (durations) =>
+          // Longest first; `24h,1d` is one reminder, not two at the same moment.
+          [...new Map(durations.map((d) => [Duration.toMillis(d), d])).entries()]
+            .sort(([a], [b]) => b - a)
+            .map(([, d]) => d),
+      ),
+  ),
+  [Duration.hours(24), Duration.hours(1)],
+)
+
+export const notificationsSettingsConfig: Config.Config<NotificationsSettings> = Config.all({
+  enabled: flag("NOTIFICATIONS_ENABLED", true),
+  timeZone: timeZoneConfig,
+  locale: defaultLocaleConfig,
+  digestDailyAt: cronSetting("DIGEST_DAILY_AT", "0 9 * * *"),
+  digestWeeklyAt: cronSetting("DIGEST_WEEKLY_AT", "0 9 * * MON"),
+  reminders: remindersConfig,
+  waitlistHold: durationSetting("WAITLIST_HOLD", "2h"),
+}).pipe(
+  Config.map(({ timeZone, digestDailyAt, digestWeeklyAt, ...rest }) => ({
+    ...rest,
+    timeZone,
+    digestDailyAt: Cron.unsafeParse(digestDailyAt, timeZone),
+    digestWeeklyAt: Cron.unsafeParse(digestWeeklyAt, timeZone),
+  })),
+)
+
+export class NotificationsConfig extends Context.Tag("connectbot/NotificationsConfig")<
+  NotificationsConfig,
+  NotificationsSettings
+>() {
+  static readonly layer = Layer.effect(NotificationsConfig, notificationsSettingsConfig)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import {
   cacheSettingsConfig,
   checkSettings,
   databaseSettingsConfig,
+  notificationsSettingsConfig,
   roundsSettingsConfig,
 } from "./config"
 import { otlpEndpointConfig } from "./telemetry/Tracing"
@@ -24,6 +25,7 @@ runScript(
       cacheSettingsConfig,
       botSettingsConfig,
       roundsSettingsConfig,
+      notificationsSettingsConfig,
       otlpEndpointConfig,
     ]),
     Layer.launch(MainLive),

@@ -5,7 +5,7 @@
  * what the bot uses.
  */
 import { SqlClient, SqlSchema } from "@effect/sql"
-import { Context, Effect, Layer, Option, Schema } from "effect"
+import { Clock, Context, Effect, Layer, Option, Schema } from "effect"
 import { Cache } from "../cache/Cache"
 import { ParticipantsEntry } from "../cache/Keys"
 import { orDatabaseError } from "../db/SqlErrors"
@@ -22,6 +22,7 @@ import {
   UpcomingActivity,
 } from "../domain/Models"
 import { JoinOutcome, LeaveOutcome } from "../domain/Outcomes"
+import { Waitlist, waitlistQueries } from "../notifications/Waitlist"
 import { traced } from "../telemetry/Spans"
 
 export interface ActivityRepoService {
@@ -57,14 +58,18 @@ export interface ActivityRepoService {
     employeeId: EmployeeId,
   ) => Effect.Effect<ReadonlyArray<Participation>, DatabaseError>
   /**
-   * Takes a place in an activity. Never exceeds `max_participants`; joining twice, a full
-   * activity and one that is not open are outcomes, not errors.
+   * Takes a place in an activity. Never exceeds `max_participants`, counting the places held by
+   * outstanding waitlist offers as taken; joining twice, a full activity and one that is not
+   * open are outcomes, not errors. Whoever joins leaves the activity's waitlist.
    */
   readonly join: (
     activityId: ActivityId,
     employeeId: EmployeeId,
   ) => Effect.Effect<JoinOutcome, ActivityNotFound | EmployeeNotFound | DatabaseError>
-  /** Gives up a place. Leaving what one has not joined is an outcome, not an error. */
+  /**
+   * Gives up a place; in the same transaction the place is offered to the first in the
+   * activity's waitlist (`Waitlist`). Leaving what one has not joined is an outcome, not an error.
+   */
   readonly leave: (
     activityId: ActivityId,
     employeeId: EmployeeId,
@@ -77,6 +82,11 @@ const Count = Schema.Struct({ count: Schema.Int })
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const holdsPlace = sql.in(placeHoldingStatuses)
+  const line = waitlistQueries(sql)
+  // The bot's process offers a freed place in the leave's own transaction. Without the service
+  // (ops scripts, which never leave) nothing is lost: the notifications' scheduler offers free
+  // places to waiting people at its next run.
+  const waitlist = yield* Effect.serviceOption(Waitlist)
 
   // Only an active employee takes a place.
   const findEmployee = SqlSchema.findOne({
@@ -239,7 +249,11 @@ export const make = Effect.gen(function* () {
           }
           const { status, maxParticipants, open } = activity.value
           if (!open) return JoinOutcome.NotOpen({ status })
-          if (maxParticipants !== null && count >= maxParticipants) {
+          // A place offered from the waitlist is held for that person until the offer runs out
+          // (their own offer is theirs to take by joining).
+          const now = new Date(yield* Clock.currentTimeMillis)
+          const offered = yield* line.offersHeld(activityId, now, employeeId)
+          if (maxParticipants !== null && count + offered >= maxParticipants) {
             return JoinOutcome.Full({ maxParticipants })
           }
           yield* sql`
@@ -247,6 +261,7 @@ export const make = Effect.gen(function* () {
               VALUES (${activityId}, ${employeeId}, 'confirmed', now())
               ON CONFLICT (activity_id, employee_id) DO UPDATE
               SET status = 'confirmed', responded_at = now()`
+          yield* line.leaveLine(activityId, employeeId)
           return JoinOutcome.Joined({ participantCount: count + 1 })
         }),
       )
@@ -258,18 +273,29 @@ export const make = Effect.gen(function* () {
         Effect.gen(function* () {
           const activity = yield* lockActivity(activityId)
           if (Option.isNone(activity)) return yield* new ActivityNotFound({ activityId })
-          if (!activity.value.open) return LeaveOutcome.NotOpen({ status: activity.value.status })
+          if (!activity.value.open) {
+            return [LeaveOutcome.NotOpen({ status: activity.value.status }), 0] as const
+          }
           const left = yield* sql`
               UPDATE activity_participants SET status = 'declined', responded_at = now()
               WHERE activity_id = ${activityId} AND employee_id = ${employeeId} AND status = 'confirmed'
               RETURNING employee_id`
           const { count } = yield* countParticipants(activityId)
-          return left.length === 0
-            ? LeaveOutcome.NotJoined()
-            : LeaveOutcome.Left({ participantCount: count })
+          if (left.length === 0) return [LeaveOutcome.NotJoined(), 0] as const
+          const offers = Option.isSome(waitlist)
+            ? yield* waitlist.value.offerFreedPlaces(activityId)
+            : 0
+          return [LeaveOutcome.Left({ participantCount: count }), offers] as const
         }),
       )
-      .pipe(orDatabaseError)
+      .pipe(
+        orDatabaseError,
+        // Once committed, the offer is the dispatcher's to send.
+        Effect.tap(([, offers]) =>
+          offers > 0 && Option.isSome(waitlist) ? waitlist.value.wake : Effect.void,
+        ),
+        Effect.map(([outcome]) => outcome),
+      )
 
   const listOpenActivities = SqlSchema.findAll({
     Request: Schema.Void,

@@ -6,9 +6,19 @@
  * then to the next). Nobody gets the same notification twice, across restarts and processes:
  * each is named by its outbox `dedupe_key` and the rows that record it.
  */
-import { Context, type Effect } from "effect"
+import { SqlClient, SqlSchema } from "@effect/sql"
+import { Array as Arr, Clock, Context, Effect, Layer, Option, Schema } from "effect"
+import { NotificationsConfig } from "../config"
+import { orDatabaseError } from "../db/SqlErrors"
 import type { ActivityNotFound, DatabaseError } from "../domain/Errors"
 import type { ActivityId, EmployeeId } from "../domain/Ids"
+import { Timestamp } from "../domain/Time"
+import { Outbox } from "../outbox/Outbox"
+import { traced } from "../telemetry/Spans"
+import { makeAnnouncements } from "./Announcements"
+import { noticeTexts } from "./NoticeTexts"
+import { makeParticipantNotices } from "./Participants"
+import { Waitlist } from "./Waitlist"
 
 export type WaitlistOutcome =
   /** In line; `position` counts from 1. */
@@ -70,4 +80,93 @@ export interface NoticesService {
   readonly runDue: Effect.Effect<NoticesRun, DatabaseError>
 }
 
-export class Notices extends Context.Tag("connectbot/Notices")<Notices, NoticesService>() {}
+/** When the scheduler should look next: what is due soonest among the rows it knows of. */
+export interface NoticeTimesService {
+  /**
+   * The earliest time after `now` at which a digest falls due, a reminder window opens or an
+   * offer runs out, as the database holds them now; none when nothing is pending.
+   */
+  readonly nextDueAfter: (now: Date) => Effect.Effect<Option.Option<Date>, DatabaseError>
+}
+
+export class NoticeTimes extends Context.Tag("connectbot/NoticeTimes")<
+  NoticeTimes,
+  NoticeTimesService
+>() {}
+
+const make = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const outbox = yield* Outbox
+  const settings = yield* NotificationsConfig
+  const waitlist = yield* Waitlist
+  const texts = noticeTexts(settings.locale, settings.timeZone)
+  const announcements = makeAnnouncements(sql, outbox, settings, texts)
+  const participants = makeParticipantNotices(sql, outbox, settings, texts)
+  const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis))
+
+  const announce = (activityId: ActivityId) =>
+    orDatabaseError(Effect.flatMap(now, (at) => announcements.announce(activityId, at)))
+
+  const tellParticipants = (activityId: ActivityId, change: "moved" | "place" | "cancelled") =>
+    orDatabaseError(participants.tellParticipants(activityId, change))
+
+  const runDue = Effect.gen(function* () {
+    const at = yield* now
+    const digests = yield* orDatabaseError(announcements.sendDigests(at))
+    const reminders = yield* orDatabaseError(participants.sendReminders(at))
+    const { offersExpired, offersMade } = yield* waitlist.passOn
+    if (digests + reminders + offersMade > 0) yield* waitlist.wake
+    return { digests, reminders, offersExpired, offersMade }
+  })
+
+  const service = traced("Notices", {
+    announce,
+    tellParticipants,
+    offerFreedPlaces: waitlist.offerFreedPlaces,
+    waitFor: waitlist.waitFor,
+    takeOffer: waitlist.takeOffer,
+    runDue,
+  } satisfies NoticesService)
+
+  const pendingTimes = SqlSchema.single({
+    Request: Schema.DateFromSelf,
+    Result: Schema.Struct({
+      digestAt: Schema.NullOr(Timestamp),
+      expiryAt: Schema.NullOr(Timestamp),
+    }),
+    execute: (at) => sql`
+      SELECT
+        (SELECT min(due_at) FROM activity_announcements
+         WHERE sent_at IS NULL AND due_at > ${at}) AS digest_at,
+        (SELECT min(offer_expires_at) FROM activity_waitlist
+         WHERE offer_expires_at > ${at}) AS expiry_at`,
+  })
+
+  const nextDueAfter = (at: Date) =>
+    Effect.gen(function* () {
+      const { digestAt, expiryAt } = yield* pendingTimes(at)
+      const reminder = yield* participants.nextReminderAfter(at)
+      const times = [...Option.toArray(reminder), ...[digestAt, expiryAt].filter((t) => t !== null)]
+      return Arr.isNonEmptyArray(times)
+        ? Option.some(new Date(Math.min(...times.map((t) => t.getTime()))))
+        : Option.none()
+    }).pipe(orDatabaseError)
+
+  return { service, times: { nextDueAfter } satisfies NoticeTimesService }
+})
+
+export class Notices extends Context.Tag("connectbot/Notices")<Notices, NoticesService>() {
+  /**
+   * The notices over Postgres and the outbox, with the waitlist they share with `ActivityRepo`
+   * (which finds it in the context it is built in) and the times the scheduler waits for.
+   */
+  static readonly layer: Layer.Layer<
+    Notices | NoticeTimes | Waitlist,
+    never,
+    SqlClient.SqlClient | Outbox | NotificationsConfig
+  > = Layer.effectContext(
+    Effect.map(make, ({ service, times }) =>
+      Context.make(Notices, service).pipe(Context.add(NoticeTimes, times)),
+    ),
+  ).pipe(Layer.provideMerge(Waitlist.layer))
+}

@@ -130,6 +130,24 @@ describe("ActivityRepo", () => {
         }),
       )
 
+      it.effect("a waitlist offer not yet expired holds its place; one expired does not", () =>
+        Effect.gen(function* () {
+          const repo = yield* ActivityRepo
+          const sql = yield* SqlClient.SqlClient
+          const activity = yield* insertActivity({ maxParticipants: 1 })
+          const offered = yield* insertEmployee({})
+          const stranger = yield* insertEmployee({})
+          yield* sql`
+            INSERT INTO activity_waitlist (activity_id, employee_id, offered_at, offer_expires_at)
+            VALUES (${activity}, ${offered}, now(), now() + interval '1 hour')`
+          expect((yield* repo.join(activity, stranger))._tag).toBe("Full")
+          yield* sql`
+            UPDATE activity_waitlist SET offer_expires_at = now() - interval '1 second'
+            WHERE activity_id = ${activity}`
+          expect((yield* repo.join(activity, stranger))._tag).toBe("Joined")
+        }),
+      )
+
       it.effect("50 concurrent joins on 5 places leave exactly 5 confirmed participants", () =>
         Effect.gen(function* () {
           const repo = yield* ActivityRepo

@@ -4,7 +4,7 @@
  * as users through `telegram` and look past the bot with `sql` and the services.
  */
 import { SqlClient } from "@effect/sql"
-import { Context, Cron, Effect, Layer, Logger, LogLevel, Option, Redacted } from "effect"
+import { Context, Cron, Duration, Effect, Layer, Logger, LogLevel, Option, Redacted } from "effect"
 import { AppLive } from "../../src/App"
 import type { ActivityRepo } from "../../src/activities/ActivityRepo"
 import type { Cache } from "../../src/cache/Cache"
@@ -15,6 +15,8 @@ import {
   type BotSettings,
   DatabaseConfig,
   type Locale,
+  NotificationsConfig,
+  type NotificationsSettings,
   RoundsConfig,
   type RoundsSettings,
 } from "../../src/config"
@@ -23,6 +25,7 @@ import { seed } from "../../src/db/Seed"
 import type { EmployeeId, TelegramId } from "../../src/domain/Ids"
 import type { EmployeeRepo } from "../../src/employees/EmployeeRepo"
 import type { InterestRepo } from "../../src/interests/InterestRepo"
+import type { Notices } from "../../src/notifications/Notices"
 import type { Rounds } from "../../src/rounds/Rounds"
 import type { Sessions } from "../../src/sessions/Sessions"
 import { cacheConfig } from "./CacheSettings"
@@ -54,6 +57,11 @@ export interface HarnessOptions {
    * (`enabled: true`): a test drives the steps itself, with the clock it controls.
    */
   readonly rounds?: Partial<RoundsSettings>
+  /**
+   * Notifications' settings over the defaults. Their scheduler is off unless a test turns it on
+   * (`enabled: true`), as the rounds' is.
+   */
+  readonly notifications?: Partial<NotificationsSettings>
 }
 
 /** The round settings of a default start (ROUND_* unset) in Europe/Moscow, scheduler off. */
@@ -69,6 +77,20 @@ export const roundSettings = (overrides: Partial<RoundsSettings> = {}): RoundsSe
   ...overrides,
 })
 
+/** The notification settings of a default start (DIGEST_*, REMINDERS, WAITLIST_HOLD unset), scheduler off. */
+export const notificationSettings = (
+  overrides: Partial<NotificationsSettings> = {},
+): NotificationsSettings => ({
+  enabled: false,
+  timeZone: "Europe/Moscow",
+  locale: "en",
+  digestDailyAt: Cron.unsafeParse("0 9 * * *", "Europe/Moscow"),
+  digestWeeklyAt: Cron.unsafeParse("0 9 * * MON", "Europe/Moscow"),
+  reminders: [Duration.hours(24), Duration.hours(1)],
+  waitlistHold: Duration.hours(2),
+  ...overrides,
+})
+
 type Services =
   | Telegram
   | BotHttp
@@ -79,6 +101,7 @@ type Services =
   | Sessions
   | Cache
   | Rounds
+  | Notices
 
 const databaseOver = (url: string) =>
   Database.layer.pipe(
@@ -137,8 +160,12 @@ export const layer = (options: HarnessOptions = {}): Layer.Layer<Services, unkno
     RoundsConfig,
     roundSettings({ locale: options.defaultLocale ?? "ru", ...options.rounds }),
   )
+  const notifications = Layer.succeed(
+    NotificationsConfig,
+    notificationSettings({ locale: options.defaultLocale ?? "ru", ...options.notifications }),
+  )
   return AppLive.pipe(
-    Layer.provideMerge(Layer.merge(config, rounds)),
+    Layer.provideMerge(Layer.mergeAll(config, rounds, notifications)),
     Layer.provideMerge(Layer.mergeAll(database, cache)),
     Layer.provideMerge(Layer.merge(telegram, http)),
     // The bot's info lines (started, polling, …) are noise in test output; warnings stay.
