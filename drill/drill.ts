@@ -135,6 +135,7 @@ const drill = (options: DrillOptions, metrics: Metrics, collected: Collected) =>
           LOG_LEVEL: "info",
           // The drill judges the interactive flows; round invitations would land mid-flow.
           ROUNDS_ENABLED: "false",
+          NOTIFICATIONS_ENABLED: "false",
           NO_COLOR: "1",
         },
       })

@@ -197,6 +197,7 @@ export const setUp = (options: HarnessOptions, startedAt: number) =>
                   // The peer has no rounds, and their invitations would land in the users' chats
                   // mid-flow: the schedule is off; the outbox's dispatcher still runs and polls.
                   ROUNDS_ENABLED: "false",
+                  NOTIFICATIONS_ENABLED: "false",
                 },
                 cwd,
                 ready: /HTTP server listening/,
