@@ -142,14 +142,15 @@ export interface AdminCatalogue {
   }
 }
 
-const places = (taken: number, max: number | null) =>
-  max === null ? `${taken}` : `${taken}/${max}`
+const places = (taken: number, max: number | null, noLimit: string) =>
+  max === null ? `${taken} (${noLimit})` : `${taken}/${max}`
 
 const card =
   (words: {
     readonly interest: string
     readonly places: string
     readonly none: string
+    readonly noLimit: string
     readonly statuses: Readonly<Record<AdminStatus, string>>
   }) =>
   (a: ActivityCard): string =>
@@ -158,7 +159,7 @@ const card =
       `${words.interest}: ${a.interest}`,
       `🗓 ${a.when}, ${a.duration}`,
       `📍 ${a.place ?? words.none}`,
-      `👥 ${words.places}: ${places(a.taken, a.max)}`,
+      `👥 ${words.places}: ${places(a.taken, a.max, words.noLimit)}`,
     ].join("\n")
 
 const rating = (value: number | null) => (value === null ? "—" : value.toFixed(1))
@@ -239,6 +240,7 @@ const ru: AdminCatalogue = {
       interest: "Интерес",
       places: "Места",
       none: "место не указано",
+      noLimit: "без ограничений",
       statuses: ruStatuses,
     }),
     placeNone: "без места",
@@ -410,6 +412,7 @@ const en: AdminCatalogue = {
       interest: "Interest",
       places: "Places",
       none: "no place given",
+      noLimit: "no limit",
       statuses: enStatuses,
     }),
     placeNone: "no place",

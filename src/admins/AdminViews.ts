@@ -233,13 +233,13 @@ export const activityList = (screen: ActivityScreen, activities: ReadonlyArray<A
 }
 
 /** What can be done with an activity depends on where it is in its life. */
-export const activityCard = (screen: ActivityScreen, activity: Activity, notice?: string): View => {
+export const activityCard = (screen: ActivityScreen, activity: Activity): View => {
   const { at } = screen
   const status = adminStatus(activity, screen.now)
   const activityId = activity.id
   const changeable = status === "draft" || status === "scheduled"
   return {
-    text: withProblem(notice, [cardOf(screen, activity)]),
+    text: cardOf(screen, activity),
     keyboard: actionKeyboard([
       ...(changeable
         ? [[[at.activity.edit, admin(AdminAction.ChooseEdit({ activityId }))]] as Row]

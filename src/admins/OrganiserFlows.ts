@@ -78,16 +78,24 @@ export const makeOrganiserFlows = Effect.gen(function* () {
       yield* work(activity, screen)
     }).pipe(Effect.catchTag("ActivityNotFound", () => gone(visit)))
 
+  /** The card; a notice (what just happened, or why not) comes as the pop-up before it. */
   const showCard = (visit: Visit, activityId: ActivityId, notice?: string): AdminFlow =>
     withActivity(visit, activityId, (activity, screen) =>
-      display(visit, AdminViews.activityCard(screen, activity, notice)),
+      showChanged(visit, activity, notice, screen),
     )
 
   /** After a change: the activity as the service returned it. */
-  const showChanged = (visit: Visit, activity: Activity, notice: string): AdminFlow =>
-    Effect.flatMap(screenOf(visit), (screen) =>
-      display(visit, AdminViews.activityCard(screen, activity, notice)),
-    )
+  const showChanged = (
+    visit: Visit,
+    activity: Activity,
+    notice?: string,
+    known?: AdminViews.ActivityScreen,
+  ): AdminFlow =>
+    Effect.gen(function* () {
+      const screen = known ?? (yield* screenOf(visit))
+      if (notice !== undefined) yield* visit.reply.notice(notice)
+      yield* display(visit, AdminViews.activityCard(screen, activity))
+    })
 
   /** Only drafts and activities not started yet are changed; others get a notice and the card. */
   const whileChangeable = (
