@@ -336,12 +336,11 @@ export const attendance = (
   at: AdminCatalogue,
   activity: Activity,
   entries: ReadonlyArray<RosterEntry>,
-  notice?: string,
 ): View => {
   const shown = entries.slice(0, listLimit)
   return {
     text: cutAt(
-      withProblem(notice, [
+      [
         at.activity.attendanceTitle(activity.title),
         ...(shown.length === 0
           ? [at.activity.rosterEmpty]
@@ -349,7 +348,7 @@ export const attendance = (
               (entry, index) =>
                 `${index + 1}. ${person(entry)} — ${at.activity.participantStatuses[entry.status]}`,
             )),
-      ]),
+      ].join("\n"),
       messageLimit,
     ),
     keyboard: actionKeyboard([

@@ -278,10 +278,10 @@ export const makeOrganiserFlows = Effect.gen(function* () {
         : showCard(visit, activityId, screen.at.activity.attendanceNotYet),
     )
 
-  const showAttendance = (visit: Visit, activityId: ActivityId, notice?: string) =>
+  const showAttendance = (visit: Visit, activityId: ActivityId) =>
     whenEnded(visit, activityId, (activity, screen) =>
       Effect.flatMap(organising.roster(visit.employee.id, activityId), (entries) =>
-        display(visit, AdminViews.attendance(screen.at, activity, entries, notice)),
+        display(visit, AdminViews.attendance(screen.at, activity, entries)),
       ),
     )
 
@@ -299,17 +299,13 @@ export const makeOrganiserFlows = Effect.gen(function* () {
           employeeId,
           attended,
         )
-        yield* showAttendance(
-          visit,
-          activityId,
-          screen.at.activity.marked(entry.fullName, attended),
-        )
+        yield* visit.reply.notice(screen.at.activity.marked(entry.fullName, attended))
+        yield* showAttendance(visit, activityId)
       }).pipe(
-        Effect.catchTags({
-          ActivityNotFound: () => gone(visit),
-          ActivityNotEditable: () =>
-            showCard(visit, activityId, screen.at.activity.attendanceNotYet),
-        }),
+        // Not ended after all, or no place held: the service refuses, and the card says when.
+        Effect.catchTag("ActivityNotEditable", () =>
+          showCard(visit, activityId, screen.at.activity.attendanceNotYet),
+        ),
       ),
     )
 
