@@ -21,8 +21,10 @@ import * as AdminViews from "./AdminViews"
 import { draftSteps, makeDraftFlows } from "./DraftFlows"
 import { makeOrganiserFlows } from "./OrganiserFlows"
 import { People } from "./People"
+import * as PeopleViews from "./PeopleViews"
 import type { Month } from "./Reports"
 import { Reports } from "./Reports"
+import * as ReportViews from "./ReportViews"
 import { can, type Permission, type Roles } from "./Roles"
 
 type AdminFlow = Effect.Effect<void, FlowError | NotAllowed>
@@ -119,7 +121,7 @@ export const makeAdminFlows = Effect.gen(function* () {
   const askSearch = (visit: Visit, problem?: string) =>
     sessionUpdate(visit, { step: "people-search", adminTask: { _tag: "FindPerson" } }).pipe(
       Effect.zipRight(
-        visit.reply.show(AdminViews.peopleSearch(adminTextsFor(visit.locale), problem)),
+        visit.reply.show(PeopleViews.peopleSearch(adminTextsFor(visit.locale), problem)),
       ),
     )
 
@@ -131,7 +133,7 @@ export const makeAdminFlows = Effect.gen(function* () {
       if ([...cleaned].length < 2) return yield* askSearch(visit, at.people.tooShort)
       const found = yield* people.search(visit.employee.id, cleaned)
       if (found.length === 0) return yield* askSearch(visit, at.people.noneFound(cleaned))
-      yield* visit.reply.show(AdminViews.peopleFound(at, found))
+      yield* visit.reply.show(PeopleViews.peopleFound(at, found))
     })
 
   const showPerson = (visit: Visit, employeeId: EmployeeId, notice?: string) =>
@@ -139,7 +141,7 @@ export const makeAdminFlows = Effect.gen(function* () {
       Effect.flatMap((card) =>
         sessionUpdate(visit, { step: "admin", adminTask: null }).pipe(
           Effect.zipRight(
-            visit.reply.show(AdminViews.personCard(adminTextsFor(visit.locale), card, notice)),
+            visit.reply.show(PeopleViews.personCard(adminTextsFor(visit.locale), card, notice)),
           ),
         ),
       ),
@@ -155,7 +157,7 @@ export const makeAdminFlows = Effect.gen(function* () {
         return yield* visit.reply.notice(at.people.notYourself, { alert: true })
       }
       const card = yield* people.get(visit.employee.id, employeeId)
-      yield* visit.reply.show(AdminViews.confirmDeactivate(at, card))
+      yield* visit.reply.show(PeopleViews.confirmDeactivate(at, card))
     }).pipe(
       Effect.catchTag("EmployeeNotFound", () =>
         askSearch(visit, adminTextsFor(visit.locale).people.gone),
@@ -200,7 +202,7 @@ export const makeAdminFlows = Effect.gen(function* () {
       sessionUpdate(visit, { step: "admin", adminTask: null }).pipe(
         Effect.zipRight(
           visit.reply.show(
-            AdminViews.monthChoice(adminTextsFor(visit.locale), visit.locale, months),
+            ReportViews.monthChoice(adminTextsFor(visit.locale), visit.locale, months),
           ),
         ),
       ),
@@ -214,7 +216,9 @@ export const makeAdminFlows = Effect.gen(function* () {
         return yield* visit.reply.notice(visit.t.unknownButton, { alert: true })
       }
       const figures = yield* reports.monthly(visit.employee.id, month)
-      yield* visit.reply.show(AdminViews.report(adminTextsFor(visit.locale), visit.locale, figures))
+      yield* visit.reply.show(
+        ReportViews.report(adminTextsFor(visit.locale), visit.locale, figures),
+      )
     })
 
   // -- routing ------------------------------------------------------------------------------

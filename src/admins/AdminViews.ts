@@ -1,6 +1,9 @@
 /**
  * What the admin screens show, from data already read: pure, as src/bot/Views.ts. Plain text (no
  * parse mode), so what admins and employees typed is shown as typed, never as markup.
+ *
+ * Here: the admin menu, the new-activity conversation and organisers' activities. Employees:
+ * src/admins/PeopleViews.ts; reports: src/admins/ReportViews.ts.
  */
 
 import type { RosterEntry } from "../activities/Organising"
@@ -11,19 +14,18 @@ import type { ActivityId } from "../domain/Ids"
 import type { Activity, Interest } from "../domain/Models"
 import type { DraftAnswers, EditableField } from "../sessions/Sessions"
 import type { ActivityCard, AdminCatalogue, AdminStatus, DraftQuestion } from "./AdminTexts"
-import type { PersonCard } from "./People"
-import type { Month, Report, ReportLine } from "./Reports"
 import { can, type Permission, type Roles } from "./Roles"
 
-type Row = ReadonlyArray<readonly [string, Action]>
-const admin = (action: AdminAction): Action => Action.Admin({ action })
-const toAdmin = (at: AdminCatalogue): readonly [string, Action] => [
+/** One row of buttons: `[label, action]`. */
+export type Row = ReadonlyArray<readonly [string, Action]>
+export const admin = (action: AdminAction): Action => Action.Admin({ action })
+export const toAdmin = (at: AdminCatalogue): readonly [string, Action] => [
   at.toAdmin,
   admin(AdminAction.Menu()),
 ]
 
 /** Telegram's limit for a message is 4096 characters; reports and lists stay under it. */
-const messageLimit = 4000
+export const messageLimit = 4000
 /** Buttons a list offers at most: a longer one would not be read, and Telegram caps at 100. */
 const listLimit = 30
 
@@ -101,7 +103,8 @@ export interface DraftScreen {
   readonly problem?: string
 }
 
-const withProblem = (problem: string | undefined, lines: ReadonlyArray<string>) =>
+/** A problem or notice above the screen's own text. */
+export const withProblem = (problem: string | undefined, lines: ReadonlyArray<string>) =>
   [...(problem === undefined ? [] : [problem, ""]), ...lines].join("\n")
 
 /** One question of the new-activity conversation, with the answer kept from before, if any. */
@@ -364,111 +367,5 @@ export const attendance = (
       }),
       backToCard(at, activity.id),
     ]),
-  }
-}
-
-export const peopleSearch = (at: AdminCatalogue, problem?: string): View => ({
-  text: withProblem(problem, [at.people.ask]),
-  keyboard: actionKeyboard([[toAdmin(at)]]),
-})
-
-export const peopleFound = (at: AdminCatalogue, found: ReadonlyArray<PersonCard>): View => ({
-  text: at.people.found(found.length),
-  keyboard: actionKeyboard([
-    ...found.map(
-      (card): Row => [
-        [
-          cutAt(
-            `${card.isActive ? "" : "🚫 "}${card.fullName}${card.telegramUsername === null ? "" : ` @${card.telegramUsername}`}`,
-            60,
-          ),
-          admin(AdminAction.Person({ employeeId: card.id })),
-        ],
-      ],
-    ),
-    [toAdmin(at)],
-  ]),
-})
-
-export const personCard = (at: AdminCatalogue, card: PersonCard, notice?: string): View => ({
-  text: withProblem(notice, [
-    at.people.card({
-      fullName: card.fullName,
-      username: card.telegramUsername,
-      department: card.department,
-      position: card.position,
-      active: card.isActive,
-      linked: card.linked,
-    }),
-  ]),
-  keyboard: actionKeyboard([
-    [
-      card.isActive
-        ? [at.people.deactivate, admin(AdminAction.AskDeactivate({ employeeId: card.id }))]
-        : [
-            at.people.reactivate,
-            admin(AdminAction.SetActive({ employeeId: card.id, active: true })),
-          ],
-    ],
-    [[at.people.backToSearch, admin(AdminAction.People())]],
-  ]),
-})
-
-export const confirmDeactivate = (at: AdminCatalogue, card: PersonCard): View => ({
-  text: at.people.confirmDeactivate(card.fullName),
-  keyboard: actionKeyboard([
-    [
-      [
-        at.people.yesDeactivate,
-        admin(AdminAction.SetActive({ employeeId: card.id, active: false })),
-      ],
-      [at.cancel, admin(AdminAction.Person({ employeeId: card.id }))],
-    ],
-  ]),
-})
-
-/** "March 2026", "март 2026 г.". */
-export const monthName = (month: Month, locale: Locale): string =>
-  new Intl.DateTimeFormat(locale === "ru" ? "ru-RU" : "en-GB", {
-    timeZone: "UTC",
-    month: "long",
-    year: "numeric",
-  }).format(new Date(Date.UTC(month.year, month.month - 1, 15)))
-
-export const monthChoice = (
-  at: AdminCatalogue,
-  locale: Locale,
-  months: ReadonlyArray<Month>,
-): View => ({
-  text: at.report.chooseMonth,
-  keyboard: actionKeyboard([
-    ...months.map(
-      (month): Row => [[monthName(month, locale), admin(AdminAction.Report({ month }))]],
-    ),
-    [toAdmin(at)],
-  ]),
-})
-
-export const report = (at: AdminCatalogue, locale: Locale, figures: Report): View => {
-  const lines = (rows: ReadonlyArray<ReportLine>) =>
-    rows.length === 0
-      ? [at.report.nothing]
-      : rows.map((row) =>
-          at.report.line({ ...row, name: locale === "en" ? (row.nameEn ?? row.name) : row.name }),
-        )
-  return {
-    text: cutAt(
-      [
-        at.report.title(monthName(figures.month, locale)),
-        "",
-        at.report.byInterest,
-        ...lines(figures.byInterest),
-        "",
-        at.report.byDepartment,
-        ...lines(figures.byDepartment),
-      ].join("\n"),
-      messageLimit,
-    ),
-    keyboard: actionKeyboard([[[at.report.otherMonth, admin(AdminAction.Reports())], toAdmin(at)]]),
   }
 }
