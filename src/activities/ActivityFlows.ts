@@ -1,6 +1,7 @@
 /**
  * Activities in the bot: the list of upcoming ones, an activity's details, joining and leaving
- * it, and the achievements earned by taking part.
+ * it, a place in line for a full one (🔔) and taking the place the waitlist offers, and the
+ * achievements earned by taking part.
  */
 import { Clock, Effect } from "effect"
 import * as Views from "../bot/Views"
@@ -9,11 +10,13 @@ import { BotConfig } from "../config"
 import { achievementsOf, currentStreakWeeks } from "../domain/Achievements"
 import type { ActivityId } from "../domain/Ids"
 import { InterestRepo } from "../interests/InterestRepo"
+import { Notices } from "../notifications/Notices"
 import { ActivityRepo } from "./ActivityRepo"
 
 export const makeActivityFlows = Effect.gen(function* () {
   const repo = yield* ActivityRepo
   const interests = yield* InterestRepo
+  const notices = yield* Notices
   const { timeZone } = yield* BotConfig
 
   const showActivities = (visit: Visit) =>
@@ -94,6 +97,53 @@ export const makeActivityFlows = Effect.gen(function* () {
       yield* showActivity(visit, activityId)
     }).pipe(Effect.catchTag("ActivityNotFound", () => gone(visit)))
 
+  /** 🔔 on a full activity: a place in line, and the card as it is now. */
+  const notifyMe = (visit: Visit, activityId: ActivityId) =>
+    Effect.gen(function* () {
+      const outcome = yield* notices.waitFor(activityId, visit.employee.id)
+      const { activities } = visit.t
+      switch (outcome._tag) {
+        case "Waiting":
+          yield* visit.reply.notice(activities.waiting(outcome.position), { alert: true })
+          break
+        case "NotFull":
+          yield* visit.reply.notice(activities.placeFreeNow)
+          break
+        case "AlreadyJoined":
+          yield* visit.reply.notice(activities.alreadyJoined)
+          break
+        case "NotOpen":
+          yield* visit.reply.notice(activities.notOpen)
+          break
+      }
+      yield* showActivity(visit, activityId)
+    }).pipe(Effect.catchTag("ActivityNotFound", () => gone(visit)))
+
+  /**
+   * ✅ Take the place, from the waitlist's offer message: the place is theirs while the offer
+   * holds; after, it has gone to the next in line and they are told so.
+   */
+  const takePlace = (visit: Visit, activityId: ActivityId) =>
+    Effect.gen(function* () {
+      const outcome = yield* notices.takeOffer(activityId, visit.employee.id)
+      const { activities } = visit.t
+      switch (outcome._tag) {
+        case "Taken":
+          yield* visit.reply.notice(activities.placeTaken)
+          break
+        case "NoOffer":
+          yield* visit.reply.notice(activities.offerGone, { alert: true })
+          break
+        case "AlreadyJoined":
+          yield* visit.reply.notice(activities.alreadyJoined)
+          break
+        case "NotOpen":
+          yield* visit.reply.notice(activities.notOpen, { alert: true })
+          break
+      }
+      yield* showActivity(visit, activityId)
+    }).pipe(Effect.catchTag("ActivityNotFound", () => gone(visit)))
+
   const showAchievements = (visit: Visit) =>
     Effect.gen(function* () {
       const history = yield* repo.participationHistory(visit.employee.id)
@@ -105,5 +155,13 @@ export const makeActivityFlows = Effect.gen(function* () {
       )
     })
 
-  return { showActivities, showActivity, join, leave, showAchievements } as const
+  return {
+    showActivities,
+    showActivity,
+    join,
+    leave,
+    notifyMe,
+    takePlace,
+    showAchievements,
+  } as const
 })

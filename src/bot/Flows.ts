@@ -8,11 +8,12 @@
  *
  * Here: recognition, the session read and stored once, commands and the dispatch of buttons, the
  * menu, onboarding, profile and help. Interests: `src/interests/InterestFlows.ts`; activities:
- * `src/activities/ActivityFlows.ts`.
+ * `src/activities/ActivityFlows.ts`; admins: `src/admins/AdminFlows.ts`.
  */
 import { Effect, Option } from "effect"
 import { makeActivityFlows } from "../activities/ActivityFlows"
 import { ActivityRepo } from "../activities/ActivityRepo"
+import { makeAdminFlows } from "../admins/AdminFlows"
 import { BotConfig } from "../config"
 import type { TelegramId } from "../domain/Ids"
 import { EmployeeRepo } from "../employees/EmployeeRepo"
@@ -55,6 +56,7 @@ export const makeFlows = Effect.gen(function* () {
   const interests = yield* makeInterestFlows
   const activities = yield* makeActivityFlows
   const roundFlows = yield* makeRoundFlows
+  const admin = yield* makeAdminFlows
 
   /**
    * Serves one update; says whether it was handled or was a repeat of one handled before (which
@@ -161,6 +163,10 @@ export const makeFlows = Effect.gen(function* () {
               return yield* reply.notice(t.commandList)
           }
         case "Text": {
+          // An admin's conversation takes the text as its answer; any other text is as before.
+          if (Option.isSome(visit.session) && admin.waitsForText(visit.session.value.step)) {
+            return yield* admin.text(visit, visit.session.value, input.text)
+          }
           const waiting = Option.filter(
             visit.session,
             (session) => session.step === "feedback-comment",
@@ -184,13 +190,21 @@ export const makeFlows = Effect.gen(function* () {
   const showOnboarding = (visit: Visit) =>
     show(visit, "onboarding", Views.onboarding(visit.t, visit.firstName))
 
+  /** The main menu; leaving for it ends any admin conversation. */
   const showMenu = (visit: Visit) =>
-    Effect.suspend(() => {
+    Effect.gen(function* () {
       const pending = pendingOf(visit)
-      return show(
+      const adminButton = yield* admin.menuButton(visit)
+      yield* sessionUpdate(visit, { adminTask: null })
+      yield* show(
         visit,
         "idle",
-        Views.mainMenu(visit.t, visit.firstName, pending.enable.length + pending.disable.length),
+        Views.mainMenu(
+          visit.t,
+          visit.firstName,
+          pending.enable.length + pending.disable.length,
+          Option.getOrUndefined(adminButton),
+        ),
       )
     })
 
@@ -253,6 +267,8 @@ export const makeFlows = Effect.gen(function* () {
         return activities.leave(visit, action.activityId)
       case "ToggleNotifications":
         return interests.toggleNotifications(visit, action.interestId)
+      case "SetFrequency":
+        return interests.setFrequency(visit, action.interestId, action.frequency)
       case "TogglePause":
         return roundFlows
           .togglePause(visit, action.interestId)
@@ -269,10 +285,12 @@ export const makeFlows = Effect.gen(function* () {
         return roundFlows.reportMet(visit, action.matchId, action.met)
       case "MatchRate":
         return roundFlows.rate(visit, action.matchId, action.rating)
-      // The waitlist's buttons: answered by the activities' flows once the waitlist lands.
       case "NotifyMe":
+        return activities.notifyMe(visit, action.activityId)
       case "TakePlace":
-        return visit.reply.notice(visit.t.unknownButton, { alert: true })
+        return activities.takePlace(visit, action.activityId)
+      case "Admin":
+        return admin.press(visit, action.action)
     }
   }
 

@@ -7,6 +7,7 @@
  * is what lets a translator see and the compiler check that they match.
  */
 import type { Locale } from "../config"
+import type { FrequencyChoice } from "./CallbackData"
 
 /** `ru…` → Russian, `en…` → English, anything else (or nothing) → the configured default. */
 export const localeOf = (languageCode: string | undefined, fallback: Locale): Locale => {
@@ -90,6 +91,11 @@ export interface Catalogue {
     readonly gone: string
     readonly youAreIn: string
     readonly fullyBooked: string
+    readonly notifyMe: string
+    readonly waiting: (position: number) => string
+    readonly placeFreeNow: string
+    readonly placeTaken: string
+    readonly offerGone: string
   }
   readonly achievements: {
     readonly title: string
@@ -102,8 +108,9 @@ export interface Catalogue {
   readonly settings: {
     readonly title: string
     readonly noInterests: string
-    readonly on: (name: string) => string
-    readonly off: (name: string) => string
+    /** The button of one interest: its name and how often the user hears of it now. */
+    readonly frequency: (name: string, choice: FrequencyChoice) => string
+    readonly frequencySet: (name: string, choice: FrequencyChoice) => string
   }
   readonly help: {
     readonly title: string
@@ -161,6 +168,27 @@ const activityDetails =
           ? [words.fullyBooked]
           : []),
     ].join("\n")
+
+const frequencyIcons: Readonly<Record<FrequencyChoice, string>> = {
+  off: "🔕",
+  immediate: "🔔",
+  daily: "📅",
+  weekly: "🗓",
+}
+
+const ruFrequency: Readonly<Record<FrequencyChoice, string>> = {
+  off: "не сообщать",
+  immediate: "сразу",
+  daily: "раз в день",
+  weekly: "раз в неделю",
+}
+
+const enFrequency: Readonly<Record<FrequencyChoice, string>> = {
+  off: "off",
+  immediate: "at once",
+  daily: "daily",
+  weekly: "weekly",
+}
 
 const ruActivityWords = {
   minutes: "мин",
@@ -249,6 +277,12 @@ const ru: Catalogue = {
     gone: "Этой активности больше нет.",
     youAreIn: ruActivityWords.youAreIn,
     fullyBooked: ruActivityWords.fullyBooked,
+    notifyMe: "🔔 Сообщить, когда освободится место",
+    waiting: (position) =>
+      `Вы в очереди: ${position}-й. Когда место освободится, я напишу и придержу его для вас.`,
+    placeFreeNow: "Место как раз есть — можно записаться.",
+    placeTaken: "Место ваше! 🎉",
+    offerGone: "Это предложение уже неактуально: время вышло или место заняли.",
   },
   achievements: {
     title: "🏆 Достижения",
@@ -269,10 +303,11 @@ const ru: Catalogue = {
     none: "Запишитесь на активность в 📅 Активностях — и первое достижение ваше.",
   },
   settings: {
-    title: "⚙️ Уведомления по интересам. Нажмите, чтобы включить или выключить.",
+    title:
+      "⚙️ Как часто сообщать о новых активностях по каждому интересу. Нажатие меняет по кругу: 🔕 не сообщать → 🔔 сразу → 📅 раз в день → 🗓 раз в неделю.",
     noInterests: "⚙️ Уведомления настраиваются по интересам, а у вас их пока нет.",
-    on: (name) => `🔔 ${name}`,
-    off: (name) => `🔕 ${name}`,
+    frequency: (name, choice) => `${frequencyIcons[choice]} ${name} · ${ruFrequency[choice]}`,
+    frequencySet: (name, choice) => `${name}: ${ruFrequency[choice]}.`,
   },
   help: {
     title: "❓ Помощь. Выберите тему:",
@@ -290,7 +325,8 @@ const ru: Catalogue = {
         "📅 Активности: ближайшие встречи, сначала по вашим интересам. Откройте активность, чтобы записаться или отказаться. Мест ровно столько, сколько указано.",
       achievements:
         "🏆 Достижения даются за реальное участие: первая активность, несколько недель подряд, разные интересы.",
-      settings: "⚙️ Настройки: включите или выключите уведомления по каждому интересу.",
+      settings:
+        "⚙️ Настройки: как часто сообщать о новых активностях по каждому интересу — сразу, раз в день, раз в неделю или не сообщать.",
       contact: `✉️ Вопросы и ошибки в данных: ${contact}.`,
     }),
     backToHelp: "⬅️ К темам",
@@ -388,6 +424,12 @@ const en: Catalogue = {
     gone: "This activity no longer exists.",
     youAreIn: enActivityWords.youAreIn,
     fullyBooked: enActivityWords.fullyBooked,
+    notifyMe: "🔔 Notify me when a place frees",
+    waiting: (position) =>
+      `You're number ${position} in line. When a place frees, I'll message you and hold it for you.`,
+    placeFreeNow: "There is a free place right now — you can join.",
+    placeTaken: "The place is yours! 🎉",
+    offerGone: "This offer has ended: its time ran out or the place was taken.",
   },
   achievements: {
     title: "🏆 Achievements",
@@ -408,10 +450,11 @@ const en: Catalogue = {
     none: "Join an activity in 📅 Activities and the first achievement is yours.",
   },
   settings: {
-    title: "⚙️ Notifications per interest. Tap to turn one on or off.",
+    title:
+      "⚙️ How often to tell you of new activities, per interest. A tap moves on: 🔕 off → 🔔 at once → 📅 daily → 🗓 weekly.",
     noInterests: "⚙️ Notifications are set per interest, and you have none yet.",
-    on: (name) => `🔔 ${name}`,
-    off: (name) => `🔕 ${name}`,
+    frequency: (name, choice) => `${frequencyIcons[choice]} ${name} · ${enFrequency[choice]}`,
+    frequencySet: (name, choice) => `${name}: ${enFrequency[choice]}.`,
   },
   help: {
     title: "❓ Help. Pick a topic:",
@@ -429,7 +472,8 @@ const en: Catalogue = {
         "📅 Activities: upcoming meetups, your interests first. Open one to join or leave. There are exactly as many places as shown.",
       achievements:
         "🏆 Achievements come from real participation: your first activity, several weeks in a row, different interests.",
-      settings: "⚙️ Settings: turn notifications on or off for each interest.",
+      settings:
+        "⚙️ Settings: how often to hear of new activities of each interest — at once, daily, weekly, or not at all.",
       contact: `✉️ Questions or wrong data: ${contact}.`,
     }),
     backToHelp: "⬅️ Topics",

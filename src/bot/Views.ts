@@ -16,7 +16,13 @@ import type {
 } from "../domain/Models"
 import { roundTexts } from "../rounds/RoundTexts"
 import { type PendingInterests, wouldBeActive } from "../sessions/Sessions"
-import { Action, encodeAction } from "./CallbackData"
+import {
+  Action,
+  AdminAction,
+  encodeAction,
+  type FrequencyChoice,
+  frequencyChoices,
+} from "./CallbackData"
 import { type Catalogue, type HelpTopic, helpTopics } from "./Messages"
 
 export interface View {
@@ -80,7 +86,13 @@ export const onboarding = (t: Catalogue, firstName: string): View => ({
   ]),
 })
 
-export const mainMenu = (t: Catalogue, firstName: string, unsaved: number): View => ({
+/** The main menu; `adminLabel` only for admins (their roles read when the menu is drawn). */
+export const mainMenu = (
+  t: Catalogue,
+  firstName: string,
+  unsaved: number,
+  adminLabel?: string,
+): View => ({
   text: [t.menuGreeting(firstName), ...(unsaved > 0 ? [t.unsavedReminder(unsaved)] : [])].join(
     "\n\n",
   ),
@@ -97,6 +109,9 @@ export const mainMenu = (t: Catalogue, firstName: string, unsaved: number): View
       button(t.menu.help, Action.HelpIndex()),
       button(t.menu.settings, Action.Open({ screen: "settings" })),
     ],
+    ...(adminLabel === undefined
+      ? []
+      : [[button(adminLabel, Action.Admin({ action: AdminAction.Menu() }))]]),
   ]),
 })
 
@@ -221,7 +236,10 @@ export const activityList = (
         ]),
       }
 
-/** Joining is offered while the activity is open and has a place; leaving while it is open. */
+/**
+ * Joining is offered while the activity is open and has a place; leaving while it is open; a
+ * place in line (🔔) while it is open and full.
+ */
 export const activityDetails = (
   t: Catalogue,
   locale: Locale,
@@ -258,6 +276,9 @@ export const activityDetails = (
         : []),
       ...(open && !joined && !full
         ? [[button(t.activities.join, Action.Join({ activityId: activity.id }))]]
+        : []),
+      ...(open && !joined && full
+        ? [[button(t.activities.notifyMe, Action.NotifyMe({ activityId: activity.id }))]]
         : []),
       [button(t.activities.backToList, Action.Open({ screen: "activities" }))],
     ]),
@@ -300,6 +321,13 @@ export const formatDay = (date: string, locale: Locale): string =>
     month: "short",
   }).format(new Date(`${date}T00:00:00Z`))
 
+/** What the user hears of an interest now: nothing, or how often. */
+export const frequencyOf = (setting: NotificationSetting): FrequencyChoice =>
+  setting.receiveNotifications ? setting.notificationFrequency : "off"
+
+const nextFrequency = (current: FrequencyChoice): FrequencyChoice =>
+  frequencyChoices[(frequencyChoices.indexOf(current) + 1) % frequencyChoices.length] ?? "off"
+
 export const settings = (
   t: Catalogue,
   locale: Locale,
@@ -317,12 +345,16 @@ export const settings = (
     : {
         text: t.settings.title,
         keyboard: keyboard([
+          // One tap per change: the button moves the interest to the next choice, named in its data.
           ...notifications.map((setting) => {
-            const name = interestName(setting, locale)
+            const current = frequencyOf(setting)
             return [
               button(
-                setting.receiveNotifications ? t.settings.on(name) : t.settings.off(name),
-                Action.ToggleNotifications({ interestId: setting.interestId }),
+                t.settings.frequency(interestName(setting, locale), current),
+                Action.SetFrequency({
+                  interestId: setting.interestId,
+                  frequency: nextFrequency(current),
+                }),
               ),
             ]
           }),

@@ -44,7 +44,10 @@ export interface Visit {
 export const sessionUpdate = (
   visit: Visit,
   change: Partial<
-    Pick<Session, "step" | "pendingInterests" | "lastCommand" | "lastCallback" | "commentFor">
+    Pick<
+      Session,
+      "step" | "pendingInterests" | "lastCommand" | "lastCallback" | "commentFor" | "adminTask"
+    >
   >,
 ) =>
   Effect.sync(() => {
@@ -54,7 +57,7 @@ export const sessionUpdate = (
         ...session,
         ...(session.employeeId === visit.employee.id
           ? {}
-          : { step: "idle" as const, pendingInterests: noPendingInterests }),
+          : { step: "idle" as const, pendingInterests: noPendingInterests, adminTask: null }),
         employeeId: visit.employee.id,
         ...change,
       },

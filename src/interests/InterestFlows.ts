@@ -1,9 +1,10 @@
 /**
  * The interests a user picks, in the bot: the interests screen with its pending changes (toggled
- * in the session, written by Save), unsubscribing from everything, and the notification switch
- * of each interest on the Settings screen.
+ * in the session, written by Save), unsubscribing from everything, and how often each interest's
+ * new activities are told, on the Settings screen.
  */
 import { Effect, Option } from "effect"
+import type { FrequencyChoice } from "../bot/CallbackData"
 import * as Views from "../bot/Views"
 import { type FlowError, pendingOf, sessionUpdate, show, type Visit } from "../bot/Visit"
 import type { EmployeeId, InterestId } from "../domain/Ids"
@@ -185,6 +186,33 @@ export const makeInterestFlows = Effect.gen(function* () {
       yield* showSettings(visit)
     })
 
+  /**
+   * Sets how often the user hears of an interest's new activities. The button names the choice
+   * it sets (not "the next one"), so a press on an old Settings message sets what its label
+   * promised, and pressing twice changes nothing more.
+   */
+  const setFrequency = (visit: Visit, interestId: InterestId, choice: FrequencyChoice) =>
+    repo
+      .setNotifications(
+        visit.employee.id,
+        interestId,
+        choice === "off"
+          ? { receiveNotifications: false }
+          : { receiveNotifications: true, notificationFrequency: choice },
+      )
+      .pipe(
+        Effect.flatMap((setting) =>
+          visit.reply.notice(
+            visit.t.settings.frequencySet(
+              Views.interestName(setting, visit.locale),
+              Views.frequencyOf(setting),
+            ),
+          ),
+        ),
+        Effect.catchTag("NotSubscribed", () => visit.reply.notice(visit.t.unknownButton)),
+        Effect.zipRight(showSettings(visit)),
+      )
+
   return {
     showInterests,
     toggleInterest,
@@ -193,5 +221,6 @@ export const makeInterestFlows = Effect.gen(function* () {
     confirmUnsubscribeAll,
     showSettings,
     toggleNotifications,
+    setFrequency,
   } as const
 })

@@ -14,7 +14,7 @@ import { Array as Arr, Clock, Effect, HashSet, Option, Ref, Schema } from "effec
 import { Cache, type CacheService } from "../cache/Cache"
 import { sessionKey, sessionsEpochKey, sessionsEpochTtl, sessionTtl } from "../cache/Keys"
 import * as MemoryCache from "../cache/MemoryCache"
-import { EmployeeId, InterestId, MatchId, TelegramId } from "../domain/Ids"
+import { ActivityId, EmployeeId, InterestId, MatchId, TelegramId } from "../domain/Ids"
 import type { InterestChanges } from "../domain/Outcomes"
 import { Timestamp } from "../domain/Time"
 
@@ -29,6 +29,22 @@ export const SessionStep = Schema.Literal(
   "help",
   /** After a round's rating: the next text is the optional comment. */
   "feedback-comment",
+  /** On an admin screen that waits for a button, not for text. */
+  "admin",
+  /** The new-activity conversation: the question the next answer is for (`adminTask`). */
+  "draft-interest",
+  "draft-title",
+  "draft-when",
+  "draft-duration",
+  "draft-place",
+  "draft-capacity",
+  "draft-preview",
+  /** The next text is a new value of an activity's field (`adminTask`: which). */
+  "edit-value",
+  /** The next text is the reason an activity is cancelled. */
+  "cancel-reason",
+  /** The next text is a name or @username to look for. */
+  "people-search",
 )
 export type SessionStep = typeof SessionStep.Type
 
@@ -41,6 +57,33 @@ export type PendingInterests = typeof PendingInterests.Type
 
 export const noPendingInterests: PendingInterests = { enable: [], disable: [] }
 
+/**
+ * A new activity's answers so far. An absent field is not answered yet; `null` place or capacity
+ * is the answer "none" / "no limit". Kept when the organiser goes back a question.
+ */
+export const DraftAnswers = Schema.Struct({
+  interestId: Schema.optional(InterestId),
+  title: Schema.optional(Schema.String),
+  scheduledAt: Schema.optional(Timestamp),
+  durationMinutes: Schema.optional(Schema.Int),
+  location: Schema.optional(Schema.NullOr(Schema.String)),
+  maxParticipants: Schema.optional(Schema.NullOr(Schema.Int)),
+})
+export type DraftAnswers = typeof DraftAnswers.Type
+
+/** The fields of an activity an organiser can change. */
+export const EditableField = Schema.Literal("title", "when", "duration", "place", "capacity")
+export type EditableField = typeof EditableField.Type
+
+/** What an admin's conversation is about, while it waits for their next answer. */
+export const AdminTask = Schema.Union(
+  Schema.TaggedStruct("NewActivity", { answers: DraftAnswers }),
+  Schema.TaggedStruct("EditActivity", { activityId: ActivityId, field: EditableField }),
+  Schema.TaggedStruct("CancelActivity", { activityId: ActivityId }),
+  Schema.TaggedStruct("FindPerson", {}),
+)
+export type AdminTask = typeof AdminTask.Type
+
 export class Session extends Schema.Class<Session>("Session")({
   /** The employee this Telegram user was recognised as, once recognised. */
   employeeId: Schema.NullOr(EmployeeId),
@@ -50,6 +93,11 @@ export class Session extends Schema.Class<Session>("Session")({
   lastCallback: Schema.NullOr(Schema.String),
   /** The match the next text comments on (step `feedback-comment`). */
   commentFor: Schema.optionalWith(Schema.NullOr(MatchId), { default: () => null }),
+  /**
+   * An admin's conversation in progress (steps `draft-*`, `edit-value`, `cancel-reason`,
+   * `people-search`). Optional with a default, so sessions stored before it existed still decode.
+   */
+  adminTask: Schema.optionalWith(Schema.NullOr(AdminTask), { default: () => null }),
   /**
    * The `update_id`s of the user's latest updates (at most `recentUpdatesKept`), newest last: an
    * update Telegram delivers again is one of them, and is not applied twice. Written with the

@@ -535,7 +535,10 @@ layer(Harness.layer(), { excludeTestServices: true, timeout: 60_000 })("bot flow
         const details = yield* user.press(labelEndingWith(list.message, title))
         expect(details.message.text).toContain(t.activities.fullyBooked)
         expect(details.message.text).toContain("2/2")
-        expect(details.message.buttons).toEqual([[t.activities.backToList]])
+        expect(details.message.buttons).toEqual([
+          [t.activities.notifyMe],
+          [t.activities.backToList],
+        ])
 
         const forged = yield* user.pressData(`act:j:${full}`)
         expect(forged.answer.text).toBe(t.activities.full)
@@ -620,7 +623,7 @@ layer(Harness.layer(), { excludeTestServices: true, timeout: 60_000 })("bot flow
         }),
     )
 
-    it.effect(`[${locale}] settings: none without interests; a 🔔/🔕 toggle per interest`, () =>
+    it.effect(`[${locale}] settings: none without interests; a frequency per interest`, () =>
       Effect.gen(function* () {
         const lonely = yield* Harness.employee({ languageCode })
         yield* lonely.user.send("/menu")
@@ -637,13 +640,14 @@ layer(Harness.layer(), { excludeTestServices: true, timeout: 60_000 })("bot flow
         const shown = yield* user.press(t.menu.settings)
         expect(shown.message.text).toBe(t.settings.title)
         // Coffee pairs people: it has a pause switch too.
+        const label = (code: "coffee" | "chess", choice: "off" | "immediate" | "daily") =>
+          t.settings.frequency(name(code), choice)
         expect(shown.message.buttons).toEqual([
-          [t.settings.on(name("coffee"))],
-          [t.settings.on(name("chess"))],
+          [label("coffee", "immediate")],
+          [label("chess", "immediate")],
           [roundTexts(locale).pause(name("coffee"))],
           [t.back],
         ])
-        expect(t.settings.on(name("coffee"))).toBe(`🔔 ${name("coffee")}`)
 
         const notifications = () =>
           Effect.map(interestRows(employeeId), (rows) =>
@@ -651,21 +655,17 @@ layer(Harness.layer(), { excludeTestServices: true, timeout: 60_000 })("bot flow
               .filter((row) => row.isActive)
               .map((row) => `${row.code}:${row.receiveNotifications}`),
           )
-        const off = yield* user.press(`🔔 ${name("coffee")}`)
-        expect(off.message.buttons).toEqual([
-          [`🔕 ${name("coffee")}`],
-          [`🔔 ${name("chess")}`],
-          [`⏸ ${name("coffee")}`],
-          [t.back],
-        ])
+        // One tap per change: immediate → daily, …, → off.
+        const daily = yield* user.press(label("coffee", "immediate"))
+        expect(daily.message.buttons[0]).toEqual([label("coffee", "daily")])
+        yield* user.press(label("coffee", "daily"))
+        yield* user.press(t.settings.frequency(name("coffee"), "weekly"))
         expect(yield* notifications()).toEqual(["chess:true", "coffee:false"])
 
-        const on = yield* user.press(`🔕 ${name("coffee")}`)
-        expect(on.message.buttons[0]).toEqual([`🔔 ${name("coffee")}`])
+        const on = yield* user.press(label("coffee", "off"))
+        expect(on.message.buttons[0]).toEqual([label("coffee", "immediate")])
         expect(yield* notifications()).toEqual(["chess:true", "coffee:true"])
 
-        yield* user.press(`🔔 ${name("chess")}`)
-        expect(yield* notifications()).toEqual(["chess:false", "coffee:true"])
         // The inactive interest is untouched and not offered.
         expect(yield* interestStates(employeeId)).toEqual(["chess:on", "coffee:on", "lunch:off"])
       }),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import { adminTextsFor } from "../../src/admins/AdminTexts"
 import { localeOf, messagesFor } from "../../src/bot/Messages"
 import { cutAt } from "../../src/bot/Views"
 
@@ -75,5 +76,45 @@ describe("cutting long text", () => {
     expect(cutAt(text, 60)).toBe("a".repeat(59))
     expect(cutAt(text, 61)).toBe(`${"a".repeat(59)}🎉`)
     expect(cutAt("short", 60)).toBe("short")
+  })
+})
+
+describe("admin texts", () => {
+  for (const locale of ["ru", "en"] as const) {
+    const at = adminTextsFor(locale)
+    const t = messagesFor(locale)
+
+    it(`${locale}: the pop-ups fit (200 characters)`, () => {
+      const notices = [
+        at.notAdmin,
+        at.notAllowed,
+        at.outdated,
+        at.draft.published,
+        at.draft.saved,
+        at.draft.discarded,
+        at.draft.noInterests,
+        at.activity.edited(999),
+        at.activity.published,
+        at.activity.cancelled(999),
+        at.activity.notEditable(at.activity.statuses.cancelled),
+        at.activity.gone,
+        at.activity.attendanceNotYet,
+        at.activity.notOnRoster,
+        at.activity.marked("A rather long full name of someone", true),
+        at.people.notYourself,
+        t.activities.waiting(120),
+        t.activities.placeFreeNow,
+        t.activities.placeTaken,
+        t.activities.offerGone,
+        t.settings.frequencySet("🧠 A long interest name", "weekly"),
+      ]
+      for (const notice of notices) expect(notice.length, notice).toBeLessThanOrEqual(200)
+    })
+  }
+
+  it("the two languages differ, and the admin button is named as the contract says", () => {
+    expect(adminTextsFor("en").menuButton).toBe("🛠 Admin")
+    expect(adminTextsFor("ru").menuButton).toBe("🛠 Админка")
+    expect(adminTextsFor("ru").draft.questions).not.toEqual(adminTextsFor("en").draft.questions)
   })
 })

@@ -109,7 +109,7 @@ describe("activities", () => {
       }),
     )
 
-    it.effect(`[${locale}] a full activity: no Join button, and a forged Join is refused`, () =>
+    it.effect(`[${locale}] a full activity: 🔔 instead of Join, and a forged Join is refused`, () =>
       Effect.gen(function* () {
         const h = yield* Harness.make()
         const { user, employeeId } = yield* h.employee({ languageCode })
@@ -128,7 +128,7 @@ describe("activities", () => {
         const details = yield* user.press(labelEndingWith(list.screen, "Full house"))
         expect(details.text).toContain(t.activities.fullyBooked)
         expect(details.text).toContain("2/2")
-        expect(details.buttons).toEqual([[t.activities.backToList]])
+        expect(details.buttons).toEqual([[t.activities.notifyMe], [t.activities.backToList]])
 
         const forged = yield* user.pressData(`act:j:${full}`)
         expect(forged.notices).toEqual([{ text: t.activities.full, alert: true }])

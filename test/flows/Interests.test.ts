@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Option, TestClock } from "effect"
+import type { FrequencyChoice } from "../../src/bot/CallbackData"
 import { type Catalogue, messagesFor } from "../../src/bot/Messages"
 import { sessionTtl } from "../../src/cache/Keys"
 import type { Locale } from "../../src/config"
@@ -292,7 +293,7 @@ describe("settings", () => {
     const languageCode = languageCodeOf[locale]
     const name = (code: Seeded) => nameOf(code, locale)
 
-    it.effect(`[${locale}] none without interests; a 🔔/🔕 toggle per active interest`, () =>
+    it.effect(`[${locale}] none without interests; one tap moves an interest's frequency on`, () =>
       Effect.gen(function* () {
         const h = yield* Harness.make()
         const lonely = yield* h.employee({ languageCode })
@@ -306,34 +307,54 @@ describe("settings", () => {
         const { user, employeeId } = yield* h.employee({ languageCode })
         InMemory.subscribe(h.world, employeeId, ["coffee", "chess"])
         InMemory.subscribe(h.world, employeeId, ["lunch"], false)
-        const notifications = () => InMemory.notificationStates(h.world, employeeId)
+        const frequencies = () => InMemory.frequencyStates(h.world, employeeId)
+        const label = (code: Seeded, choice: FrequencyChoice) =>
+          t.settings.frequency(name(code), choice)
         yield* user.send("/menu")
         const shown = yield* user.press(t.menu.settings)
         expect(shown.text).toBe(t.settings.title)
         // Coffee pairs people: it has a pause switch too.
         expect(shown.buttons).toEqual([
-          [t.settings.on(name("coffee"))],
-          [t.settings.on(name("chess"))],
+          [label("coffee", "immediate")],
+          [label("chess", "immediate")],
           [roundTexts(locale).pause(name("coffee"))],
           [t.back],
         ])
-        expect(t.settings.on(name("coffee"))).toBe(`🔔 ${name("coffee")}`)
+        expect(label("coffee", "immediate")).toContain(name("coffee"))
 
-        const off = yield* user.press(`🔔 ${name("coffee")}`)
-        expect(off.buttons).toEqual([
-          [`🔕 ${name("coffee")}`],
-          [`🔔 ${name("chess")}`],
-          [`⏸ ${name("coffee")}`],
-          [t.back],
+        // immediate → daily → weekly → off → immediate: each tap one change, written at once.
+        const cycle: ReadonlyArray<FrequencyChoice> = ["daily", "weekly", "off", "immediate"]
+        let current: FrequencyChoice = "immediate"
+        for (const next of cycle) {
+          const pressed = yield* user.press(label("coffee", current))
+          expect(pressed.notices).toEqual([
+            { text: t.settings.frequencySet(name("coffee"), next), alert: false },
+          ])
+          expect(pressed.buttons[0]).toEqual([label("coffee", next)])
+          expect(pressed.buttons[1]).toEqual([label("chess", "immediate")])
+          expect(frequencies()).toEqual([`chess:immediate`, `coffee:${next}`])
+          current = next
+        }
+        // Off keeps the frequency chosen before, as the row's column does.
+        yield* user.press(label("chess", "immediate"))
+        yield* user.press(label("chess", "daily"))
+        yield* user.press(label("chess", "weekly"))
+        expect(frequencies()).toEqual(["chess:off", "coffee:immediate"])
+        expect(InMemory.notificationStates(h.world, employeeId)).toEqual([
+          "chess:false",
+          "coffee:true",
         ])
-        expect(notifications()).toEqual(["chess:true", "coffee:false"])
 
-        const on = yield* user.press(`🔕 ${name("coffee")}`)
-        expect(on.buttons[0]).toEqual([`🔔 ${name("coffee")}`])
-        expect(notifications()).toEqual(["chess:true", "coffee:true"])
-
-        yield* user.press(`🔔 ${name("chess")}`)
-        expect(notifications()).toEqual(["chess:false", "coffee:true"])
+        // A button from an old Settings message sets what its label promised: pressing it twice
+        // changes nothing more.
+        const coffee = InMemory.interestId(h.world, "coffee")
+        yield* user.pressData(`set:week:${coffee}`)
+        yield* user.pressData(`set:week:${coffee}`)
+        expect(frequencies()).toEqual(["chess:off", "coffee:weekly"])
+        // The on/off switch of Settings messages drawn before the frequencies still works.
+        const switched = yield* user.pressData(`set:t:${coffee}`)
+        expect(switched.text).toBe(t.settings.title)
+        expect(frequencies()).toEqual(["chess:off", "coffee:off"])
         // The inactive interest is untouched and not offered.
         expect(InMemory.interestStates(h.world, employeeId)).toEqual([
           "chess:on",
@@ -341,11 +362,14 @@ describe("settings", () => {
           "lunch:off",
         ])
 
-        // A switch for an interest the user does not have: refused, nothing changes.
+        // A choice for an interest the user does not have: refused, nothing changes.
         const before = InMemory.rowsOf(h.world, employeeId)
-        const forged = yield* user.pressData(`set:t:${InMemory.interestId(h.world, "lunch")}`)
-        expect(forged.notices).toEqual([{ text: t.unknownButton, alert: false }])
-        expect(forged.text).toBe(t.settings.title)
+        const lunch = InMemory.interestId(h.world, "lunch")
+        for (const data of [`set:t:${lunch}`, `set:day:${lunch}`]) {
+          const forged = yield* user.pressData(data)
+          expect(forged.notices).toEqual([{ text: t.unknownButton, alert: false }])
+          expect(forged.text).toBe(t.settings.title)
+        }
         expect(InMemory.rowsOf(h.world, employeeId)).toEqual(before)
       }),
     )

@@ -1,5 +1,6 @@
 /**
- * The flows (`makeFlows`) over the in-memory repositories (`InMemory.ts`), memory sessions and
+ * The flows (`makeFlows`) over the in-memory repositories (`InMemory.ts`) and organisers'
+ * services (`InMemoryAdmin.ts`), memory sessions and
  * the settings the e2e bot runs with: users send text and press buttons, and see what a Reply was
  * asked to show. No Postgres, Redis or Telegram server, so a flow test takes milliseconds.
  *
@@ -7,6 +8,7 @@
  * (`TestClock.adjust`), so run the tests with `it.effect`.
  */
 import { Effect, Layer, Option, Redacted, TestClock } from "effect"
+import type { Roles } from "../../src/admins/Roles"
 import { type Incoming, makeFlows } from "../../src/bot/Flows"
 import { commands } from "../../src/bot/Input"
 import type { View } from "../../src/bot/Views"
@@ -16,6 +18,7 @@ import { BotConfig, CacheConfig, type Locale } from "../../src/config"
 import { type EmployeeId, TelegramId } from "../../src/domain/Ids"
 import { Sessions } from "../../src/sessions/Sessions"
 import * as InMemory from "./InMemory"
+import * as InMemoryAdmin from "./InMemoryAdmin"
 
 /** As the e2e harness names them (test/support/BotHarness.ts). */
 export const adminContact = "@hr_connect"
@@ -63,9 +66,14 @@ export interface UserOptions {
 }
 
 /** The repositories over `world`, memory sessions, and the e2e bot's settings. */
-const servicesOver = (world: InMemory.World, defaultLocale: Locale) =>
+const servicesOver = (
+  world: InMemory.World,
+  admins: InMemoryAdmin.AdminWorld,
+  defaultLocale: Locale,
+) =>
   Layer.mergeAll(
     InMemory.layer(world),
+    InMemoryAdmin.layer(world, admins, timeZone),
     Sessions.Default.pipe(
       Layer.provide(MemoryCache.layer({ reason: "flow tests" })),
       Layer.provide(Layer.succeed(CacheConfig, { redisUrl: Option.none(), prefix: "flows:" })),
@@ -90,8 +98,9 @@ export const make = (options: { readonly defaultLocale?: Locale } = {}) =>
   Effect.gen(function* () {
     yield* TestClock.setTime(startOfTest)
     const world = InMemory.makeWorld()
+    const admins = InMemoryAdmin.makeAdminWorld()
     const { flows, sessions } = yield* Effect.all({ flows: makeFlows, sessions: Sessions }).pipe(
-      Effect.provide(servicesOver(world, options.defaultLocale ?? "ru")),
+      Effect.provide(servicesOver(world, admins, options.defaultLocale ?? "ru")),
     )
     let nextUpdateId = 1
     let nextTelegramId = 1_000_000
@@ -193,6 +202,8 @@ export const make = (options: { readonly defaultLocale?: Locale } = {}) =>
         readonly linked?: boolean
         readonly departmentName?: string
         readonly businessCenterName?: string
+        /** A `bot_admins` row with these roles on. */
+        readonly roles?: Partial<Roles>
       } = {},
     ) =>
       Effect.gen(function* () {
@@ -210,6 +221,7 @@ export const make = (options: { readonly defaultLocale?: Locale } = {}) =>
             ? {}
             : { businessCenterName: employeeOptions.businessCenterName }),
         })
+        if (employeeOptions.roles !== undefined) grant(employeeId, employeeOptions.roles)
         return {
           employeeId,
           telegramId,
@@ -224,7 +236,22 @@ export const make = (options: { readonly defaultLocale?: Locale } = {}) =>
         }
       })
 
-    return { world, sessions, user, employee }
+    /** Gives roles, as `grant-admin` does (the roles held stay). */
+    const grant = (employeeId: EmployeeId, roles: Partial<Roles>) => {
+      const held = admins.admins.get(employeeId) ?? InMemoryAdmin.rolesWith({})
+      const granted = InMemoryAdmin.rolesWith(roles)
+      admins.admins.set(employeeId, {
+        superAdmin: held.superAdmin || granted.superAdmin,
+        manageActivities: held.manageActivities || granted.manageActivities,
+        manageUsers: held.manageUsers || granted.manageUsers,
+        viewReports: held.viewReports || granted.viewReports,
+      })
+    }
+
+    /** Takes every role, as `revoke-admin` does. */
+    const revoke = (employeeId: EmployeeId) => void admins.admins.delete(employeeId)
+
+    return { world, admins, sessions, user, employee, grant, revoke }
   })
 
 export type FlowHarness = Effect.Effect.Success<ReturnType<typeof make>>

@@ -693,6 +693,20 @@ export const notificationStates = (world: World, employeeId: EmployeeId): Readon
     })
     .sort()
 
+/**
+ * The employee's active interests with how often they hear of them, as `code:off` or
+ * `code:immediate|daily|weekly`.
+ */
+export const frequencyStates = (world: World, employeeId: EmployeeId): ReadonlyArray<string> =>
+  world.interests
+    .flatMap((interest) => {
+      const row = world.employeeInterests.get(rowKey(employeeId, interest.id))
+      return row?.isActive === true
+        ? [`${interest.code}:${row.receiveNotifications ? row.notificationFrequency : "off"}`]
+        : []
+    })
+    .sort()
+
 /** How many hold a place in the activity. */
 export const placesTaken = (world: World, activityId: ActivityId): number =>
   world.participants.filter(
