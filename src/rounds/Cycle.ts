@@ -43,11 +43,16 @@ export const localDate = (instant: Date, timeZone: string): string => {
   return `${parts.year}-${pad(parts.month)}-${pad(parts.day)}`
 }
 
-/** The instant a local day begins in the time zone. */
+/**
+ * The instant a local day begins in the time zone. `toEpochMillis`, not `toDate`: the latter gives
+ * the zoned wall time as if it were UTC (Moscow's midnight three hours late).
+ */
 const startOfDay = (date: string, timeZone: string): Date => {
   const [year, month, day] = date.split("-").map(Number) as [number, number, number]
-  return DateTime.toDate(
-    DateTime.unsafeMakeZoned({ year, month, day }, { timeZone, adjustForTimeZone: true }),
+  return new Date(
+    DateTime.toEpochMillis(
+      DateTime.unsafeMakeZoned({ year, month, day }, { timeZone, adjustForTimeZone: true }),
+    ),
   )
 }
 

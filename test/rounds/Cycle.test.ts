@@ -28,6 +28,11 @@ describe("cycleOf", () => {
     expect(cycle.close).toEqual(utc("2026-12-18T09:00:00Z"))
   })
 
+  it("a match time in the small hours is on the round's own day, not a week later (Monday 01:00 in Moscow is Sunday 22:00 UTC)", () => {
+    const early = { ...moscow, matchAt: Cron.unsafeParse("0 1 * * MON", "Europe/Moscow") }
+    expect(cycleOf(early, "2026-12-07").match).toEqual(utc("2026-12-06T22:00:00Z"))
+  })
+
   it("local times hold across a change to summer time (Berlin, 29 March 2026)", () => {
     const berlin = scheduleIn("Europe/Berlin")
     const cycle = cycleOf(berlin, "2026-03-30")
