@@ -1,0 +1,438 @@
+import { SqlClient } from "@effect/sql"
+import { describe, expect, layer } from "@effect/vitest"
+import { Effect, Either, Layer, TestClock } from "effect"
+import { ActivityRepo } from "../../src/activities/ActivityRepo"
+import { type ActivityDraft, Organising } from "../../src/activities/Organising"
+import { achievementsOf } from "../../src/domain/Achievements"
+import { ActivityId, type EmployeeId, type InterestId } from "../../src/domain/Ids"
+import type { ActivityStatus, ParticipantStatus } from "../../src/domain/Models"
+import { insertEmployee, interestId, RepoLive, unique } from "../support/Fixtures"
+import * as RecordingNotices from "../support/RecordingNotices"
+import { RecordedNotices } from "../support/RecordingNotices"
+
+const Live = Organising.layer.pipe(
+  Layer.provideMerge(RecordingNotices.layer),
+  Layer.provideMerge(RepoLive),
+)
+
+const MINUTE = 60_000
+const HOUR = 60 * MINUTE
+const DAY = 24 * HOUR
+/** The tests' "now", by the TestClock; Postgres's own now() plays no part in the decisions. */
+const start = Date.parse("2030-03-04T09:00:00Z")
+const at = (offset: number) => new Date(start + offset)
+
+const admin = (flags: { readonly activities?: boolean; readonly super?: boolean } = {}) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const id = yield* insertEmployee({})
+    yield* sql`
+      INSERT INTO bot_admins (employee_id, is_super_admin, can_manage_activities, can_view_reports)
+      VALUES (${id}, ${flags.super ?? false}, ${flags.activities ?? true}, true)`
+    return id
+  })
+
+const draftOf = (interest: InterestId, fields: Partial<ActivityDraft> = {}): ActivityDraft => ({
+  interestId: interest,
+  title: `Chess evening ${unique()}`,
+  scheduledAt: at(2 * DAY),
+  durationMinutes: 90,
+  location: "Room 5",
+  maxParticipants: 8,
+  ...fields,
+})
+
+const row = (id: ActivityId) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const [found] = yield* sql<{
+      title: string
+      status: ActivityStatus
+      activityType: string
+      scheduledAt: Date
+      location: string | null
+      maxParticipants: number | null
+      publishedAt: Date | null
+      cancelReason: string | null
+      createdBy: number | null
+    }>`SELECT * FROM activities WHERE id = ${id}`
+    return found
+  })
+
+const auditOf = (id: ActivityId) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    return yield* sql<{ actorEmployeeId: number; action: string; details: unknown }>`
+      SELECT actor_employee_id, action, details FROM audit_log
+      WHERE subject = ${`activity:${id}`} ORDER BY id`
+  })
+
+const auditCount = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  Effect.map(sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log`, ([r]) => r?.n),
+)
+
+const activitiesTitled = (title: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.map(
+      sql<{ n: number }>`SELECT count(*)::int AS n FROM activities WHERE title = ${title}`,
+      ([r]) => r?.n,
+    ),
+  )
+
+const callsOf = (id: ActivityId) => Effect.flatMap(RecordedNotices, (r) => r.calls(id))
+
+const takePlace = (activityId: ActivityId, employeeId: EmployeeId, status: ParticipantStatus) =>
+  Effect.flatMap(
+    SqlClient.SqlClient,
+    (sql) => sql`
+      INSERT INTO activity_participants (activity_id, employee_id, status, responded_at)
+      VALUES (${activityId}, ${employeeId}, ${status}, clock_timestamp())`,
+  )
+
+/** A published activity with `people` confirmed participants. */
+const published = (organiser: EmployeeId, people: number, fields: Partial<ActivityDraft> = {}) =>
+  Effect.gen(function* () {
+    const organising = yield* Organising
+    const activity = yield* organising.create(
+      organiser,
+      draftOf(yield* interestId("chess"), fields),
+      true,
+    )
+    const participants: Array<EmployeeId> = []
+    for (let i = 0; i < people; i++) {
+      const id = yield* insertEmployee({})
+      yield* takePlace(activity.id, id, "confirmed")
+      participants.push(id)
+    }
+    return { activity, participants }
+  })
+
+describe("Organising on Postgres", () => {
+  layer(Live)((it) => {
+    it.effect("a draft is created unannounced; a published one is announced at once", () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(start)
+        const organising = yield* Organising
+        const organiser = yield* admin()
+        const chess = yield* interestId("chess")
+        const draft = yield* organising.create(organiser, draftOf(chess), false)
+        expect(draft.status).toBe("draft")
+        expect(yield* callsOf(draft.id)).toEqual([])
+        expect(yield* row(draft.id)).toMatchObject({
+          activityType: "chess",
+          publishedAt: null,
+          createdBy: organiser,
+        })
+
+        const title = `  Blitz ${unique()}  `
+        const live = yield* organising.create(organiser, draftOf(chess, { title }), true)
+        expect(live).toMatchObject({ status: "scheduled", title: title.trim(), participantCount: 0 })
+        expect(yield* callsOf(live.id)).toEqual([{ call: "announce", change: null }])
+        expect((yield* row(live.id))?.publishedAt).toEqual(at(0))
+        expect((yield* auditOf(live.id)).map((entry) => [entry.actorEmployeeId, entry.action])).toEqual([
+          [organiser, "activity.create"],
+        ])
+        expect((yield* auditOf(live.id))[0]?.details).toMatchObject({
+          status: "scheduled",
+          title: title.trim(),
+          scheduledAt: at(2 * DAY).toISOString(),
+          maxParticipants: 8,
+        })
+      }),
+    )
+
+    it.effect("publishing a draft announces it once; a second publish is refused", () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(start)
+        const organising = yield* Organising
+        const organiser = yield* admin()
+        const draft = yield* organising.create(organiser, draftOf(yield* interestId("chess")), false)
+        yield* TestClock.adjust(HOUR)
+        const live = yield* organising.publish(organiser, draft.id)
+        expect(live.status).toBe("scheduled")
+        expect((yield* row(draft.id))?.publishedAt).toEqual(at(HOUR))
+        const again = yield* Effect.either(organising.publish(organiser, draft.id))
+        expect(Either.getLeft(again).pipe((e) => e._tag === "Some" && e.value._tag)).toBe(
+          "ActivityNotEditable",
+        )
+        expect(yield* callsOf(draft.id)).toEqual([{ call: "announce", change: null }])
+        expect((yield* auditOf(draft.id)).map((entry) => entry.action)).toEqual([
+          "activity.create",
+          "activity.publish",
+        ])
+      }),
+    )
+
+    it.effect("a draft whose time has passed is not published", () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(start)
+        const organising = yield* Organising
+        const organiser = yield* admin()
+        const chess = yield* interestId("chess")
+        const draft = yield* organising.create(organiser, draftOf(chess, { scheduledAt: at(HOUR) }), false)
+        yield* TestClock.adjust(2 * HOUR)
+        const refused = yield* Effect.flip(organising.publish(organiser, draft.id))
+        expect(refused).toMatchObject({ _tag: "InvalidActivity", field: "scheduledAt" })
+        expect((yield* row(draft.id))?.status).toBe("draft")
+        expect(yield* callsOf(draft.id)).toEqual([])
+      }),
+    )
+
+    it.effect("a non-admin, an admin without the role and a revoked admin change nothing", () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(start)
+        const sql = yield* SqlClient.SqlClient
+        const organising = yield* Organising
+        const organiser = yield* admin()
+        const { activity } = yield* published(organiser, 1)
+        const stranger = yield* insertEmployee({})
+        const reportsOnly = yield* admin({ activities: false })
+        const revoked = yield* admin()
+        yield* sql`DELETE FROM bot_admins WHERE employee_id = ${revoked}`
+        const draft = yield* organising.create(organiser, draftOf(yield* interestId("chess")), false)
+        const auditBefore = yield* auditCount
+        const before = [yield* row(activity.id), yield* row(draft.id)]
+
+        for (const actor of [stranger, reportsOnly, revoked]) {
+          const title = `Forged ${unique()}`
+          const attempts = [
+            organising.create(actor, draftOf(yield* interestId("chess"), { title }), true),
+            organising.publish(actor, draft.id),
+            organising.edit(actor, activity.id, { _tag: "When", scheduledAt: at(3 * DAY) }),
+            organising.edit(actor, activity.id, { _tag: "Capacity", maxParticipants: 20 }),
+            organising.cancel(actor, activity.id, "forged"),
+            organising.list(actor),
+            organising.roster(actor, activity.id),
+          ]
+          for (const attempt of attempts) {
+            expect(yield* Effect.flip(attempt)).toMatchObject({
+              _tag: "NotAllowed",
+              employeeId: actor,
+              permission: "activities",
+            })
+          }
+          expect(yield* activitiesTitled(title)).toBe(0)
+        }
+        expect(yield* auditCount).toBe(auditBefore)
+        expect([yield* row(activity.id), yield* row(draft.id)]).toEqual(before)
+        expect(yield* callsOf(activity.id)).toEqual([{ call: "announce", change: null }])
+        expect(yield* callsOf(draft.id)).toEqual([])
+      }),
+    )
+
+    it.effect("an inactive admin is refused; a super admin may organise", () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(start)
+        const sql = yield* SqlClient.SqlClient
+        const organising = yield* Organising
+        const chess = yield* interestId("chess")
+        const gone = yield* admin()
+        yield* sql`UPDATE employees SET is_active = false WHERE id = ${gone}`
+        expect(yield* Effect.flip(organising.create(gone, draftOf(chess), false))).toMatchObject({
+          _tag: "NotAllowed",
+        })
+        const boss = yield* admin({ super: true, activities: false })
+        expect((yield* organising.create(boss, draftOf(chess), false)).status).toBe("draft")
+      }),
+    )
+
+    it.effect("bad input is refused with its reason, and nothing is written", () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(start)
+        const sql = yield* SqlClient.SqlClient
+        const organising = yield* Organising
+        const organiser = yield* admin()
+        const chess = yield* interestId("chess")
+        const [retired] = yield* sql<{ id: InterestId }>`
+          INSERT INTO interests (code, name, emoji, is_active)
+          VALUES (${`old_${unique()}`}, 'Старое', '🕸', false) RETURNING id`
+        const cases: ReadonlyArray<[Partial<ActivityDraft>, string, string]> = [
+          [{ title: "   " }, "title", "title: is empty"],
+          [{ title: "x".repeat(101) }, "title", "title: has 101 characters; at most 100"],
+          [{ scheduledAt: at(0) }, "scheduledAt", "scheduledAt: is not in the future"],
+          [{ scheduledAt: at(-DAY) }, "scheduledAt", "scheduledAt: is not in the future"],
+          [{ scheduledAt: new Date(Number.NaN) }, "scheduledAt", "scheduledAt: is not a date"],
+          [{ durationMinutes: 4 }, "duration", "duration: must be a whole number of minutes from 5 to 1440 (24 hours)"],
+          [{ durationMinutes: 1441 }, "duration", "duration: must be a whole number of minutes from 5 to 1440 (24 hours)"],
+          [{ durationMinutes: 30.5 }, "duration", "duration: must be a whole number of minutes from 5 to 1440 (24 hours)"],
+          [{ location: "y".repeat(201) }, "location", "location: has 201 characters; at most 200"],
+          [{ maxParticipants: 0 }, "capacity", "capacity: must be a whole number from 1 to 10000, or no limit"],
+          [{ maxParticipants: 10_001 }, "capacity", "capacity: must be a whole number from 1 to 10000, or no limit"],
+          [{ interestId: 999_999 as InterestId }, "interest", "interest: does not exist"],
+          [{ interestId: retired?.id as InterestId }, "interest", "interest: is retired from the catalogue"],
+        ]
+        const auditBefore = yield* auditCount
+        for (const [fields, field, message] of cases) {
+          const title = fields.title ?? `Bad ${unique()}`
+          for (const publish of [false, true]) {
+            const error = yield* Effect.flip(
+              organising.create(organiser, draftOf(chess, { title, ...fields }), publish),
+            )
+            expect(error).toMatchObject({ _tag: "InvalidActivity", field })
+            expect(error.message).toBe(message)
+          }
+          expect(yield* activitiesTitled(title)).toBe(0)
+        }
+
+        // Edits of a published activity: refused the same way, the row as it was.
+        const { activity } = yield* published(organiser, 3)
+        const before = yield* row(activity.id)
+        const edits = [
+          { _tag: "Title", title: "" },
+          { _tag: "When", scheduledAt: at(-HOUR) },
+          { _tag: "Duration", durationMinutes: 0 },
+          { _tag: "Place", location: "z".repeat(300) },
+          { _tag: "Capacity", maxParticipants: -1 },
+          { _tag: "Capacity", maxParticipants: 2 },
+        ] as const
+        for (const edit of edits) {
+          expect((yield* Effect.flip(organising.edit(organiser, activity.id, edit)))._tag).toBe(
+            "InvalidActivity",
+          )
+        }
+        const below = yield* Effect.flip(
+          organising.edit(organiser, activity.id, { _tag: "Capacity", maxParticipants: 2 }),
+        )
+        expect(below.message).toBe("capacity: 3 people hold places; it cannot go below that")
+        expect(yield* row(activity.id)).toEqual(before)
+        // The activity's creation and nothing else.
+        expect(yield* auditCount).toBe(auditBefore + 1)
+        expect(yield* callsOf(activity.id)).toEqual([{ call: "announce", change: null }])
+      }),
+    )
+
+    it.effect("a new time or place is told to the participants; a new title is not", () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(start)
+        const organising = yield* Organising
+        const organiser = yield* admin()
+        const { activity, participants } = yield* published(organiser, 2)
+        const left = yield* insertEmployee({})
+        yield* takePlace(activity.id, left, "declined")
+        const told = (edit: Parameters<typeof organising.edit>[2]) =>
+          Effect.map(organising.edit(organiser, activity.id, edit), (changed) => changed.told)
+
+        expect(yield* told({ _tag: "Title", title: "Renamed" })).toBe(0)
+        expect(yield* told({ _tag: "Duration", durationMinutes: 120 })).toBe(0)
+        expect(yield* told({ _tag: "When", scheduledAt: at(3 * DAY) })).toBe(participants.length)
+        expect(yield* told({ _tag: "Place", location: " Room 7 " })).toBe(2)
+        // The same values again: nothing to change, nobody told, nothing audited.
+        expect(yield* told({ _tag: "When", scheduledAt: at(3 * DAY) })).toBe(0)
+        expect(yield* told({ _tag: "Place", location: "Room 7" })).toBe(0)
+
+        expect(yield* row(activity.id)).toMatchObject({
+          title: "Renamed",
+          scheduledAt: at(3 * DAY),
+          location: "Room 7",
+        })
+        expect(yield* callsOf(activity.id)).toEqual([
+          { call: "announce", change: null },
+          { call: "tellParticipants", change: "moved" },
+          { call: "tellParticipants", change: "place" },
+        ])
+        const audit = yield* auditOf(activity.id)
+        expect(audit.map((entry) => entry.details)).toEqual([
+          expect.anything(),
+          { field: "Title", before: activity.title, after: "Renamed" },
+          { field: "Duration", before: 90, after: 120 },
+          { field: "When", before: at(2 * DAY).toISOString(), after: at(3 * DAY).toISOString() },
+          { field: "Place", before: "Room 5", after: "Room 7" },
+        ])
+        expect(audit.slice(1).every((entry) => entry.action === "activity.edit")).toBe(true)
+      }),
+    )
+
+    it.effect("a draft's new time tells nobody; a larger capacity offers the new places", () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(start)
+        const organising = yield* Organising
+        const organiser = yield* admin()
+        const draft = yield* organising.create(organiser, draftOf(yield* interestId("chess")), false)
+        yield* organising.edit(organiser, draft.id, { _tag: "When", scheduledAt: at(DAY) })
+        yield* organising.edit(organiser, draft.id, { _tag: "Capacity", maxParticipants: 20 })
+        expect(yield* callsOf(draft.id)).toEqual([])
+
+        const { activity } = yield* published(organiser, 2, { maxParticipants: 2 })
+        const capacity = (maxParticipants: number | null) =>
+          organising.edit(organiser, activity.id, { _tag: "Capacity", maxParticipants })
+        expect((yield* capacity(4)).activity.maxParticipants).toBe(4)
+        yield* capacity(3)
+        yield* capacity(2)
+        yield* capacity(null)
+        expect(yield* callsOf(activity.id)).toEqual([
+          { call: "announce", change: null },
+          { call: "offerFreedPlaces", change: null },
+          { call: "offerFreedPlaces", change: null },
+        ])
+      }),
+    )
+
+    it.effect("cancelling tells the participants with the reason kept; only once", () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(start)
+        const organising = yield* Organising
+        const organiser = yield* admin()
+        const { activity } = yield* published(organiser, 3)
+        const cancelled = yield* organising.cancel(organiser, activity.id, "  The room is flooded ")
+        expect(cancelled.told).toBe(3)
+        expect(cancelled.activity.status).toBe("cancelled")
+        expect((yield* row(activity.id))?.cancelReason).toBe("The room is flooded")
+        const again = yield* Effect.flip(organising.cancel(organiser, activity.id, "again"))
+        expect(again).toMatchObject({ _tag: "ActivityNotEditable", status: "cancelled", action: "cancel" })
+        const edit = yield* Effect.flip(
+          organising.edit(organiser, activity.id, { _tag: "Title", title: "Back" }),
+        )
+        expect(edit).toMatchObject({ _tag: "ActivityNotEditable", action: "edit" })
+        expect(yield* callsOf(activity.id)).toEqual([
+          { call: "announce", change: null },
+          { call: "tellParticipants", change: "cancelled" },
+        ])
+        expect((yield* auditOf(activity.id)).map((entry) => [entry.action, entry.details])).toEqual([
+          ["activity.create", expect.anything()],
+          ["activity.cancel", { before: "scheduled", reason: "The room is flooded" }],
+        ])
+
+        // A draft was never announced: cancelling it tells nobody.
+        const draft = yield* organising.create(organiser, draftOf(yield* interestId("chess")), false)
+        expect((yield* organising.cancel(organiser, draft.id, "")).told).toBe(0)
+        expect(yield* callsOf(draft.id)).toEqual([])
+      }),
+    )
+
+    it.effect("when the notices fail, the change rolls back whole", () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(start)
+        const organising = yield* Organising
+        const recorded = yield* RecordedNotices
+        const organiser = yield* admin()
+        const chess = yield* interestId("chess")
+        const draft = yield* organising.create(organiser, draftOf(chess), false)
+        const { activity } = yield* published(organiser, 1)
+        const before = [yield* row(draft.id), yield* row(activity.id)]
+        const auditBefore = yield* auditCount
+        const title = `Doomed ${unique()}`
+
+        yield* recorded.failing(true)
+        const failures = yield* Effect.all([
+          Effect.flip(organising.create(organiser, draftOf(chess, { title }), true)),
+          Effect.flip(organising.publish(organiser, draft.id)),
+          Effect.flip(organising.edit(organiser, activity.id, { _tag: "Place", location: "Roof" })),
+          Effect.flip(organising.cancel(organiser, activity.id, "no")),
+        ]).pipe(Effect.ensuring(recorded.failing(false)))
+        expect(failures.map((failure) => failure._tag)).toEqual([
+          "DatabaseError",
+          "DatabaseError",
+          "DatabaseError",
+          "DatabaseError",
+        ])
+        expect(yield* activitiesTitled(title)).toBe(0)
+        expect([yield* row(draft.id), yield* row(activity.id)]).toEqual(before)
+        expect(yield* auditCount).toBe(auditBefore)
+        expect(yield* callsOf(draft.id)).toEqual([])
+        expect(yield* callsOf(activity.id)).toEqual([{ call: "announce", change: null }])
+      }),
+    )
+  })
+})
+
+export { ActivityId, ActivityRepo, achievementsOf }
