@@ -68,7 +68,7 @@ const auditOf = (id: ActivityId) =>
   })
 
 const auditCount = Effect.flatMap(SqlClient.SqlClient, (sql) =>
-  Effect.map(sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log`, ([r]) => r?.n),
+  Effect.map(sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log`, ([r]) => r?.n ?? 0),
 )
 
 const activitiesTitled = (title: string) =>
@@ -126,12 +126,16 @@ describe("Organising on Postgres", () => {
 
         const title = `  Blitz ${unique()}  `
         const live = yield* organising.create(organiser, draftOf(chess, { title }), true)
-        expect(live).toMatchObject({ status: "scheduled", title: title.trim(), participantCount: 0 })
+        expect(live).toMatchObject({
+          status: "scheduled",
+          title: title.trim(),
+          participantCount: 0,
+        })
         expect(yield* callsOf(live.id)).toEqual([{ call: "announce", change: null }])
         expect((yield* row(live.id))?.publishedAt).toEqual(at(0))
-        expect((yield* auditOf(live.id)).map((entry) => [entry.actorEmployeeId, entry.action])).toEqual([
-          [organiser, "activity.create"],
-        ])
+        expect(
+          (yield* auditOf(live.id)).map((entry) => [entry.actorEmployeeId, entry.action]),
+        ).toEqual([[organiser, "activity.create"]])
         expect((yield* auditOf(live.id))[0]?.details).toMatchObject({
           status: "scheduled",
           title: title.trim(),
@@ -146,7 +150,11 @@ describe("Organising on Postgres", () => {
         yield* TestClock.setTime(start)
         const organising = yield* Organising
         const organiser = yield* admin()
-        const draft = yield* organising.create(organiser, draftOf(yield* interestId("chess")), false)
+        const draft = yield* organising.create(
+          organiser,
+          draftOf(yield* interestId("chess")),
+          false,
+        )
         yield* TestClock.adjust(HOUR)
         const live = yield* organising.publish(organiser, draft.id)
         expect(live.status).toBe("scheduled")
@@ -169,7 +177,11 @@ describe("Organising on Postgres", () => {
         const organising = yield* Organising
         const organiser = yield* admin()
         const chess = yield* interestId("chess")
-        const draft = yield* organising.create(organiser, draftOf(chess, { scheduledAt: at(HOUR) }), false)
+        const draft = yield* organising.create(
+          organiser,
+          draftOf(chess, { scheduledAt: at(HOUR) }),
+          false,
+        )
         yield* TestClock.adjust(2 * HOUR)
         const refused = yield* Effect.flip(organising.publish(organiser, draft.id))
         expect(refused).toMatchObject({ _tag: "InvalidActivity", field: "scheduledAt" })
@@ -189,13 +201,17 @@ describe("Organising on Postgres", () => {
         const reportsOnly = yield* admin({ activities: false })
         const revoked = yield* admin()
         yield* sql`DELETE FROM bot_admins WHERE employee_id = ${revoked}`
-        const draft = yield* organising.create(organiser, draftOf(yield* interestId("chess")), false)
+        const draft = yield* organising.create(
+          organiser,
+          draftOf(yield* interestId("chess")),
+          false,
+        )
         const auditBefore = yield* auditCount
         const before = [yield* row(activity.id), yield* row(draft.id)]
 
         for (const actor of [stranger, reportsOnly, revoked]) {
           const title = `Forged ${unique()}`
-          const attempts = [
+          const attempts: ReadonlyArray<Effect.Effect<unknown, { readonly _tag: string }>> = [
             organising.create(actor, draftOf(yield* interestId("chess"), { title }), true),
             organising.publish(actor, draft.id),
             organising.edit(actor, activity.id, { _tag: "When", scheduledAt: at(3 * DAY) }),
@@ -252,14 +268,38 @@ describe("Organising on Postgres", () => {
           [{ scheduledAt: at(0) }, "scheduledAt", "scheduledAt: is not in the future"],
           [{ scheduledAt: at(-DAY) }, "scheduledAt", "scheduledAt: is not in the future"],
           [{ scheduledAt: new Date(Number.NaN) }, "scheduledAt", "scheduledAt: is not a date"],
-          [{ durationMinutes: 4 }, "duration", "duration: must be a whole number of minutes from 5 to 1440 (24 hours)"],
-          [{ durationMinutes: 1441 }, "duration", "duration: must be a whole number of minutes from 5 to 1440 (24 hours)"],
-          [{ durationMinutes: 30.5 }, "duration", "duration: must be a whole number of minutes from 5 to 1440 (24 hours)"],
+          [
+            { durationMinutes: 4 },
+            "duration",
+            "duration: must be a whole number of minutes from 5 to 1440 (24 hours)",
+          ],
+          [
+            { durationMinutes: 1441 },
+            "duration",
+            "duration: must be a whole number of minutes from 5 to 1440 (24 hours)",
+          ],
+          [
+            { durationMinutes: 30.5 },
+            "duration",
+            "duration: must be a whole number of minutes from 5 to 1440 (24 hours)",
+          ],
           [{ location: "y".repeat(201) }, "location", "location: has 201 characters; at most 200"],
-          [{ maxParticipants: 0 }, "capacity", "capacity: must be a whole number from 1 to 10000, or no limit"],
-          [{ maxParticipants: 10_001 }, "capacity", "capacity: must be a whole number from 1 to 10000, or no limit"],
+          [
+            { maxParticipants: 0 },
+            "capacity",
+            "capacity: must be a whole number from 1 to 10000, or no limit",
+          ],
+          [
+            { maxParticipants: 10_001 },
+            "capacity",
+            "capacity: must be a whole number from 1 to 10000, or no limit",
+          ],
           [{ interestId: 999_999 as InterestId }, "interest", "interest: does not exist"],
-          [{ interestId: retired?.id as InterestId }, "interest", "interest: is retired from the catalogue"],
+          [
+            { interestId: retired?.id as InterestId },
+            "interest",
+            "interest: is retired from the catalogue",
+          ],
         ]
         const auditBefore = yield* auditCount
         for (const [fields, field, message] of cases) {
@@ -347,7 +387,11 @@ describe("Organising on Postgres", () => {
         yield* TestClock.setTime(start)
         const organising = yield* Organising
         const organiser = yield* admin()
-        const draft = yield* organising.create(organiser, draftOf(yield* interestId("chess")), false)
+        const draft = yield* organising.create(
+          organiser,
+          draftOf(yield* interestId("chess")),
+          false,
+        )
         yield* organising.edit(organiser, draft.id, { _tag: "When", scheduledAt: at(DAY) })
         yield* organising.edit(organiser, draft.id, { _tag: "Capacity", maxParticipants: 20 })
         expect(yield* callsOf(draft.id)).toEqual([])
@@ -378,7 +422,11 @@ describe("Organising on Postgres", () => {
         expect(cancelled.activity.status).toBe("cancelled")
         expect((yield* row(activity.id))?.cancelReason).toBe("The room is flooded")
         const again = yield* Effect.flip(organising.cancel(organiser, activity.id, "again"))
-        expect(again).toMatchObject({ _tag: "ActivityNotEditable", status: "cancelled", action: "cancel" })
+        expect(again).toMatchObject({
+          _tag: "ActivityNotEditable",
+          status: "cancelled",
+          action: "cancel",
+        })
         const edit = yield* Effect.flip(
           organising.edit(organiser, activity.id, { _tag: "Title", title: "Back" }),
         )
@@ -387,13 +435,19 @@ describe("Organising on Postgres", () => {
           { call: "announce", change: null },
           { call: "tellParticipants", change: "cancelled" },
         ])
-        expect((yield* auditOf(activity.id)).map((entry) => [entry.action, entry.details])).toEqual([
-          ["activity.create", expect.anything()],
-          ["activity.cancel", { before: "scheduled", reason: "The room is flooded" }],
-        ])
+        expect((yield* auditOf(activity.id)).map((entry) => [entry.action, entry.details])).toEqual(
+          [
+            ["activity.create", expect.anything()],
+            ["activity.cancel", { before: "scheduled", reason: "The room is flooded" }],
+          ],
+        )
 
         // A draft was never announced: cancelling it tells nobody.
-        const draft = yield* organising.create(organiser, draftOf(yield* interestId("chess")), false)
+        const draft = yield* organising.create(
+          organiser,
+          draftOf(yield* interestId("chess")),
+          false,
+        )
         expect((yield* organising.cancel(organiser, draft.id, "")).told).toBe(0)
         expect(yield* callsOf(draft.id)).toEqual([])
       }),
@@ -432,7 +486,230 @@ describe("Organising on Postgres", () => {
         expect(yield* callsOf(activity.id)).toEqual([{ call: "announce", change: null }])
       }),
     )
+
+    it.effect("two admins at once: one publish wins, edits take turns, the audit says which", () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(start)
+        const organising = yield* Organising
+        const [anna, boris] = [yield* admin(), yield* admin()]
+        const chess = yield* interestId("chess")
+        for (let round = 0; round < 5; round++) {
+          const draft = yield* organising.create(anna, draftOf(chess), false)
+          const outcomes = yield* Effect.all(
+            [anna, boris].map((actor) => Effect.either(organising.publish(actor, draft.id))),
+            { concurrency: "unbounded" },
+          )
+          expect(outcomes.filter(Either.isRight)).toHaveLength(1)
+          expect(outcomes.filter(Either.isLeft).map((o) => o.left._tag)).toEqual([
+            "ActivityNotEditable",
+          ])
+          expect(yield* callsOf(draft.id)).toEqual([{ call: "announce", change: null }])
+          expect((yield* auditOf(draft.id)).map((entry) => entry.action)).toEqual([
+            "activity.create",
+            "activity.publish",
+          ])
+        }
+
+        // Capacities set at once, and a cancellation racing an edit: the row ends as the last
+        // audited change left it, and no change is lost or applied to a cancelled activity.
+        const { activity } = yield* published(anna, 2, { maxParticipants: 10 })
+        const outcomes = yield* Effect.all(
+          [
+            Effect.either(
+              organising.edit(anna, activity.id, { _tag: "Capacity", maxParticipants: 3 }),
+            ),
+            Effect.either(
+              organising.edit(boris, activity.id, { _tag: "Capacity", maxParticipants: 6 }),
+            ),
+            Effect.either(
+              organising.edit(anna, activity.id, { _tag: "Title", title: "Late title" }),
+            ),
+            Effect.either(organising.cancel(boris, activity.id, "clash")),
+          ],
+          { concurrency: "unbounded" },
+        )
+        const audit = (yield* auditOf(activity.id)).slice(1)
+        const succeeded = outcomes.filter(Either.isRight).length
+        expect(audit).toHaveLength(succeeded)
+        expect(audit.at(-1)?.action).toBe("activity.cancel")
+        for (const failed of outcomes.filter(Either.isLeft)) {
+          expect(failed.left).toMatchObject({ _tag: "ActivityNotEditable", status: "cancelled" })
+        }
+        const final = yield* row(activity.id)
+        const lastCapacity = audit.filter(
+          (entry) => (entry.details as { field?: string }).field === "Capacity",
+        )
+        expect(final?.status).toBe("cancelled")
+        expect(final?.maxParticipants).toBe(
+          lastCapacity.length === 0
+            ? 10
+            : (lastCapacity.at(-1)?.details as { after: number }).after,
+        )
+      }),
+    )
+
+    it.effect("attendance: refused before the end, then marked, feeding achievements", () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(start)
+        const organising = yield* Organising
+        const activities = yield* ActivityRepo
+        const organiser = yield* admin()
+        const { activity, participants } = yield* published(organiser, 2, {
+          scheduledAt: at(HOUR),
+          durationMinutes: 60,
+        })
+        const [came, stayedAway] = participants as [EmployeeId, EmployeeId]
+        const declined = yield* insertEmployee({})
+        yield* takePlace(activity.id, declined, "declined")
+        const outsider = yield* insertEmployee({})
+
+        // Before it starts, and while it runs (its last minute), attendance is not known yet.
+        for (const offset of [0, HOUR, 2 * HOUR - MINUTE]) {
+          yield* TestClock.setTime(start + offset)
+          const early = yield* Effect.flip(
+            organising.markAttendance(organiser, activity.id, came, true),
+          )
+          expect(early).toMatchObject({
+            _tag: "ActivityNotEditable",
+            status: "scheduled",
+            action: "mark attendance",
+          })
+        }
+        expect((yield* row(activity.id))?.status).toBe("scheduled")
+        expect((yield* auditOf(activity.id)).map((entry) => entry.action)).toEqual([
+          "activity.create",
+        ])
+
+        yield* TestClock.setTime(start + 2 * HOUR)
+        const marked = yield* organising.markAttendance(organiser, activity.id, came, true)
+        expect(marked).toMatchObject({ employeeId: came, status: "attended" })
+        expect((yield* row(activity.id))?.status).toBe("completed")
+        yield* TestClock.adjust(5 * MINUTE)
+        expect(
+          (yield* organising.markAttendance(organiser, activity.id, stayedAway, false)).status,
+        ).toBe("no_show")
+        for (const nobody of [declined, outsider]) {
+          expect(
+            yield* Effect.flip(organising.markAttendance(organiser, activity.id, nobody, true)),
+          ).toMatchObject({ _tag: "NotAParticipant", employeeId: nobody })
+        }
+
+        const sql = yield* SqlClient.SqlClient
+        const marks = yield* sql<{ employeeId: number; status: string; attendedAt: Date | null }>`
+          SELECT employee_id, status, attended_at FROM activity_participants
+          WHERE activity_id = ${activity.id} ORDER BY status`
+        expect(marks).toEqual([
+          { employeeId: came, status: "attended", attendedAt: at(2 * HOUR) },
+          { employeeId: declined, status: "declined", attendedAt: null },
+          { employeeId: stayedAway, status: "no_show", attendedAt: null },
+        ])
+        expect((yield* auditOf(activity.id)).map((entry) => [entry.action, entry.details])).toEqual(
+          [
+            ["activity.create", expect.anything()],
+            ["activity.attendance", { employeeId: came, before: "confirmed", after: "attended" }],
+            [
+              "activity.attendance",
+              { employeeId: stayedAway, before: "confirmed", after: "no_show" },
+            ],
+          ],
+        )
+
+        // Attended counts as taking part; a no-show does not.
+        const firstActivity = (employeeId: EmployeeId) =>
+          Effect.map(
+            activities.participationHistory(employeeId),
+            (history) =>
+              achievementsOf(history, at(3 * HOUR)).find((a) => a.code === "first-activity")
+                ?.earned,
+          )
+        expect(yield* firstActivity(came)).toBe(true)
+        expect(yield* firstActivity(stayedAway)).toBe(false)
+        // A mistake is corrected both ways, and the roster shows it.
+        yield* organising.markAttendance(organiser, activity.id, stayedAway, true)
+        expect(yield* firstActivity(stayedAway)).toBe(true)
+        const roster = yield* organising.roster(organiser, activity.id)
+        expect(roster.map((entry) => [entry.employeeId, entry.status])).toEqual([
+          [came, "attended"],
+          [stayedAway, "attended"],
+        ])
+      }),
+    )
+
+    it.effect("a draft or a cancelled activity takes no attendance", () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(start)
+        const organising = yield* Organising
+        const organiser = yield* admin()
+        const { activity, participants } = yield* published(organiser, 1, { scheduledAt: at(HOUR) })
+        yield* organising.cancel(organiser, activity.id, "rain")
+        yield* TestClock.adjust(DAY)
+        expect(
+          yield* Effect.flip(
+            organising.markAttendance(organiser, activity.id, participants[0] as EmployeeId, true),
+          ),
+        ).toMatchObject({ _tag: "ActivityNotEditable", status: "cancelled" })
+        expect(
+          yield* Effect.flip(
+            organising.markAttendance(
+              organiser,
+              ActivityId.make(999_999),
+              participants[0] as EmployeeId,
+              true,
+            ),
+          ),
+        ).toMatchObject({ _tag: "ActivityNotFound" })
+      }),
+    )
+
+    it.effect(
+      "the list: drafts, what is ahead and what ended in the last 30 days, soonest first",
+      () =>
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient
+          const organising = yield* Organising
+          const organiser = yield* admin()
+          // Far from the other tests' activities: theirs ended long before this "now".
+          const now = start + 400 * DAY
+          yield* TestClock.setTime(now)
+          const tag = unique()
+          const insert = (name: string, offset: number, status: ActivityStatus) =>
+            Effect.map(
+              sql<{ id: ActivityId }>`
+              INSERT INTO activities (title, scheduled_at, duration_minutes, status)
+              VALUES (${`${tag} ${name}`}, ${new Date(now + offset)}, 60, ${status}) RETURNING id`,
+              ([r]) => r?.id as ActivityId,
+            )
+          yield* insert("completed 40 days ago", -40 * DAY, "completed")
+          yield* insert("cancelled 40 days ago", -40 * DAY, "cancelled")
+          const ended = yield* insert("completed 10 days ago", -10 * DAY, "completed")
+          const cancelled = yield* insert("cancelled, was tomorrow", DAY, "cancelled")
+          const draft = yield* insert("old draft", -100 * DAY, "draft")
+          const ahead = yield* insert("scheduled in a week", 7 * DAY, "scheduled")
+          const running = yield* insert("running", -30 * MINUTE, "scheduled")
+          const someone = yield* insertEmployee({})
+          yield* takePlace(ahead, someone, "confirmed")
+
+          const listed = (yield* organising.list(organiser)).filter((a) => a.title.startsWith(tag))
+          expect(listed.map((a) => a.id)).toEqual([draft, ended, running, cancelled, ahead])
+          expect(listed.find((a) => a.id === ahead)?.participantCount).toBe(1)
+        }),
+    )
+
+    it.effect("the roster: who holds or held a place, in the order they joined", () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(start)
+        const organising = yield* Organising
+        const organiser = yield* admin()
+        const { activity, participants } = yield* published(organiser, 3)
+        const left = yield* insertEmployee({})
+        yield* takePlace(activity.id, left, "declined")
+        const roster = yield* organising.roster(organiser, activity.id)
+        expect(roster.map((entry) => entry.employeeId)).toEqual(participants)
+        expect(roster.every((entry) => entry.status === "confirmed")).toBe(true)
+        expect(
+          yield* Effect.flip(organising.roster(organiser, ActivityId.make(999_999))),
+        ).toMatchObject({ _tag: "ActivityNotFound" })
+      }),
+    )
   })
 })
-
-export { ActivityId, ActivityRepo, achievementsOf }
