@@ -200,6 +200,28 @@ describe("People on Postgres", () => {
       }),
     )
 
+    it.scoped("the admin's own process does not wait for the change feed", () =>
+      Effect.gen(function* () {
+        const actor = yield* admin()
+        const telegramId = newTelegramId()
+        const id = yield* insertEmployee({ telegramId })
+        // A process whose cache hears of nothing else: only setActive itself can drop the key.
+        const alone = yield* Layer.build(
+          People.layer.pipe(
+            Layer.provideMerge(EmployeeRepo.cached),
+            Layer.provideMerge(MemoryCache.layer({ reason: "test" })),
+            Layer.provide(cacheConfig(Option.none())),
+          ),
+        )
+        const inIt = <A, E>(effect: Effect.Effect<A, E, People | EmployeeRepo | Cache>) =>
+          Effect.provide(effect, alone)
+        expect(yield* inIt(recognition(telegramId))).toBe("Recognized")
+        yield* inIt(Effect.flatMap(People, (people) => people.setActive(actor, id, false)))
+        expect(Option.isNone(yield* inIt(cachedEmployee(telegramId)))).toBe(true)
+        expect(yield* inIt(recognition(telegramId))).toBe("Inactive")
+      }),
+    )
+
     it.scoped("deactivated: another process, with its own cache, refuses within a second", () =>
       Effect.gen(function* () {
         const people = yield* People
