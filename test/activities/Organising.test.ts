@@ -536,15 +536,11 @@ describe("Organising on Postgres", () => {
           expect(failed.left).toMatchObject({ _tag: "ActivityNotEditable", status: "cancelled" })
         }
         const final = yield* row(activity.id)
-        const lastCapacity = audit.filter(
-          (entry) => (entry.details as { field?: string }).field === "Capacity",
-        )
+        const capacities = audit
+          .map((entry) => entry.details as { field?: string; after?: number })
+          .filter((details) => details.field === "Capacity")
         expect(final?.status).toBe("cancelled")
-        expect(final?.maxParticipants).toBe(
-          lastCapacity.length === 0
-            ? 10
-            : (lastCapacity.at(-1)?.details as { after: number }).after,
-        )
+        expect(final?.maxParticipants).toBe(capacities.at(-1)?.after ?? 10)
       }),
     )
 
