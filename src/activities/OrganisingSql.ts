@@ -98,6 +98,9 @@ export const makeOrganisingSql = Effect.gen(function* () {
     value: string | Date | number | null,
   ) => sql`UPDATE activities SET ${sql(column)} = ${value} WHERE id = ${id}`
 
+  // Drafts whatever their date (they wait for the organiser); everything else — scheduled,
+  // active, completed or cancelled — while it is ahead, under way, or ended after `since`. A
+  // scheduled activity nobody marked drops out 30 days after its end like the rest.
   const listForOrganisers = SqlSchema.findAll({
     Request: Schema.DateFromSelf,
     Result: Activity,
