@@ -15,6 +15,7 @@ import {
 } from "../domain/Errors"
 import { EmployeeId } from "../domain/Ids"
 import { traced } from "../telemetry/Spans"
+import { makeAudit, RolesFromRow } from "./Audit"
 import { type Roles, Roles as RolesSchema, requireSomeRole, roleNames } from "./Roles"
 
 /** The employee a grant or revoke named, as the command reports them. */
@@ -60,32 +61,6 @@ export interface AdminRepoService {
   ) => Effect.Effect<Revoked, UnknownEmail | DatabaseError>
 }
 
-/** A `bot_admins` row as `Roles`. */
-const RolesFromRow = Schema.transform(
-  Schema.Struct({
-    isSuperAdmin: Schema.Boolean,
-    canManageActivities: Schema.Boolean,
-    canManageUsers: Schema.Boolean,
-    canViewReports: Schema.Boolean,
-  }),
-  RolesSchema,
-  {
-    strict: true,
-    decode: (row) => ({
-      superAdmin: row.isSuperAdmin,
-      manageActivities: row.canManageActivities,
-      manageUsers: row.canManageUsers,
-      viewReports: row.canViewReports,
-    }),
-    encode: (roles) => ({
-      isSuperAdmin: roles.superAdmin,
-      canManageActivities: roles.manageActivities,
-      canManageUsers: roles.manageUsers,
-      canViewReports: roles.viewReports,
-    }),
-  },
-)
-
 /** What `audit_log.details` says of a change: the roles by flag name, null for "not an admin". */
 const auditRoles = (roles: Option.Option<Roles>) =>
   Option.match(roles, { onNone: () => null, onSome: roleNames })
@@ -93,15 +68,7 @@ const auditRoles = (roles: Option.Option<Roles>) =>
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
 
-  const findRoles = SqlSchema.findOne({
-    Request: EmployeeId,
-    Result: RolesFromRow,
-    execute: (employeeId) => sql`
-        SELECT a.* FROM bot_admins a JOIN employees e ON e.id = a.employee_id
-        WHERE a.employee_id = ${employeeId} AND e.is_active`,
-  })
-
-  const rolesOf = (employeeId: EmployeeId) => findRoles(employeeId).pipe(orDatabaseError)
+  const { rolesOf, audit: writeAudit } = yield* makeAudit
 
   // Locked, so that grants and revokes of one employee take turns and each audit row's "before"
   // is what the change really replaced. Emails are stored trimmed and lower-case.
@@ -160,10 +127,12 @@ export const make = Effect.gen(function* () {
     readonly before: Option.Option<Roles>
     readonly after: Option.Option<Roles>
   }) =>
-    sql`
-      INSERT INTO audit_log (actor_employee_id, action, subject, details)
-      VALUES (${Option.getOrNull(entry.actor)}, ${entry.action}, ${entry.subject},
-              ${JSON.stringify({ before: auditRoles(entry.before), after: auditRoles(entry.after) })}::jsonb)`
+    writeAudit({
+      actor: entry.actor,
+      action: entry.action,
+      subject: entry.subject,
+      details: { before: auditRoles(entry.before), after: auditRoles(entry.after) },
+    })
 
   const sameRoles = (before: Option.Option<Roles>, after: Roles) =>
     Option.isSome(before) && roleNames(before.value).join() === roleNames(after).join()

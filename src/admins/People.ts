@@ -5,9 +5,16 @@
  * A deactivated employee is refused at once everywhere: the employees' cache invalidation
  * (migration 0002) drops their cached recognition in every process.
  */
-import { Context, type Effect } from "effect"
-import type { DatabaseError, EmployeeNotFound, NotAllowed } from "../domain/Errors"
-import type { EmployeeId } from "../domain/Ids"
+import { SqlClient, SqlSchema } from "@effect/sql"
+import { Context, Effect, Layer, Option, Schema } from "effect"
+import { Cache } from "../cache/Cache"
+import { orDatabaseError } from "../db/SqlErrors"
+import { type DatabaseError, EmployeeNotFound, type NotAllowed } from "../domain/Errors"
+import { EmployeeId, TelegramId } from "../domain/Ids"
+import { normalizeUsername } from "../domain/Username"
+import { employeeKeys } from "../employees/EmployeeKeys"
+import { traced } from "../telemetry/Spans"
+import { makeAudit } from "./Audit"
 
 /** An employee as an admin sees them in search results. */
 export interface PersonCard {
@@ -43,4 +50,119 @@ export interface PeopleService {
   ) => Effect.Effect<PersonCard, NotAllowed | EmployeeNotFound | DatabaseError>
 }
 
-export class People extends Context.Tag("connectbot/People")<People, PeopleService>() {}
+const PersonRow = Schema.Struct({
+  id: EmployeeId,
+  fullName: Schema.String,
+  telegramUsername: Schema.NullOr(Schema.String),
+  department: Schema.NullOr(Schema.String),
+  position: Schema.NullOr(Schema.String),
+  isActive: Schema.Boolean,
+  telegramId: Schema.NullOr(TelegramId),
+})
+type PersonRow = typeof PersonRow.Type
+
+const cardOf = ({ telegramId, ...card }: PersonRow): PersonCard => ({
+  ...card,
+  linked: telegramId !== null,
+})
+
+const searchLimit = 10
+
+/** `%` and `_` in what an admin typed are letters, not patterns. */
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, "\\$&")
+
+export const make = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const cache = yield* Cache
+  const { requireRole, audit } = yield* makeAudit
+
+  const selectPerson = sql`
+      SELECT e.id, e.full_name, e.telegram_username, d.name AS department, e.position,
+             e.is_active, e.telegram_id
+      FROM employees e
+      LEFT JOIN departments d ON d.id = e.department_id`
+
+  const findPeople = SqlSchema.findAll({
+    Request: Schema.Struct({ name: Schema.String, username: Schema.NullOr(Schema.String) }),
+    Result: PersonRow,
+    execute: ({ name, username }) => sql`
+        ${selectPerson}
+        WHERE e.full_name ILIKE ${`%${likeLiteral(name)}%`}
+           OR (${username}::text IS NOT NULL
+               AND e.normalized_username LIKE ${`${likeLiteral(username ?? "")}%`})
+        ORDER BY e.full_name, e.id
+        LIMIT ${searchLimit}`,
+  })
+
+  const findPerson = SqlSchema.findOne({
+    Request: EmployeeId,
+    Result: PersonRow,
+    execute: (id) => sql`${selectPerson} WHERE e.id = ${id}`,
+  })
+
+  // Locked, so that two admins flipping one employee take turns and each audit entry is a change.
+  const lockPerson = SqlSchema.findOne({
+    Request: EmployeeId,
+    Result: PersonRow,
+    execute: (id) => sql`${selectPerson} WHERE e.id = ${id} FOR UPDATE OF e`,
+  })
+
+  const found = (employeeId: EmployeeId) =>
+    Option.match({
+      onNone: () => Effect.fail(new EmployeeNotFound({ employeeId })),
+      onSome: (row: PersonRow) => Effect.succeed(row),
+    })
+
+  const asUserAdmin = <A, E, R>(actor: EmployeeId, body: Effect.Effect<A, E, R>) =>
+    requireRole(actor, "users").pipe(Effect.zipRight(body), sql.withTransaction, orDatabaseError)
+
+  const search = (actor: EmployeeId, query: string) => {
+    const name = query.trim()
+    return asUserAdmin(
+      actor,
+      name.length < 2
+        ? Effect.succeed([])
+        : Effect.map(findPeople({ name, username: normalizeUsername(name) }), (rows) =>
+            rows.map(cardOf),
+          ),
+    )
+  }
+
+  const get = (actor: EmployeeId, employeeId: EmployeeId) =>
+    asUserAdmin(actor, Effect.flatMap(findPerson(employeeId), found(employeeId))).pipe(
+      Effect.map(cardOf),
+    )
+
+  const setActive = (actor: EmployeeId, employeeId: EmployeeId, active: boolean) =>
+    asUserAdmin(
+      actor,
+      Effect.gen(function* () {
+        const person = yield* Effect.flatMap(lockPerson(employeeId), found(employeeId))
+        if (person.isActive === active) return { person, changed: false }
+        yield* sql`UPDATE employees SET is_active = ${active} WHERE id = ${employeeId}`
+        yield* audit({
+          actor: Option.some(actor),
+          action: active ? "employee.reactivate" : "employee.deactivate",
+          subject: `employee:${employeeId}`,
+          details: { before: { isActive: person.isActive }, after: { isActive: active } },
+        })
+        return { person: { ...person, isActive: active }, changed: true }
+      }),
+    ).pipe(
+      // Every process drops the employee's keys through the change feed (migration 0002's
+      // trigger), within a second; this one drops them before answering, once the change has
+      // committed, so the admin's own process refuses the employee's very next update. The cache
+      // keeps a drop it cannot make now and makes it when it answers again.
+      Effect.tap(({ person, changed }) =>
+        changed ? cache.invalidate(employeeKeys(person.id, person.telegramId)) : Effect.void,
+      ),
+      Effect.map(({ person }) => cardOf(person)),
+    )
+
+  return traced("People", { search, get, setActive } satisfies PeopleService)
+})
+
+export class People extends Context.Tag("connectbot/People")<People, PeopleService>() {
+  /** Postgres, and the process's cache, whose keys of a changed employee it drops. */
+  static readonly layer = Layer.effect(People, make)
+}

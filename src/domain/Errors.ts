@@ -152,3 +152,16 @@ export class ActivityNotEditable extends Schema.TaggedError<ActivityNotEditable>
     return `Activity ${this.activityId} is ${this.status}: cannot ${this.action}`
   }
 }
+
+/**
+ * Attendance is marked for people who held a place in the activity (confirmed, attended or
+ * no-show); anyone else — never joined, left, only invited — has nothing to mark.
+ */
+export class NotAParticipant extends Schema.TaggedError<NotAParticipant>()("NotAParticipant", {
+  activityId: ActivityId,
+  employeeId: EmployeeId,
+}) {
+  override get message(): string {
+    return `Employee ${this.employeeId} held no place in activity ${this.activityId}`
+  }
+}
