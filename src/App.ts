@@ -6,6 +6,10 @@
 import type { SqlClient } from "@effect/sql"
 import { Effect, Layer, Option } from "effect"
 import { ActivityRepo } from "./activities/ActivityRepo"
+import { Organising } from "./activities/Organising"
+import { AdminRepo } from "./admins/AdminRepo"
+import { People } from "./admins/People"
+import { Reports } from "./admins/Reports"
 import * as BotLive from "./bot/BotLive"
 import * as CacheLive from "./cache/CacheLive"
 import { BotConfig, CacheConfig, DatabaseConfig, NotificationsConfig, RoundsConfig } from "./config"
@@ -44,6 +48,17 @@ export const ProactiveLive = Layer.mergeAll(
 ).pipe(Layer.provideMerge(Layer.mergeAll(Outbox.layer, Dispatcher.layer)))
 
 /**
+ * What organisers do from the bot (docs/organisers.md): roles, activities, employees, reports.
+ * Each reads the actor's roles in the transaction of the action, never from a cache.
+ */
+export const OrganisersLive = Layer.mergeAll(
+  AdminRepo.layer,
+  Organising.layer,
+  People.layer,
+  Reports.layer,
+)
+
+/**
  * The repositories with their cache, the sessions, the feed that keeps the cache fresh, and the
  * rounds and notifications with their outbox. The repositories are built over the rest: a leave
  * offers the freed place through the notifications' `Waitlist` in its own transaction.
@@ -52,6 +67,7 @@ export const ServicesLive = Layer.mergeAll(
   RepositoriesLive,
   Sessions.Default,
   ChangeFeed.layer,
+  OrganisersLive,
 ).pipe(Layer.provideMerge(ProactiveLive))
 
 /** The bot and the HTTP server (/telegram, /healthz, /metrics) over the services. */

@@ -303,9 +303,13 @@ export const makeOrganiserFlows = Effect.gen(function* () {
         yield* showAttendance(visit, activityId)
       }).pipe(
         // Not ended after all, or no place held: the service refuses, and the card says when.
-        Effect.catchTag("ActivityNotEditable", () =>
-          showCard(visit, activityId, screen.at.activity.attendanceNotYet),
-        ),
+        Effect.catchTags({
+          ActivityNotEditable: () =>
+            showCard(visit, activityId, screen.at.activity.attendanceNotYet),
+          // Their place was given up between the roster's read and the mark.
+          NotAParticipant: () =>
+            visit.reply.notice(screen.at.activity.notOnRoster, { alert: true }),
+        }),
       ),
     )
 
