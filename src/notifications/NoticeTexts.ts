@@ -6,13 +6,12 @@
  * write. Sent with HTML parse mode, so everything an organiser typed is escaped.
  */
 import { Duration } from "effect"
-import type { InlineKeyboardMarkup } from "grammy/types"
 import { Action } from "../bot/CallbackData"
 import { actionKeyboard, cutAt, formatWhen, interestName } from "../bot/Views"
 import type { Locale } from "../config"
-import type { ActivityId, EmployeeId } from "../domain/Ids"
+import type { ActivityId } from "../domain/Ids"
 import type { ActivityStatus } from "../domain/Models"
-import type { OutboxMessage } from "../outbox/Outbox"
+import { htmlMessage } from "../outbox/Outbox"
 
 /** An activity as a notice describes it. */
 export interface ActivityBrief {
@@ -100,21 +99,8 @@ export const noticeTexts = (locale: Locale, timeZone: string) => {
     return minutes % 60 === 0 ? t.hours(minutes / 60) : t.minutes(minutes)
   }
 
-  const message = (
-    employeeId: EmployeeId,
-    kind: string,
-    dedupeKey: string,
-    text: string,
-    replyMarkup?: InlineKeyboardMarkup,
-  ): OutboxMessage => ({
-    employeeId,
-    kind,
-    dedupeKey,
-    payload: { text, parseMode: "HTML", ...(replyMarkup === undefined ? {} : { replyMarkup }) },
-  })
-
   return {
-    message,
+    message: htmlMessage,
     offset,
     announcement: (activity: ActivityBrief) => ({
       text: [

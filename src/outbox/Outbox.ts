@@ -31,6 +31,20 @@ export interface OutboxMessage {
   readonly notBefore?: Date
 }
 
+/** A message whose text is HTML (its user-typed parts escaped by the caller), with its buttons. */
+export const htmlMessage = (
+  employeeId: EmployeeId,
+  kind: string,
+  dedupeKey: string,
+  text: string,
+  replyMarkup?: InlineKeyboardMarkup,
+): OutboxMessage => ({
+  employeeId,
+  kind,
+  dedupeKey,
+  payload: { text, parseMode: "HTML", ...(replyMarkup === undefined ? {} : { replyMarkup }) },
+})
+
 export interface OutboxStatus {
   readonly pending: number
   readonly sending: number

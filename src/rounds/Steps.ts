@@ -10,14 +10,13 @@
  * rule reads the state each step leaves).
  */
 import { Clock, Effect, Metric, Option } from "effect"
-import type { InlineKeyboardMarkup } from "grammy/types"
 import { Action } from "../bot/CallbackData"
 import { actionKeyboard, formatWhen, interestName } from "../bot/Views"
 import type { RoundsSettings } from "../config"
 import { orDatabaseError } from "../db/SqlErrors"
 import type { DatabaseError } from "../domain/Errors"
-import type { EmployeeId, MatchId } from "../domain/Ids"
-import type { Outbox, OutboxMessage } from "../outbox/Outbox"
+import type { MatchId } from "../domain/Ids"
+import { htmlMessage, type Outbox, type OutboxMessage } from "../outbox/Outbox"
 import { type CycleTimes, cycleOf, nextCycle, type Step, steps } from "./Cycle"
 import { place } from "./Matching"
 import * as RoundMetrics from "./RoundMetrics"
@@ -69,18 +68,7 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
   const when = (date: Date) => formatWhen(date, settings.locale, settings.timeZone)
   const label = (interest: MatchingInterest) => interestName(interest, settings.locale)
 
-  const message = (
-    employeeId: EmployeeId,
-    kind: string,
-    dedupeKey: string,
-    text: string,
-    replyMarkup?: InlineKeyboardMarkup,
-  ): OutboxMessage => ({
-    employeeId,
-    kind,
-    dedupeKey,
-    payload: { text, parseMode: "HTML", ...(replyMarkup === undefined ? {} : { replyMarkup }) },
-  })
+  const message = htmlMessage
 
   const inviteKeyboard = (round: Round) =>
     actionKeyboard([

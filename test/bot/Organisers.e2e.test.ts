@@ -14,7 +14,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
-import { Clock, Cron, Duration, Effect, Layer, Schedule } from "effect"
+import { Cron, Duration, Effect, Layer, Schedule } from "effect"
 import { adminTextsFor } from "../../src/admins/AdminTexts"
 import { Action, AdminAction, encodeAction } from "../../src/bot/CallbackData"
 import { messagesFor } from "../../src/bot/Messages"
@@ -23,24 +23,13 @@ import type { ActivityId, EmployeeId } from "../../src/domain/Ids"
 import { Notices } from "../../src/notifications/Notices"
 import { Outbox } from "../../src/outbox/Outbox"
 import * as Harness from "../support/BotHarness"
+import { fixedClock } from "../support/Clocks"
 import type { ChatMessage, TelegramUser } from "../support/TelegramServer"
 
 const at = adminTextsFor("en")
 const t = messagesFor("en")
 const timeZone = "Europe/Moscow"
 const settings = Harness.notificationSettings({ locale: "en" })
-
-const clockAt = (instant: Date): Clock.Clock => {
-  const live = Clock.make()
-  return {
-    [Clock.ClockTypeId]: Clock.ClockTypeId,
-    sleep: (duration) => live.sleep(duration),
-    unsafeCurrentTimeMillis: () => instant.getTime(),
-    currentTimeMillis: Effect.sync(() => instant.getTime()),
-    unsafeCurrentTimeNanos: () => BigInt(instant.getTime()) * 1_000_000n,
-    currentTimeNanos: Effect.sync(() => BigInt(instant.getTime()) * 1_000_000n),
-  }
-}
 
 /**
  * What another process (or this one after a restart) runs when the clock says `instant`: a
@@ -56,7 +45,7 @@ const runDueAt = (instant: Date) =>
     )
     const run = yield* Effect.flatMap(Notices, (notices) => notices.runDue).pipe(
       Effect.provide(other),
-      Effect.withClock(clockAt(instant)),
+      Effect.withClock(fixedClock(instant)),
     )
     // What it queued is due at `instant`; the bot's dispatcher runs on the real clock, days
     // before it. The time between passes here, for the dispatcher's sake.

@@ -6,7 +6,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
-import { Clock, Duration, Effect, Option, Schedule } from "effect"
+import { Duration, Effect, Option, Schedule } from "effect"
 import { messagesFor } from "../../src/bot/Messages"
 import { formatWhen } from "../../src/bot/Views"
 import type { EmployeeId } from "../../src/domain/Ids"
@@ -14,6 +14,7 @@ import { cycleOf } from "../../src/rounds/Cycle"
 import { roundTexts } from "../../src/rounds/RoundTexts"
 import { tick } from "../../src/rounds/Scheduler"
 import * as Harness from "../support/BotHarness"
+import { fixedClock } from "../support/Clocks"
 import type { ChatMessage, TelegramUser } from "../support/TelegramServer"
 
 const t = roundTexts("en")
@@ -37,19 +38,7 @@ const subscribe = (employeeId: EmployeeId, code: string) =>
  * bot (its polling, the dispatcher) runs on the real clock, so the rounds are set in the past:
  * what a step queues is due at once for the dispatcher.
  */
-const at = (instant: Date) => tick.pipe(Effect.withClock(clockAt(instant)))
-
-const clockAt = (instant: Date): Clock.Clock => {
-  const live = Clock.make()
-  return {
-    [Clock.ClockTypeId]: Clock.ClockTypeId,
-    sleep: (duration) => live.sleep(duration),
-    unsafeCurrentTimeMillis: () => instant.getTime(),
-    currentTimeMillis: Effect.sync(() => instant.getTime()),
-    unsafeCurrentTimeNanos: () => BigInt(instant.getTime()) * 1_000_000n,
-    currentTimeNanos: Effect.sync(() => BigInt(instant.getTime()) * 1_000_000n),
-  }
-}
+const at = (instant: Date) => tick.pipe(Effect.withClock(fixedClock(instant)))
 
 /** The newest message in the chat that says `text`, once the dispatcher delivered it. */
 const received = (user: TelegramUser, text: string) =>
