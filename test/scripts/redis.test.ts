@@ -1,11 +1,11 @@
 /**
  * `tsx scripts/redis.ts` as an operator runs it, on the machine's Redis (each test under prefixes
  * of its own) or on one that does not answer, judged by exit code and output. A child process for
- * the script's exit codes (0 for a degraded status, 1 for a refusal); the script's command line
- * (src/cli/redis/Commands.ts: argument parsing, what each command opens and in which order) or a
- * command's Effect run in-process over the same layers for the rest, which spares seconds of tsx
- * start-up a run. Tests, and the runs of one test that do not depend on each other, go
- * concurrently.
+ * what only a process of its own shows (the exit code of a degraded status, warmup's output when
+ * stderr is not a terminal); the script's command line in-process (src/cli/redis/Commands.ts:
+ * argument parsing, what each command opens and in which order), or a command's Effect over the
+ * same layers, for the rest, which spares seconds of tsx start-up a run. Tests, and the runs of
+ * one test that do not depend on each other, go concurrently.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { SqlClient } from "@effect/sql"
@@ -187,7 +187,7 @@ describe.concurrent("tsx scripts/redis.ts", () => {
           [
             redis(["status"], unreachable),
             redisInProcess(["test"], unreachable),
-            redis(["warmup"], unreachable),
+            redisInProcess(["warmup"], unreachable),
             runInProcess(command.test, noRedis),
             redisInProcess(["clear"], unreachable),
             redisInProcess(["clear", "--employee", "0"], noRedis),
@@ -376,7 +376,7 @@ describe.concurrent("tsx scripts/redis.ts", () => {
               CACHE_PREFIX: newPrefix(),
               DATABASE_URL: emptyUrl,
             }),
-            redis(["clear", "--sessions", "--employee", "999999"], {
+            redisInProcess(["clear", "--sessions", "--employee", "999999"], {
               ...settings,
               CACHE_PREFIX: refusedPrefix,
             }),
