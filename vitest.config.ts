@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config"
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    globalSetup: ["test/support/GlobalSetup.ts"],
     // Integration tests talk to real Postgres, PGlite and child processes: give them room,
     // but a hung test still fails instead of stalling CI.
     testTimeout: 60_000,

@@ -1,11 +1,12 @@
-import { access, mkdir, readFile, writeFile } from "node:fs/promises"
-import { dirname, join } from "node:path"
+import { access, readFile, writeFile } from "node:fs/promises"
+import { join } from "node:path"
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Logger, LogLevel, Option } from "effect"
 import { DatabaseConfig } from "../../src/config"
 import * as Database from "../../src/db/Database"
 import { seed } from "../../src/db/Seed"
+import { initialisedDataDir } from "../support/EmbeddedTemplate"
 import { runScript, tempDir } from "../support/Scripts"
 import * as TestDatabase from "../support/TestDatabase"
 
@@ -236,9 +237,12 @@ describe("the embedded database (PGlite)", () => {
       }).pipe(Effect.scoped),
   )
 
+  // The tests below are about the lock, not the creation above: their directories start as one
+  // an earlier run made (initdb done), which spares each an initdb.
   it.live("is joined, not opened twice, by a second process", () =>
     Effect.gen(function* () {
       const dir = join(yield* tempDir, "pg")
+      yield* initialisedDataDir(dir)
       const owner = yield* Layer.build(embedded(dir))
       yield* Database.migrate.pipe(Effect.provide(owner))
       const lock = JSON.parse(yield* Effect.promise(() => readFile(`${dir}.lock`, "utf8")))
@@ -280,7 +284,7 @@ describe("the embedded database (PGlite)", () => {
   it.live("takes over a lock left by a process that died, or by an earlier self", () =>
     Effect.gen(function* () {
       const dir = join(yield* tempDir, "pg")
-      yield* Effect.promise(() => mkdir(dirname(dir), { recursive: true }))
+      yield* initialisedDataDir(dir)
       // A pid above Linux's largest (no such process), and our own pid from a previous life
       // (a container's pid 1 after a restart).
       for (const pid of [2 ** 22 + 12345, process.pid]) {

@@ -14,6 +14,7 @@ import type { TelegramId } from "../../src/domain/Ids"
 import * as ChangeFeed from "../../src/employees/ChangeFeed"
 import { EmployeeRepo } from "../../src/employees/EmployeeRepo"
 import { deleteKeysUnder, newPrefix, rawRedis, testRedisUrl } from "../support/CacheSettings"
+import { initialisedDataDir } from "../support/EmbeddedTemplate"
 import { insertEmployee, newTelegramId } from "../support/Fixtures"
 import { tempDir } from "../support/Scripts"
 import * as TestDatabase from "../support/TestDatabase"
@@ -202,6 +203,8 @@ describe("the change feed", () => {
   it.live("on the embedded database, changes by another connection arrive by polling", () =>
     Effect.gen(function* () {
       const dir = join(yield* tempDir, "pg")
+      // A directory an earlier run made: its creation is not what this test is about.
+      yield* initialisedDataDir(dir)
       const database = yield* Layer.build(
         Layer.effectDiscard(Effect.zipRight(Database.migrate, seed({ demo: false }))).pipe(
           Layer.provideMerge(Database.layer),

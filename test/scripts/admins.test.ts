@@ -1,19 +1,21 @@
 /**
  * `tsx scripts/db.ts grant-admin | revoke-admin` as an operator runs them: the commands' Effects
  * in-process over the layers scripts/db.ts provides, judged by exit code, output and the rows
- * after; one child process for `--help`, which only the script shows. Each test owns a database.
+ * after; the script's command line in-process for `--help` (test/scripts/db.test.ts runs the
+ * script in a process of its own). Each test owns a database.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import Pg from "pg"
 import { AdminRepo } from "../../src/admins/AdminRepo"
 import { noRoles, type Roles } from "../../src/admins/Roles"
+import { cli } from "../../src/cli/db/Commands"
 import * as GrantAdmin from "../../src/cli/db/GrantAdmin"
 import * as Migrate from "../../src/cli/db/Migrate"
 import * as RevokeAdmin from "../../src/cli/db/RevokeAdmin"
 import { DatabaseConfig } from "../../src/config"
 import * as Database from "../../src/db/Database"
-import { runInProcess, runScript, type ScriptRun } from "../support/Scripts"
+import { runCliInProcess, runInProcess, type ScriptRun } from "../support/Scripts"
 import { freshDatabase } from "../support/TestDatabase"
 
 // The layers scripts/db.ts gives the commands, reading their settings from the run's own.
@@ -62,7 +64,10 @@ describe.concurrent("tsx scripts/db.ts grant-admin | revoke-admin", () => {
   it.effect("--help lists both commands; grant-admin --help names its role flags", () =>
     Effect.gen(function* () {
       const [all, grant] = yield* Effect.all(
-        [runScript("db.ts", ["--help"], {}), runScript("db.ts", ["grant-admin", "--help"], {})],
+        [
+          runCliInProcess(cli, "db.ts", ["--help"], {}),
+          runCliInProcess(cli, "db.ts", ["grant-admin", "--help"], {}),
+        ],
         { concurrency: 2 },
       )
       expect(all.code).toBe(0)

@@ -1,22 +1,30 @@
 /**
  * `tsx scripts/db.ts` as an operator runs it, judged by its exit code, by what it prints and by
- * what is in the database after. A child process for what only the script shows (argument
- * parsing, exit codes, the embedded database's lock on its directory); the command's Effect run
- * in-process over the same layers for the rest, which spares seconds of tsx start-up a run. Each
- * test owns a fresh database (or a fresh embedded data directory); the tests go concurrently.
+ * what is in the database after. A child process for what only a process of its own shows (the
+ * script's exit codes, the embedded database's lock on its directory); the script's command line
+ * (src/cli/db/Commands.ts) or a command's Effect run in-process over the same layers for the rest
+ * (help, usage errors), which spares seconds of tsx start-up a run. Each test owns a fresh
+ * database (or a fresh embedded data directory); the tests go concurrently.
  */
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import Pg from "pg"
+import { cli } from "../../src/cli/db/Commands"
 import * as ImportEmployees from "../../src/cli/db/ImportEmployees"
 import * as Migrate from "../../src/cli/db/Migrate"
 import * as Seed from "../../src/cli/db/Seed"
 import { DatabaseConfig } from "../../src/config"
 import * as Database from "../../src/db/Database"
 import { EmployeeRepo } from "../../src/employees/EmployeeRepo"
-import { runInProcess, runScript, type ScriptRun, tempDir } from "../support/Scripts"
+import {
+  runCliInProcess,
+  runInProcess,
+  runScript,
+  type ScriptRun,
+  tempDir,
+} from "../support/Scripts"
 import { freshDatabase } from "../support/TestDatabase"
 
 type Run = ScriptRun
@@ -30,9 +38,13 @@ const slots = Effect.unsafeMakeSemaphore(2)
 const db = (args: ReadonlyArray<string>, settings: Record<string, string>) =>
   slots.withPermits(1)(runScript("db.ts", args, settings))
 
-/** The embedded database's two runs, one after the other, take longest: they queue for no slot. */
+/** The embedded database's first run takes longest (initdb): it queues for no slot. */
 const dbUnqueued = (args: ReadonlyArray<string>, settings: Record<string, string>) =>
   runScript("db.ts", args, settings)
+
+/** The script's command line in-process: parsing, help and usage errors as the script has them. */
+const dbInProcess = (args: ReadonlyArray<string>, settings: Record<string, string>) =>
+  runCliInProcess(cli, "db.ts", args, settings)
 
 // The layers scripts/db.ts gives the commands, reading their settings from the run's own.
 const DatabaseLayer = Database.layer.pipe(Layer.provide(DatabaseConfig.layer))
@@ -70,7 +82,7 @@ const counts = (url: string) =>
 describe.concurrent("tsx scripts/db.ts", () => {
   it.effect("--help lists every command", () =>
     Effect.gen(function* () {
-      const run = yield* db(["--help"], {})
+      const run = yield* dbInProcess(["--help"], {})
       expect(run.code).toBe(0)
       for (const command of [
         "migrate",
@@ -86,7 +98,7 @@ describe.concurrent("tsx scripts/db.ts", () => {
 
   it.effect("an unknown command fails and names the ones there are", () =>
     Effect.gen(function* () {
-      const run = yield* db(["migrat"], {})
+      const run = yield* dbInProcess(["migrat"], {})
       expect(run.code).not.toBe(0)
       expect(run.stdout + run.stderr).toContain("migrate")
     }),
@@ -225,7 +237,8 @@ describe.concurrent("tsx scripts/db.ts", () => {
       }),
   )
 
-  it.scoped(
+  // Live clock: the second run opens the embedded database in this process, on real time.
+  it.scopedLive(
     "without DATABASE_URL, seed --demo works on the embedded database in EMBEDDED_DATABASE_DIR",
     () =>
       Effect.gen(function* () {
@@ -239,7 +252,8 @@ describe.concurrent("tsx scripts/db.ts", () => {
         expect(first.stdout).toContain("9 interests, 7 departments, 4 business centers added")
         expect((yield* Effect.promise(() => Fs.readdir(dataDir))).length).toBeGreaterThan(0)
 
-        const second = yield* dbUnqueued(["seed", "--demo"], settings)
+        // The lock went with the first process: this one opens the directory again.
+        const second = yield* dbInProcess(["seed", "--demo"], settings)
         expect(second.code).toBe(0)
         expect(second.stdout).not.toContain("Applied migration")
         expect(second.stdout).toContain(

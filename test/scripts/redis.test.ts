@@ -1,10 +1,11 @@
 /**
  * `tsx scripts/redis.ts` as an operator runs it, on the machine's Redis (each test under prefixes
  * of its own) or on one that does not answer, judged by exit code and output. A child process for
- * what only the script shows (argument parsing, exit codes, what each command opens and in which
- * order); the command's Effect run in-process over the same layers for the rest, which spares
- * seconds of tsx start-up a run. Tests, and the runs of one test that do not depend on each
- * other, go concurrently.
+ * what only a process of its own shows (the exit code of a degraded status, warmup's output when
+ * stderr is not a terminal); the script's command line in-process (src/cli/redis/Commands.ts:
+ * argument parsing, what each command opens and in which order), or a command's Effect over the
+ * same layers, for the rest, which spares seconds of tsx start-up a run. Tests, and the runs of
+ * one test that do not depend on each other, go concurrently.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { SqlClient } from "@effect/sql"
@@ -25,6 +26,7 @@ import { ActivityRepo } from "../../src/activities/ActivityRepo"
 import * as CacheLive from "../../src/cache/CacheLive"
 import { EmployeeEntry, InterestsEntry, ParticipantsEntry } from "../../src/cache/Keys"
 import * as Clear from "../../src/cli/redis/Clear"
+import { cli } from "../../src/cli/redis/Commands"
 import * as SelfTest from "../../src/cli/redis/SelfTest"
 import type { StatusJson } from "../../src/cli/redis/Status"
 import * as Status from "../../src/cli/redis/Status"
@@ -37,7 +39,7 @@ import { InterestRepo } from "../../src/interests/InterestRepo"
 import { deleteKeysUnder, newPrefix, rawRedis, testRedisUrl } from "../support/CacheSettings"
 import { insertActivity, insertEmployee, interestId, newTelegramId } from "../support/Fixtures"
 import { freePort } from "../support/PrivateRedis"
-import { runInProcess, runScript, type ScriptRun } from "../support/Scripts"
+import { runCliInProcess, runInProcess, runScript, type ScriptRun } from "../support/Scripts"
 import { freshDatabase } from "../support/TestDatabase"
 
 /**
@@ -48,6 +50,10 @@ const slots = Effect.unsafeMakeSemaphore(2)
 
 const redis = (args: ReadonlyArray<string>, settings: Record<string, string>) =>
   slots.withPermits(1)(runScript("redis.ts", args, settings))
+
+/** The script's command line in-process: what each command opens, and its usage errors. */
+const redisInProcess = (args: ReadonlyArray<string>, settings: Record<string, string>) =>
+  runCliInProcess(cli, "redis.ts", args, settings)
 
 // The layers scripts/redis.ts gives the commands, reading their settings from the run's own.
 const CacheLayer = CacheLive.layer.pipe(Layer.provideMerge(CacheConfig.layer))
@@ -180,11 +186,11 @@ describe.concurrent("tsx scripts/redis.ts", () => {
         const [status, test, warmup, memoryTest, noTarget, badId] = yield* Effect.all(
           [
             redis(["status"], unreachable),
-            redis(["test"], unreachable),
-            redis(["warmup"], unreachable),
+            redisInProcess(["test"], unreachable),
+            redisInProcess(["warmup"], unreachable),
             runInProcess(command.test, noRedis),
-            redis(["clear"], unreachable),
-            redis(["clear", "--employee", "0"], noRedis),
+            redisInProcess(["clear"], unreachable),
+            redisInProcess(["clear", "--employee", "0"], noRedis),
           ],
           { concurrency: "unbounded" },
         )
@@ -370,7 +376,7 @@ describe.concurrent("tsx scripts/redis.ts", () => {
               CACHE_PREFIX: newPrefix(),
               DATABASE_URL: emptyUrl,
             }),
-            redis(["clear", "--sessions", "--employee", "999999"], {
+            redisInProcess(["clear", "--sessions", "--employee", "999999"], {
               ...settings,
               CACHE_PREFIX: refusedPrefix,
             }),

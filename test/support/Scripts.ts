@@ -65,7 +65,8 @@ export const tempDir = Effect.acquireRelease(
 
 /**
  * A command's Effect run in-process with only the given settings, its output as the script would
- * print it: Console lines on stdout; log lines, and an `Error:` line for a failure, on stderr. A
+ * print it (src/cli/Cli.ts `runScript`): Console.log lines on stdout; Console.error lines (the
+ * usage errors of @effect/cli), log lines, and an `Error:` line for a failure, on stderr. A
  * command that succeeds with a number exits with it, as scripts/db.ts makes import-employees do.
  */
 export const runInProcess = <E>(
@@ -82,6 +83,7 @@ export const runInProcess = <E>(
       Effect.withConsole(command, {
         ...console,
         log: (...args) => Effect.sync(() => void stdout.push(args.map(String).join(" "))),
+        error: (...args) => Effect.sync(() => void stderr.push(args.map(String).join(" "))),
       }),
     ).pipe(
       Effect.provide(NodeContext.layer),
@@ -94,11 +96,14 @@ export const runInProcess = <E>(
       const line = Option.isSome(failure)
         ? describeFailure(failure.value)
         : `unexpected defect (a bug): ${Cause.pretty(exit.cause)}`
-      const lines =
-        Option.isSome(failure) && ConfigError.isConfigError(failure.value)
-          ? (line ?? "").split("\n")
-          : [line]
-      for (const each of lines) stderr.push(`Error: ${each}`)
+      // None for a usage error: @effect/cli printed it already, with the usage.
+      if (line !== undefined) {
+        const lines =
+          Option.isSome(failure) && ConfigError.isConfigError(failure.value)
+            ? line.split("\n")
+            : [line]
+        for (const each of lines) stderr.push(`Error: ${each}`)
+      }
     }
     const text = (lines: ReadonlyArray<string>) => lines.map((line) => `${line}\n`).join("")
     return {
@@ -107,6 +112,18 @@ export const runInProcess = <E>(
       stderr: text(stderr),
     } satisfies ScriptRun
   })
+
+/**
+ * `tsx scripts/<script> ...args` in-process: the script's own command line (src/cli/<name>/
+ * Commands.ts), parsed and run as the script runs it, over `runInProcess`. For what does not need
+ * a process of its own: help, usage errors, settings at fault.
+ */
+export const runCliInProcess = <E>(
+  cli: (argv: ReadonlyArray<string>) => Effect.Effect<void, E, NodeContext.NodeContext>,
+  script: string,
+  args: ReadonlyArray<string>,
+  settings: Record<string, string>,
+) => runInProcess(cli(["node", `scripts/${script}`, ...args]), settings)
 
 /**
  * Calls `onLine` for each line a child process prints on stdout or stderr, as it comes; the last
