@@ -5,6 +5,8 @@
  */
 import { Clock, Effect } from "effect"
 import * as Views from "../bot/Views"
+import { Cache } from "../cache/Cache"
+import { ParticipantsEntry } from "../cache/Keys"
 import { show, type Visit } from "../bot/Visit"
 import { BotConfig } from "../config"
 import { achievementsOf, currentStreakWeeks } from "../domain/Achievements"
@@ -17,6 +19,7 @@ export const makeActivityFlows = Effect.gen(function* () {
   const repo = yield* ActivityRepo
   const interests = yield* InterestRepo
   const notices = yield* Notices
+  const cache = yield* Cache
   const { timeZone } = yield* BotConfig
 
   const showActivities = (visit: Visit) =>
@@ -36,12 +39,18 @@ export const makeActivityFlows = Effect.gen(function* () {
   const gone = (visit: Visit) =>
     visit.reply.notice(visit.t.activities.gone).pipe(Effect.zipRight(showActivities(visit)))
 
-  const showActivity = (visit: Visit, activityId: ActivityId, notice?: string) =>
+  /**
+   * `full`: the join just found no place, though the participants may not fill it (places held
+   * for people offered them from the waitlist): the card offers 🔔 then, not ✅ Join again.
+   */
+  const showActivity = (visit: Visit, activityId: ActivityId, notice?: string, full = false) =>
     Effect.gen(function* () {
       const [catalogue, activity, participants] = yield* Effect.all(
         [interests.interestCatalogue, repo.getActivity(activityId), repo.participants(activityId)],
         { concurrency: "unbounded" },
       )
+      // A draft is the organisers' (its admin card is in 🛠 Admin): to anyone else it is not there.
+      if (activity.status === "draft") return yield* gone(visit)
       const joined = participants.some((holder) => holder.employeeId === visit.employee.id)
       const now = new Date(yield* Clock.currentTimeMillis)
       yield* show(
@@ -57,6 +66,7 @@ export const makeActivityFlows = Effect.gen(function* () {
           joined,
           now,
           notice,
+          full,
         ),
       )
     }).pipe(Effect.catchTag("ActivityNotFound", () => gone(visit)))
@@ -74,7 +84,7 @@ export const makeActivityFlows = Effect.gen(function* () {
               ? activities.full
               : activities.notOpen
       yield* visit.reply.notice(notice, { alert: outcome._tag === "Full" })
-      yield* showActivity(visit, activityId)
+      yield* showActivity(visit, activityId, undefined, outcome._tag === "Full")
     }).pipe(
       Effect.catchTags({
         ActivityNotFound: () => gone(visit),
@@ -129,6 +139,9 @@ export const makeActivityFlows = Effect.gen(function* () {
       const { activities } = visit.t
       switch (outcome._tag) {
         case "Taken":
+          // The waitlist wrote the place: this process reads its own write at once (the change
+          // feed tells the others).
+          yield* cache.invalidate([ParticipantsEntry.key(activityId)])
           yield* visit.reply.notice(activities.placeTaken)
           break
         case "NoOffer":

@@ -108,7 +108,17 @@ export const makeOrganisingSql = Effect.gen(function* () {
         ${selectActivity}
         WHERE a.status = 'draft'
            OR a.scheduled_at + make_interval(mins => a.duration_minutes) > ${since}
-        ORDER BY a.scheduled_at, a.id`,
+        -- What is still to come (or under way) first, soonest first; then what ended, latest
+        -- first: the screen shows the first 30, and the coming ones must not drop off it.
+        ORDER BY
+          (a.status <> 'draft'
+           AND a.scheduled_at + make_interval(mins => a.duration_minutes)
+               <= ${since}::timestamptz + interval '30 days'),
+          CASE WHEN a.status = 'draft'
+                 OR a.scheduled_at + make_interval(mins => a.duration_minutes)
+                    > ${since}::timestamptz + interval '30 days'
+               THEN a.scheduled_at END,
+          a.scheduled_at DESC, a.id`,
   })
 
   const roster = SqlSchema.findAll({

@@ -249,10 +249,13 @@ export const activityDetails = (
   joined: boolean,
   now: Date,
   notice?: string,
+  /** Known full although the participants leave room: places are held for the waitlist. */
+  knownFull = false,
 ): View => {
   const open = activity.status === "scheduled" && activity.scheduledAt > now
   const full =
-    activity.maxParticipants !== null && activity.participantCount >= activity.maxParticipants
+    knownFull ||
+    (activity.maxParticipants !== null && activity.participantCount >= activity.maxParticipants)
   const details = t.activities.details({
     emoji: emojiOf(catalogue, activity),
     title: activity.title,

@@ -658,7 +658,7 @@ describe("Organising on Postgres", () => {
     )
 
     it.effect(
-      "the list: drafts, what is ahead and what ended in the last 30 days, soonest first",
+      "the list: drafts and what is ahead or under way, soonest first, then what ended in the last 30 days, latest first",
       () =>
         Effect.gen(function* () {
           const sql = yield* SqlClient.SqlClient
@@ -678,6 +678,7 @@ describe("Organising on Postgres", () => {
           yield* insert("completed 40 days ago", -40 * DAY, "completed")
           yield* insert("cancelled 40 days ago", -40 * DAY, "cancelled")
           const ended = yield* insert("completed 10 days ago", -10 * DAY, "completed")
+          const endedBefore = yield* insert("completed 20 days ago", -20 * DAY, "completed")
           const cancelled = yield* insert("cancelled, was tomorrow", DAY, "cancelled")
           const draft = yield* insert("old draft", -100 * DAY, "draft")
           const ahead = yield* insert("scheduled in a week", 7 * DAY, "scheduled")
@@ -686,7 +687,15 @@ describe("Organising on Postgres", () => {
           yield* takePlace(ahead, someone, "confirmed")
 
           const listed = (yield* organising.list(organiser)).filter((a) => a.title.startsWith(tag))
-          expect(listed.map((a) => a.id)).toEqual([draft, ended, running, cancelled, ahead])
+          // The screen shows the first 30: what is to come must not drop off behind what ended.
+          expect(listed.map((a) => a.id)).toEqual([
+            draft,
+            running,
+            cancelled,
+            ahead,
+            ended,
+            endedBefore,
+          ])
           expect(listed.find((a) => a.id === ahead)?.participantCount).toBe(1)
         }),
     )

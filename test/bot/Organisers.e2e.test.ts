@@ -197,9 +197,17 @@ layer(Harness.layer({ defaultLocale: "en" }), {
         expect(countIn(daria.user, "Chess night")).toBe(0)
         expect(countIn(wes.user, "Chess night")).toBe(0)
 
-        // The daily digest at 09:00, run by another process; running it again sends nothing more.
+        // The daily digest at 09:00, run by two other processes at once (the bot's own schedule
+        // is off: these are what a restarted or a second process runs); running it again later
+        // sends nothing more.
         const nextDaily = Cron.next(settings.digestDailyAt, new Date())
-        yield* runDueAt(new Date(nextDaily.getTime() + 60_000))
+        yield* Effect.all(
+          [
+            runDueAt(new Date(nextDaily.getTime() + 60_000)),
+            runDueAt(new Date(nextDaily.getTime() + 60_000)),
+          ],
+          { concurrency: 2 },
+        )
         yield* runDueAt(new Date(nextDaily.getTime() + 120_000))
         yield* received(daria.user, "Chess night")
         const nextWeekly = Cron.next(settings.digestWeeklyAt, new Date())
@@ -229,6 +237,17 @@ layer(Harness.layer({ defaultLocale: "en" }), {
         // Ivan leaves: the place is offered to Wes, who takes it.
         yield* pressContaining(ivan.user, t.activities.leave)
         yield* received(wes.user, "A place is free in")
+        // The place is held for Wes: Petr finds the activity full, and is offered a place in line.
+        const petrCard = yield* petr.user.send("/menu")
+        yield* petr.user.pressData(
+          encodeAction(Action.ActivityDetails({ activityId: activity.id })),
+          {
+            messageId: petrCard.messageId,
+          },
+        )
+        const refused = yield* petr.user.press(t.activities.join)
+        expect(refused.answer.text).toBe(t.activities.full)
+        expect(refused.message.buttons.flat()).toContain(t.activities.notifyMe)
         yield* pressContaining(wes.user, "Take the place")
         const holders = yield* sql<{ employeeId: number }>`
           SELECT employee_id FROM activity_participants
@@ -236,6 +255,20 @@ layer(Harness.layer({ defaultLocale: "en" }), {
         expect(holders.map((row) => row.employeeId).sort()).toEqual(
           [daria.employeeId, wes.employeeId].sort(),
         )
+
+        // Wes's card says at once that the place is theirs.
+        expect(wes.user.lastMessage?.buttons.flat()).toContain(t.activities.leave)
+
+        // A draft is the organisers' alone: a forged press on it by anyone else finds nothing.
+        const [draft] = yield* sql<{ id: ActivityId }>`
+          INSERT INTO activities (title, interest_id, scheduled_at, status)
+          SELECT 'Secret draft', id, now() + interval '5 days', 'draft' FROM interests WHERE code = 'chess'
+          RETURNING id`
+        const peek = yield* petr.user.pressData(
+          encodeAction(Action.ActivityDetails({ activityId: draft?.id as ActivityId })),
+        )
+        expect(`${peek.answer.text}\n${peek.message.text}`).not.toContain("Secret draft")
+        expect(peek.answer.text ?? "").toContain(t.activities.gone)
 
         // The organiser moves it to another room: the two participants are told, Ivan is not.
         yield* olga.user.send("/menu")

@@ -75,7 +75,7 @@ const servicesOver = (
     InMemory.layer(world),
     InMemoryAdmin.layer(world, admins, timeZone),
     Sessions.Default.pipe(
-      Layer.provide(MemoryCache.layer({ reason: "flow tests" })),
+      Layer.provideMerge(MemoryCache.layer({ reason: "flow tests" })),
       Layer.provide(Layer.succeed(CacheConfig, { redisUrl: Option.none(), prefix: "flows:" })),
     ),
     Layer.succeed(BotConfig, {
