@@ -5,9 +5,9 @@
  */
 import { Clock, Effect } from "effect"
 import * as Views from "../bot/Views"
+import { show, type Visit } from "../bot/Visit"
 import { Cache } from "../cache/Cache"
 import { ParticipantsEntry } from "../cache/Keys"
-import { show, type Visit } from "../bot/Visit"
 import { BotConfig } from "../config"
 import { achievementsOf, currentStreakWeeks } from "../domain/Achievements"
 import type { ActivityId } from "../domain/Ids"
