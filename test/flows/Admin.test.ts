@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Schema, TestClock } from "effect"
+import { menuRolesTtl } from "../../src/admins/AdminFlows"
 import { adminTextsFor } from "../../src/admins/AdminTexts"
 import { messagesFor } from "../../src/bot/Messages"
 import { formatWhen } from "../../src/bot/Views"
@@ -56,10 +57,17 @@ describe("the admin menu", () => {
         [messagesFor("ru").back],
       ])
 
-      // A grant shows at the next menu; a revoke too: roles are read when the menu is drawn.
+      // A grant shows in the menu once the process's note of who is an admin is older than
+      // `menuRolesTtl`; a revoke too — and at once after any admin press, which reads the roles.
       h.grant(plain.employeeId, { viewReports: true })
+      expect((yield* plain.user.send("/menu")).buttons.flat()).not.toContain(at.menuButton)
+      yield* TestClock.adjust(Duration.sum(menuRolesTtl, Duration.millis(1)))
       expect((yield* plain.user.send("/menu")).buttons.at(-1)).toEqual([at.menuButton])
       h.revoke(plain.employeeId)
+      const stale = yield* plain.user.send("/menu")
+      expect(stale.buttons.at(-1)).toEqual([at.menuButton])
+      // The stale 🛠 is refused, and the menu drawn after it has none.
+      expect((yield* plain.user.press(at.menuButton)).notice?.text).toBe(at.notAdmin)
       expect((yield* plain.user.send("/menu")).buttons.flat()).not.toContain(at.menuButton)
     }),
   )
