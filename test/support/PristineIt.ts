@@ -3,7 +3,8 @@
  * `scoped`, … onto vitest's shared `it` object, so a file run after one with a `layer` block in the
  * same worker (files share modules: `isolate: false`) would get that block's runtime for its
  * plain `it.effect` — without the TestClock when the block excluded the test services. The
- * methods as the package first made them are kept here and put back before each file.
+ * methods as the package first made them are kept here and put back before each file. (Fixed
+ * upstream on the v4 line only: Effect-TS/effect-smol#2177 stops mutating the shared API.)
  */
 import { it } from "@effect/vitest"
 
