@@ -48,6 +48,8 @@ const en = {
     `⏰ Reminder: ${title} starts in ${offset} — ${when}, ${place}.`,
   offer: (title: string, when: string, until: string) =>
     `🎉 A place is free in ${title} (${when}). It is held for you until ${until}. Take it?`,
+  offerExpired: (title: string, when: string) =>
+    `⌛ The place held for you in ${title} (${when}) has gone to the next in line. Press 🔔 on the activity to wait again.`,
   moved: (title: string, when: string, place: string) =>
     `🕒 ${title} has moved: now ${when}, ${place}.`,
   place: (title: string, when: string, place: string) =>
@@ -71,6 +73,8 @@ const ru: typeof en = {
     `⏰ Напоминание: ${title} начнётся через ${offset} — ${when}, ${place}.`,
   offer: (title, when, until) =>
     `🎉 Освободилось место: ${title} (${when}). Оно ваше до ${until}. Займёте?`,
+  offerExpired: (title, when) =>
+    `⌛ Место, которое держали для вас: ${title} (${when}), перешло следующему в очереди. Нажмите 🔔 в карточке мероприятия, чтобы снова встать в очередь.`,
   moved: (title, when, place) => `🕒 ${title} переносится: теперь ${when}, ${place}.`,
   place: (title, when, place) => `📍 ${title} (${when}): новое место — ${place}.`,
   cancelled: (title, when) => `❌ ${title} (${when}) отменяется.`,
@@ -138,6 +142,11 @@ export const noticeTexts = (locale: Locale, timeZone: string) => {
     },
     reminder: (activity: ActivityBrief, before: Duration.Duration) => ({
       text: t.remind(title(activity), offset(before), when(activity.scheduledAt), place(activity)),
+      keyboard: detailsKeyboard(activity),
+    }),
+    /** The hold ran out: the place went to the next in line. */
+    offerExpired: (activity: ActivityBrief) => ({
+      text: t.offerExpired(title(activity), when(activity.scheduledAt)),
       keyboard: detailsKeyboard(activity),
     }),
     offer: (activity: ActivityBrief, heldUntil: Date) => ({

@@ -273,10 +273,26 @@ export const make = Effect.gen(function* () {
           yield* sql`DELETE FROM activity_waitlist WHERE activity_id = ${activityId}`
           return { offersExpired: 0, offersMade: 0 }
         }
-        const expired = yield* sql`
+        const expired = yield* sql<{ employeeId: EmployeeId; offeredAt: Date }>`
           DELETE FROM activity_waitlist
           WHERE activity_id = ${activityId} AND offer_expires_at <= ${at}
-          RETURNING employee_id`
+          RETURNING employee_id, offered_at`
+        // They are told the hold ran out (and how to wait again), once per offer.
+        const [brief] = expired.length === 0 ? [] : yield* briefs([activityId])
+        if (brief !== undefined) {
+          const { text, keyboard } = texts.offerExpired(brief)
+          yield* outbox.enqueue(
+            expired.map(({ employeeId, offeredAt }) =>
+              texts.message(
+                employeeId,
+                "waitlist.expired",
+                `offer-expired:${activityId}:${employeeId}:${offeredAt.toISOString()}`,
+                text,
+                keyboard,
+              ),
+            ),
+          )
+        }
         const offersMade = yield* offerIn(activityId, activity.value, at)
         return { offersExpired: expired.length, offersMade }
       }),

@@ -59,6 +59,12 @@ describe("waitlist", () => {
           first,
           second,
         ])
+        // The first is told once that the hold ran out, with the activity a press away.
+        const expired = yield* w.outbox("waitlist.expired")
+        expect(expired.map((row) => [row.employeeId, row.dedupeKey])).toEqual([
+          [first, `offer-expired:${activity}:${first}:${later(10).toISOString()}`],
+        ])
+        expect(expired[0]?.callbackData).toEqual([`act:${activity}`])
         expect((yield* w.notices.takeOffer(activity, first))._tag).toBe("NoOffer")
 
         expect(yield* w.notices.takeOffer(activity, second)).toEqual({
