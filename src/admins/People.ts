@@ -6,13 +6,14 @@
  * (migration 0002) drops their cached recognition in every process.
  */
 import { SqlClient, SqlSchema } from "@effect/sql"
-import { Context, Effect, Layer, Option, Schema } from "effect"
+import { Clock, Context, Effect, Layer, Option, Schema } from "effect"
 import { Cache } from "../cache/Cache"
 import { orDatabaseError } from "../db/SqlErrors"
 import { type DatabaseError, EmployeeNotFound, type NotAllowed } from "../domain/Errors"
-import { EmployeeId, TelegramId } from "../domain/Ids"
+import { type ActivityId, EmployeeId, TelegramId } from "../domain/Ids"
 import { normalizeUsername } from "../domain/Username"
 import { employeeKeys } from "../employees/EmployeeKeys"
+import { Waitlist } from "../notifications/Waitlist"
 import { traced } from "../telemetry/Spans"
 import { makeAudit } from "./Audit"
 
@@ -74,6 +75,8 @@ const likeLiteral = (text: string) => text.replace(/[\\%_]/g, "\\$&")
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const cache = yield* Cache
+  // Present in the bot's process (the notifications' layer): freed places are offered at once.
+  const waitlist = yield* Effect.serviceOption(Waitlist)
   const { requireRole, audit } = yield* makeAudit
 
   const selectPerson = sql`
@@ -133,6 +136,29 @@ export const make = Effect.gen(function* () {
       Effect.map(cardOf),
     )
 
+  /**
+   * A deactivated employee cannot come: their places in activities still ahead go back (as a
+   * leave would), offered to the waitlists at once where this process has the notifications (the
+   * scheduler's next run does it otherwise), and they leave every line. A reactivation gives
+   * nothing back: they join again like anyone.
+   */
+  const releasePlaces = (employeeId: EmployeeId) =>
+    Effect.gen(function* () {
+      const at = new Date(yield* Clock.currentTimeMillis)
+      const freed = yield* sql<{ activityId: ActivityId }>`
+        UPDATE activity_participants p SET status = 'declined', responded_at = ${at}
+        FROM activities a
+        WHERE a.id = p.activity_id AND p.employee_id = ${employeeId} AND p.status = 'confirmed'
+          AND a.status = 'scheduled' AND a.scheduled_at > ${at}
+        RETURNING p.activity_id`
+      yield* sql`DELETE FROM activity_waitlist WHERE employee_id = ${employeeId}`
+      const ids = freed.map((row) => row.activityId)
+      if (Option.isSome(waitlist)) {
+        yield* Effect.forEach(ids, (id) => waitlist.value.offerFreedPlaces(id), { discard: true })
+      }
+      return ids
+    })
+
   const setActive = (actor: EmployeeId, employeeId: EmployeeId, active: boolean) =>
     asUserAdmin(
       actor,
@@ -140,11 +166,16 @@ export const make = Effect.gen(function* () {
         const person = yield* Effect.flatMap(lockPerson(employeeId), found(employeeId))
         if (person.isActive === active) return { person, changed: false }
         yield* sql`UPDATE employees SET is_active = ${active} WHERE id = ${employeeId}`
+        const released = active ? [] : yield* releasePlaces(employeeId)
         yield* audit({
           actor: Option.some(actor),
           action: active ? "employee.reactivate" : "employee.deactivate",
           subject: `employee:${employeeId}`,
-          details: { before: { isActive: person.isActive }, after: { isActive: active } },
+          details: {
+            before: { isActive: person.isActive },
+            after: { isActive: active },
+            ...(released.length === 0 ? {} : { placesReleased: released }),
+          },
         })
         return { person: { ...person, isActive: active }, changed: true }
       }),

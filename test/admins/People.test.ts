@@ -11,7 +11,7 @@ import type { EmployeeId, TelegramId } from "../../src/domain/Ids"
 import * as ChangeFeed from "../../src/employees/ChangeFeed"
 import { EmployeeRepo } from "../../src/employees/EmployeeRepo"
 import { cacheConfig } from "../support/CacheSettings"
-import { insertEmployee, newTelegramId, unique } from "../support/Fixtures"
+import { insertActivity, insertEmployee, newTelegramId, unique } from "../support/Fixtures"
 import * as TestDatabase from "../support/TestDatabase"
 
 const Database = Layer.provideMerge(
@@ -182,6 +182,46 @@ describe("People on Postgres", () => {
           ],
         ])
       }),
+    )
+
+    it.effect(
+      "deactivated: their places in activities still ahead go back and they leave every line; past ones and reactivation change nothing",
+      () =>
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient
+          const people = yield* People
+          const actor = yield* admin()
+          const id = yield* insertEmployee({})
+          const ahead = yield* insertActivity({ inHours: 48 })
+          const past = yield* insertActivity({ inHours: -48, status: "completed" })
+          const waiting = yield* insertActivity({ inHours: 72, maxParticipants: 1 })
+          yield* sql`
+            INSERT INTO activity_participants (activity_id, employee_id, status)
+            VALUES (${ahead}, ${id}, 'confirmed'), (${past}, ${id}, 'attended')`
+          yield* sql`INSERT INTO activity_waitlist (activity_id, employee_id) VALUES (${waiting}, ${id})`
+
+          yield* people.setActive(actor, id, false)
+          const places = yield* sql<{ activityId: number; status: string }>`
+            SELECT activity_id, status FROM activity_participants WHERE employee_id = ${id}
+            ORDER BY activity_id`
+          expect(places.map((row) => [row.activityId, row.status])).toEqual([
+            [ahead, "declined"],
+            [past, "attended"],
+          ])
+          const lines = yield* sql`SELECT 1 FROM activity_waitlist WHERE employee_id = ${id}`
+          expect(lines).toHaveLength(0)
+          const [entry] = yield* auditOf(id)
+          expect(entry?.details).toEqual({
+            before: { isActive: true },
+            after: { isActive: false },
+            placesReleased: [ahead],
+          })
+
+          yield* people.setActive(actor, id, true)
+          const after = yield* sql<{ status: string }>`
+            SELECT status FROM activity_participants WHERE employee_id = ${id} AND activity_id = ${ahead}`
+          expect(after[0]?.status).toBe("declined")
+        }),
     )
 
     it.effect("deactivated: refused at the next recognition, though it was cached", () =>
