@@ -276,18 +276,19 @@ export const make = Effect.gen(function* () {
   const auditValue = (value: string | number | Date | null) =>
     value instanceof Date ? value.toISOString() : value
 
+  /** The activity's row, locked, if it may still be changed (a draft or scheduled one). */
+  const lockedEditable = (activityId: ActivityId, action: "edit" | "cancel") =>
+    Effect.flatMap(locked(activityId), (activity) =>
+      isEditable(activity.status)
+        ? Effect.succeed(activity)
+        : Effect.fail(new ActivityNotEditable({ activityId, status: activity.status, action })),
+    )
+
   const edit = (actor: EmployeeId, activityId: ActivityId, change: ActivityEdit) =>
     asOrganiser(
       actor,
       Effect.gen(function* () {
-        const activity = yield* locked(activityId)
-        if (!isEditable(activity.status)) {
-          return yield* new ActivityNotEditable({
-            activityId,
-            status: activity.status,
-            action: "edit",
-          })
-        }
+        const activity = yield* lockedEditable(activityId, "edit")
         const { column, before, after } = yield* editOf(change, activity, yield* now)
         // Setting what is there already changes nothing: no audit entry, nobody told.
         if (sameValue(before, after)) return { activity, told: 0 } satisfies Changed
@@ -312,14 +313,7 @@ export const make = Effect.gen(function* () {
     asOrganiser(
       actor,
       Effect.gen(function* () {
-        const activity = yield* locked(activityId)
-        if (!isEditable(activity.status)) {
-          return yield* new ActivityNotEditable({
-            activityId,
-            status: activity.status,
-            action: "cancel",
-          })
-        }
+        const activity = yield* lockedEditable(activityId, "cancel")
         const why = reason.trim() || null
         yield* q.cancel(activityId, why)
         yield* logged(actor, "activity.cancel", activityId, {

@@ -25,7 +25,7 @@ import { Dispatcher } from "../outbox/Dispatcher"
 import { Outbox } from "../outbox/Outbox"
 import { traced } from "../telemetry/Spans"
 import { makeBriefs, reachable } from "./Briefs"
-import type { TakeOutcome, WaitlistOutcome } from "./Notices"
+import type { NoticesService, TakeOutcome, WaitlistOutcome } from "./Notices"
 import { noticeTexts } from "./NoticeTexts"
 
 const Count = Schema.Struct({ count: Schema.Int })
@@ -62,17 +62,9 @@ export interface PassedOn {
   readonly offersMade: number
 }
 
-export interface WaitlistService {
-  /** In the caller's transaction, the activity's row locked: offers the free places. */
-  readonly offerFreedPlaces: (activityId: ActivityId) => Effect.Effect<number, DatabaseError>
-  readonly waitFor: (
-    activityId: ActivityId,
-    employeeId: EmployeeId,
-  ) => Effect.Effect<WaitlistOutcome, ActivityNotFound | DatabaseError>
-  readonly takeOffer: (
-    activityId: ActivityId,
-    employeeId: EmployeeId,
-  ) => Effect.Effect<TakeOutcome, ActivityNotFound | DatabaseError>
+/** The waitlist's part of `Notices` (offers, 🔔, ✅ Take the place), and what the scheduler runs. */
+export interface WaitlistService
+  extends Pick<NoticesService, "offerFreedPlaces" | "waitFor" | "takeOffer"> {
   /**
    * Every waitlist with an expired offer or someone not yet offered: expired offers removed,
    * free places offered; the lines of activities that closed are dropped.
