@@ -6,7 +6,7 @@
  * Postgres' own `now()` decides in `ActivityRepo` agrees).
  */
 import { SqlClient } from "@effect/sql"
-import { Clock, Context, Cron, Duration, Effect, Layer, Schema, TestClock } from "effect"
+import { Clock, Context, Cron, Duration, Effect, Layer, TestClock } from "effect"
 import { ActivityRepo } from "../../src/activities/ActivityRepo"
 import { NotificationsConfig, type NotificationsSettings } from "../../src/config"
 import * as Database from "../../src/db/Database"
@@ -14,9 +14,9 @@ import { seed } from "../../src/db/Seed"
 import { ActivityId, type EmployeeId } from "../../src/domain/Ids"
 import type { NotificationFrequency } from "../../src/domain/Models"
 import { Notices, NoticeTimes } from "../../src/notifications/Notices"
-import { Outbox, StoredPayload } from "../../src/outbox/Outbox"
+import { Outbox } from "../../src/outbox/Outbox"
 import { insertEmployee, newTelegramId, unique } from "../support/Fixtures"
-import { databaseAt, moscow, type OutboxRow } from "../support/Rounds"
+import { databaseAt, moscow, outboxOf } from "../support/Rounds"
 import { freshDatabase } from "../support/TestDatabase"
 
 export const zone = "Europe/Moscow"
@@ -141,33 +141,3 @@ export type World = Effect.Effect.Success<ReturnType<typeof world>>
 /** Sets the clock, runs what is due. */
 export const runAt = (w: World, at: Date) =>
   Effect.zipRight(TestClock.setTime(at.getTime()), w.notices.runDue)
-
-const decodePayload = Schema.decodeUnknownSync(StoredPayload)
-
-/** What the outbox holds (of one kind), in the order it was enqueued. */
-const outboxOf =
-  (sql: SqlClient.SqlClient) =>
-  (kind?: string): Effect.Effect<ReadonlyArray<OutboxRow>, unknown> =>
-    sql<{
-      id: number
-      employeeId: EmployeeId
-      kind: string
-      dedupeKey: string
-      payload: string
-    }>`SELECT id, employee_id, kind, dedupe_key, payload::text AS payload FROM outbox
-       WHERE ${kind === undefined ? sql`true` : sql`kind = ${kind}`} ORDER BY id`.pipe(
-      Effect.map((rows) =>
-        rows.map((row): OutboxRow => {
-          const payload = decodePayload(row.payload)
-          return {
-            ...row,
-            text: payload.text,
-            callbackData: (payload.replyMarkup?.inline_keyboard ?? []).flatMap((buttons) =>
-              buttons.map((button) =>
-                String((button as { callback_data?: unknown }).callback_data),
-              ),
-            ),
-          }
-        }),
-      ),
-    )

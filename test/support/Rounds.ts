@@ -95,6 +95,34 @@ export interface OutboxRow {
 
 const decodePayload = Schema.decodeUnknownSync(StoredPayload)
 
+/** What the outbox holds (of one kind), in the order it was enqueued, with texts and buttons read. */
+export const outboxOf =
+  (sql: SqlClient.SqlClient) =>
+  (kind?: string): Effect.Effect<ReadonlyArray<OutboxRow>, unknown> =>
+    sql<{
+      id: number
+      employeeId: EmployeeId
+      kind: string
+      dedupeKey: string
+      payload: string
+    }>`SELECT id, employee_id, kind, dedupe_key, payload::text AS payload FROM outbox
+       WHERE ${kind === undefined ? sql`true` : sql`kind = ${kind}`} ORDER BY id`.pipe(
+      Effect.map((rows) =>
+        rows.map((row): OutboxRow => {
+          const payload = decodePayload(row.payload)
+          return {
+            ...row,
+            text: payload.text,
+            callbackData: (payload.replyMarkup?.inline_keyboard ?? []).flatMap((buttons) =>
+              buttons.map((button) =>
+                String((button as { callback_data?: unknown }).callback_data),
+              ),
+            ),
+          }
+        }),
+      ),
+    )
+
 /** A fresh database of the test's scope, migrated and seeded, and the rounds over it. */
 export const world = (overrides: Partial<RoundsSettings> = {}) =>
   Effect.gen(function* () {
@@ -142,30 +170,7 @@ export const world = (overrides: Partial<RoundsSettings> = {}) =>
     const subscribe = (employeeId: EmployeeId, interest: InterestId) =>
       sql`INSERT INTO employee_interests (employee_id, interest_id) VALUES (${employeeId}, ${interest})`
 
-    const outbox = (kind?: string) =>
-      sql<{
-        id: number
-        employeeId: EmployeeId
-        kind: string
-        dedupeKey: string
-        payload: string
-      }>`SELECT id, employee_id, kind, dedupe_key, payload::text AS payload FROM outbox
-         WHERE ${kind === undefined ? sql`true` : sql`kind = ${kind}`} ORDER BY id`.pipe(
-        Effect.map((rows) =>
-          rows.map((row): OutboxRow => {
-            const payload = decodePayload(row.payload)
-            return {
-              ...row,
-              text: payload.text,
-              callbackData: (payload.replyMarkup?.inline_keyboard ?? []).flatMap((buttons) =>
-                buttons.map((button) =>
-                  String((button as { callback_data?: unknown }).callback_data),
-                ),
-              ),
-            }
-          }),
-        ),
-      )
+    const outbox = outboxOf(sql)
 
     const roundOf = (code: "coffee" | "lunch" | "walk", startsOn: string) =>
       sql<{
