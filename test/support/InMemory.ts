@@ -247,6 +247,25 @@ export const participate = (
     world.participants.push({ activityId, employeeId, status, invitedAt: at, respondedAt: null })
   })
 
+/** A place taken at `at`, as the real repositories' upsert takes it (a join, a waitlist offer). */
+export const confirm = (world: World, activityId: ActivityId, employeeId: EmployeeId, at: Date) => {
+  const current = world.participants.find(
+    (p) => p.activityId === activityId && p.employeeId === employeeId,
+  )
+  if (current === undefined) {
+    world.participants.push({
+      activityId,
+      employeeId,
+      status: "confirmed",
+      invitedAt: at,
+      respondedAt: at,
+    })
+  } else {
+    current.status = "confirmed"
+    current.respondedAt = at
+  }
+}
+
 // -- EmployeeRepo ----------------------------------------------------------------------------
 
 export const employeeRepo = (world: World): EmployeeRepoService => {
@@ -548,18 +567,7 @@ export const activityRepo = (world: World): ActivityRepoService => {
       if (max !== null && count >= max) {
         return JoinOutcome.Full({ maxParticipants: max })
       }
-      if (current === undefined) {
-        world.participants.push({
-          activityId,
-          employeeId,
-          status: "confirmed",
-          invitedAt: at,
-          respondedAt: at,
-        })
-      } else {
-        current.status = "confirmed"
-        current.respondedAt = at
-      }
+      confirm(world, activityId, employeeId, at)
       return JoinOutcome.Joined({ participantCount: count + 1 })
     })
 

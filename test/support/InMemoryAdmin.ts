@@ -511,21 +511,7 @@ export const notices = (world: InMemory.World, admins: AdminWorld): NoticesServi
         )
         if (offer === undefined) return { _tag: "NoOffer" } as const
         admins.waitlist.splice(admins.waitlist.indexOf(offer), 1)
-        const current = world.participants.find(
-          (p) => p.activityId === activityId && p.employeeId === employeeId,
-        )
-        if (current === undefined) {
-          world.participants.push({
-            activityId,
-            employeeId,
-            status: "confirmed",
-            invitedAt: at,
-            respondedAt: at,
-          })
-        } else {
-          current.status = "confirmed"
-          current.respondedAt = at
-        }
+        InMemory.confirm(world, activityId, employeeId, at)
         return { _tag: "Taken", participantCount: taken(activityId) } as const
       }),
   }
