@@ -70,11 +70,11 @@ export const ServicesLive = Layer.mergeAll(
   OrganisersLive,
 ).pipe(Layer.provideMerge(ProactiveLive))
 
+/** The bot over the services (the playground adds its page before the HTTP server). */
+export const BotServicesLive = BotLive.layer.pipe(Layer.provideMerge(ServicesLive))
+
 /** The bot and the HTTP server (/telegram, /healthz, /metrics) over the services. */
-export const AppLive = Http.layer.pipe(
-  Layer.provideMerge(BotLive.layer),
-  Layer.provideMerge(ServicesLive),
-)
+export const AppLive = Http.layer.pipe(Layer.provideMerge(BotServicesLive))
 
 /**
  * Brings the database up to date on start. The interest catalogue, departments and business

@@ -221,6 +221,16 @@ const defaultLocaleConfig: Config.Config<Locale> = Config.withDefault(
   "ru",
 )
 
+// Not `Config.port`: see `setting`.
+const portConfig = Config.withDefault(
+  setting("PORT", "expected a port number 1-65535", (raw) =>
+    Option.liftPredicate(Number(raw), (port) => /^\d+$/.test(raw) && port >= 1 && port <= 65535),
+  ),
+  8080,
+)
+
+const adminContactConfig = Config.withDefault(text("ADMIN_CONTACT"), "HR")
+
 export const botSettingsConfig: Config.Config<BotSettings> = Config.all({
   token: secret(
     setting(
@@ -237,21 +247,79 @@ export const botSettingsConfig: Config.Config<BotSettings> = Config.all({
     "https://api.telegram.org",
   ),
   transport,
-  // Not `Config.port`: see `setting`.
-  port: Config.withDefault(
-    setting("PORT", "expected a port number 1-65535", (raw) =>
-      Option.liftPredicate(Number(raw), (port) => /^\d+$/.test(raw) && port >= 1 && port <= 65535),
-    ),
-    8080,
-  ),
+  port: portConfig,
   defaultLocale: defaultLocaleConfig,
-  adminContact: Config.withDefault(text("ADMIN_CONTACT"), "HR"),
+  adminContact: adminContactConfig,
   timeZone: timeZoneConfig,
 })
 
 export class BotConfig extends Context.Tag("connectbot/BotConfig")<BotConfig, BotSettings>() {
   static readonly layer = Layer.effect(BotConfig, botSettingsConfig)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Start-up: the bot, or the playground (docs/playground.md)
+
+export type StartMode =
+  | { readonly _tag: "Bot" }
+  | {
+      readonly _tag: "Playground"
+      /** Why: `PLAYGROUND=1`, or no BOT_TOKEN outside production. */
+      readonly reason: string
+    }
+
+/**
+ * The playground runs when asked (`PLAYGROUND=1`), or when there is no BOT_TOKEN outside
+ * production: a newcomer's `npm start` then has something to show instead of an error. In
+ * production (`NODE_ENV=production`, as the Docker image sets) a missing token still stops
+ * start-up naming it, and `PLAYGROUND=1` is refused: the playground has no login.
+ */
+export const startModeConfig: Config.Config<StartMode> = Config.all({
+  asked: Config.withDefault(
+    setting("PLAYGROUND", "expected 1, true, 0 or false", (raw) =>
+      ["1", "true"].includes(raw)
+        ? Option.some(true)
+        : ["0", "false"].includes(raw)
+          ? Option.some(false)
+          : Option.none(),
+    ),
+    false,
+  ),
+  production: Config.map(Config.option(text("NODE_ENV")), Option.contains("production")),
+  token: Config.option(text("BOT_TOKEN")),
+}).pipe(
+  Config.mapOrFail(
+    ({ asked, production, token }): Either.Either<StartMode, ConfigError.ConfigError> => {
+      if (production && asked) {
+        return Either.left(
+          ConfigError.InvalidData(
+            ["PLAYGROUND"],
+            "the playground is not allowed when NODE_ENV=production: its page has no login",
+          ),
+        )
+      }
+      if (asked) return Either.right({ _tag: "Playground", reason: "PLAYGROUND=1" })
+      if (!production && Option.isNone(token)) {
+        return Either.right({ _tag: "Playground", reason: "no BOT_TOKEN is set" })
+      }
+      return Either.right({ _tag: "Bot" })
+    },
+  ),
+)
+
+/** What the playground reads of the bot's settings: its token and transport are its own. */
+export const playgroundBotSettingsConfig = Config.all({
+  port: portConfig,
+  defaultLocale: defaultLocaleConfig,
+  adminContact: adminContactConfig,
+  timeZone: timeZoneConfig,
+})
+
+/** The playground's own embedded database, apart from a real one under ./.data/pg. */
+export const playgroundDatabaseConfig: Config.Config<DatabaseSettings> = Config.all({
+  url: Config.succeed(Option.none()),
+  embeddedDir: Config.withDefault(text("EMBEDDED_DATABASE_DIR"), "./.data/playground"),
+})
 
 // ---------------------------------------------------------------------------------------------
 // Rounds (docs/rounds.md)

@@ -24,6 +24,9 @@ export const migrateWithReferenceData = Effect.gen(function* () {
   return { applied, referenceData }
 }).pipe(Effect.locally(referenceDataAdded, Option.none()))
 
+/** Every demo employee's email is at this domain (the playground lists them first). */
+export const demoEmailDomain = "demo.connectbot.example"
+
 const demoEmployees = [
   {
     fullName: "Анна Смирнова",

@@ -16,7 +16,7 @@ import {
 } from "@effect/platform"
 import { NodeHttpServer, NodeHttpServerRequest } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
-import { Cause, Data, Duration, Effect, Exit, Layer, Option, Redacted } from "effect"
+import { Cause, Context, Data, Duration, Effect, Exit, Layer, Option, Redacted } from "effect"
 import { Bot, decodeUpdate } from "../bot/Bot"
 import { Cache } from "../cache/Cache"
 import { BotConfig, type Transport } from "../config"
@@ -209,23 +209,39 @@ const metrics = Effect.map(Prometheus.scrape, (body) =>
 // ---------------------------------------------------------------------------------------------
 // The server
 
+/**
+ * Routes beside the bot's, under a prefix: the playground's page and its API (src/playground).
+ * A server that has them listens on loopback only, whatever it was asked: they have no login.
+ */
+export class PageRoutes extends Context.Tag("connectbot/PageRoutes")<
+  PageRoutes,
+  {
+    readonly prefix: `/${string}`
+    readonly router: HttpRouter.HttpRouter<never, never>
+  }
+>() {}
+
 /** Paths and the methods they answer; another method on one of them is a 405. */
-const routesOf = (transport: Transport) => {
+const routesOf = (transport: Transport, page: Option.Option<PageRoutes["Type"]>) => {
   const allow = new Map([
     ["/healthz", "GET, HEAD"],
     ["/metrics", "GET, HEAD"],
   ])
-  const router = HttpRouter.empty.pipe(
+  const bots = HttpRouter.empty.pipe(
     HttpRouter.get("/healthz", healthz),
     HttpRouter.get("/metrics", metrics),
   )
+  const router = Option.match(page, {
+    onNone: () => bots,
+    onSome: ({ prefix, router }) => HttpRouter.mount(bots, prefix, router),
+  })
   if (transport._tag === "Polling") return { allow, router }
   allow.set("/telegram", "POST")
   return { allow, router: HttpRouter.post(router, "/telegram", telegram(transport.secret)) }
 }
 
-const makeApp = (transport: Transport) => {
-  const { allow, router } = routesOf(transport)
+const makeApp = (transport: Transport, page: Option.Option<PageRoutes["Type"]>) => {
+  const { allow, router } = routesOf(transport, page)
   return router.pipe(
     Effect.catchTag("RouteNotFound", (error: HttpServerError.RouteNotFound) => {
       const methods = allow.get(pathOf(error.request.url))
@@ -281,19 +297,28 @@ export const layerWith = (
   Bot | BotConfig | SqlClient.SqlClient | Cache
 > =>
   Layer.unwrapEffect(
-    Effect.map(BotConfig, ({ transport }) => {
-      const paths =
-        transport._tag === "Webhook" ? "/healthz, /metrics, /telegram" : "/healthz, /metrics"
+    Effect.gen(function* () {
+      const { transport } = yield* BotConfig
+      const page = yield* Effect.serviceOption(PageRoutes)
+      const paths = [
+        "/healthz",
+        "/metrics",
+        ...(transport._tag === "Webhook" ? ["/telegram"] : []),
+        ...Option.toArray(Option.map(page, ({ prefix }) => prefix)),
+      ].join(", ")
+      const listen = Option.isSome(page) ? { ...options, host: "127.0.0.1" } : options
       const announce = HttpServer.addressWith((address) =>
         Effect.logInfo(
-          `HTTP server listening on :${address._tag === "TcpAddress" ? address.port : address.path} (${paths})`,
+          address._tag === "TcpAddress"
+            ? `HTTP server listening on ${Option.isSome(page) ? address.hostname : ""}:${address.port} (${paths})`
+            : `HTTP server listening on ${address.path} (${paths})`,
         ),
       )
       return Layer.mergeAll(
-        HttpServer.serve(logged(makeApp(transport))),
+        HttpServer.serve(logged(makeApp(transport, page))),
         Layer.effectDiscard(announce),
         Layer.effect(HttpServer.HttpServer, HttpServer.HttpServer),
-      ).pipe(Layer.provide(NodeHttpServer.layer(() => createServer(), options)))
+      ).pipe(Layer.provide(NodeHttpServer.layer(() => createServer(), listen)))
     }),
   )
 
