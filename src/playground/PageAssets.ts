@@ -16,15 +16,7 @@ import * as Fs from "node:fs/promises"
 import { fileURLToPath } from "node:url"
 import { Data, Effect } from "effect"
 import { build } from "esbuild"
-
-export interface PageAsset {
-  /** The request path that answers with it. */
-  readonly path: string
-  readonly contentType: string
-  readonly body: Uint8Array
-  /** A strong validator, quoted as the ETag header wants it. */
-  readonly etag: string
-}
+import type { PageAsset } from "./Routes"
 
 export class PageAssetsError extends Data.TaggedError("PageAssetsError")<{
   readonly reason: string
@@ -33,18 +25,19 @@ export class PageAssetsError extends Data.TaggedError("PageAssetsError")<{
 
 const pageDir = fileURLToPath(new URL("./page/", import.meta.url))
 
-const asset = (path: string, contentType: string, body: Uint8Array): PageAsset => ({
+const asset = (path: PageAsset["path"], contentType: string, body: string): PageAsset => ({
   path,
   contentType,
   body,
-  etag: `"${createHash("sha256").update(body).digest("base64url")}"`,
+  // Strong: a hash of the bytes, quoted as the header wants it.
+  etag: `"${createHash("sha256").update(body, "utf8").digest("base64url")}"`,
 })
 
 const readPageFile = (name: string) =>
   Effect.tryPromise({
-    try: () => Fs.readFile(`${pageDir}${name}`),
+    try: () => Fs.readFile(`${pageDir}${name}`, "utf8"),
     catch: (cause) => new PageAssetsError({ reason: `Cannot read the page's ${name}`, cause }),
-  }).pipe(Effect.map((buffer) => new Uint8Array(buffer)))
+  })
 
 const bundleApp = Effect.tryPromise({
   try: () =>
@@ -66,21 +59,19 @@ const bundleApp = Effect.tryPromise({
     const script = outputFiles[0]
     return script === undefined
       ? Effect.fail(new PageAssetsError({ reason: "esbuild made no script", cause: outputFiles }))
-      : Effect.succeed(script.contents)
+      : Effect.succeed(script.text)
   }),
 )
 
-/** `/playground` (the page), `/playground/app.js` and `/playground/style.css`. */
+/** Under /playground: `/` (the page), `/app.js` and `/style.css`. */
 export const buildPageAssets: Effect.Effect<ReadonlyArray<PageAsset>, PageAssetsError> = Effect.all(
   [
     readPageFile("index.html").pipe(
-      Effect.map((body) => asset("/playground", "text/html; charset=utf-8", body)),
+      Effect.map((body) => asset("/", "text/html; charset=utf-8", body)),
     ),
-    bundleApp.pipe(
-      Effect.map((body) => asset("/playground/app.js", "text/javascript; charset=utf-8", body)),
-    ),
+    bundleApp.pipe(Effect.map((body) => asset("/app.js", "text/javascript; charset=utf-8", body))),
     readPageFile("style.css").pipe(
-      Effect.map((body) => asset("/playground/style.css", "text/css; charset=utf-8", body)),
+      Effect.map((body) => asset("/style.css", "text/css; charset=utf-8", body)),
     ),
   ],
   { concurrency: "unbounded" },

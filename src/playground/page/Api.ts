@@ -2,7 +2,7 @@
  * The page's calls to its server (PageApi.ts). A refusal comes back as `{ error }` with a 4xx or
  * 5xx status: it is thrown as an `ApiError` carrying that text, for the page to show.
  */
-import type { CallbackAnswer, ChatEntry, ChatState, ChatUser } from "../BotApi"
+import type { CallbackAnswer, ChatEntry, ChatUser } from "../BotApi"
 import type { PanelState, PeopleResponse } from "../PageApi"
 
 const base = "/playground/api"
@@ -35,8 +35,6 @@ const call = async <A>(path: string, init?: { readonly body: unknown }): Promise
 }
 
 export const people = () => call<PeopleResponse>("people")
-
-export const chat = (userId: number) => call<ChatState>(`chat?user=${userId}`)
 
 export const send = (user: ChatUser, text: string) =>
   call<{ readonly entry: ChatEntry }>("send", { body: { user, text } })

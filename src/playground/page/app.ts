@@ -5,7 +5,7 @@
  *
  * Bundled by PageAssets.ts at the server's start; plain DOM, no framework.
  */
-import type { ChatEntry, ChatEvent, ChatUser } from "../BotApi"
+import type { ChatEntry, ChatEvent, ChatState, ChatUser } from "../BotApi"
 import type { PanelState, Person } from "../PageApi"
 import * as Api from "./Api"
 import { makeChatView } from "./ChatView"
@@ -166,9 +166,8 @@ setPanelOpen(!phone.matches, false)
 phone.addEventListener("change", () => setPanelOpen(!phone.matches, false))
 
 // ---------------------------------------------------------------------------------------------
-// Live: one event stream per chosen person. After every (re)connection the chat is read afresh
-// and the events that came meanwhile are applied on top, so nothing missed while away stays
-// missing: each event sets a message or the keyboard to what it became.
+// Live: one event stream per chosen person. Its first event (`chat`) is the chat as it was when
+// the stream began, so a reconnection also heals whatever was missed while away.
 
 let source: EventSource | undefined
 let retry: ReturnType<typeof setTimeout> | undefined
@@ -181,27 +180,18 @@ const connect = () => {
   connection.textContent = texts().connecting
   const stream = new EventSource(Api.eventsUrl(user.id))
   source = stream
-  let pending: Array<ChatEvent> | undefined = []
 
   stream.addEventListener("open", () => {
-    pending = []
-    Api.chat(user.id)
-      .then((state) => {
-        if (source !== stream) return
-        view.reset(state)
-        for (const event of pending ?? []) view.apply(event)
-        pending = undefined
-        connection.textContent = ""
-      })
-      .catch(fail)
     Api.panel().then(panel.show, fail)
+  })
+  stream.addEventListener("chat", (message: MessageEvent<string>) => {
+    view.reset(JSON.parse(message.data) as ChatState)
+    connection.textContent = ""
   })
   stream.addEventListener("message", (message: MessageEvent<string>) => {
     const event = JSON.parse(message.data) as ChatEvent
     const chatId = event._tag === "Message" ? event.entry.chatId : event.chatId
-    if (chatId !== user.id) return
-    if (pending === undefined) view.apply(event)
-    else pending.push(event)
+    if (chatId === user.id) view.apply(event)
   })
   stream.addEventListener("panel", (message: MessageEvent<string>) => {
     panel.show(JSON.parse(message.data) as PanelState)
