@@ -25,11 +25,11 @@ export interface ChatView {
   readonly redraw: () => void
 }
 
-const timeOf = (date: number) => {
+const timeOf = (date: number, locale: string) => {
   const time = document.createElement("time")
   const at = new Date(date * 1000)
   time.dateTime = at.toISOString()
-  time.textContent = at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+  time.textContent = at.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit" })
   return time
 }
 
@@ -88,7 +88,7 @@ export const makeChatView = (options: ChatViewOptions): ChatView => {
       edited.textContent = texts().edited
       meta.append(edited, " ")
     }
-    meta.appendChild(timeOf(entry.date))
+    meta.appendChild(timeOf(entry.date, texts().locale))
     bubble.append(text, meta)
     item.appendChild(bubble)
 

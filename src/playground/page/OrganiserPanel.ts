@@ -4,7 +4,7 @@
  * (a call's answer or the stream's `event: panel`); its buttons act through the server.
  */
 import type { PanelState } from "../PageApi"
-import type { Language, PageTexts } from "./Texts"
+import type { PageTexts } from "./Texts"
 
 export interface PanelElements {
   readonly now: HTMLOutputElement
@@ -18,7 +18,6 @@ export interface PanelElements {
 export interface PanelOptions {
   readonly elements: PanelElements
   readonly texts: () => PageTexts
-  readonly language: () => Language
   /** Moves the clock a day on; resolves with the new state. */
   readonly moveClock: () => Promise<PanelState>
   /** Runs the interest's next step; resolves with what the step did. */
@@ -102,7 +101,7 @@ export const makeOrganiserPanel = (options: PanelOptions): OrganiserPanel => {
     const now = new Date(current.now)
     elements.now.textContent = Number.isNaN(now.getTime())
       ? current.now
-      : now.toLocaleString(options.language(), { dateStyle: "full", timeStyle: "short" })
+      : now.toLocaleString(texts().locale, { dateStyle: "full", timeStyle: "short" })
     elements.now.setAttribute("datetime", current.now)
     elements.ahead.textContent = texts().clockAhead(current.aheadDays)
     markBusy(elements.forward, "clock")

@@ -7,6 +7,8 @@ export type Language = "ru" | "en"
 export const languages: ReadonlyArray<Language> = ["ru", "en"]
 
 export interface PageTexts {
+  /** For dates and times. */
+  readonly locale: string
   readonly title: string
   readonly whoAmI: string
   readonly language: string
@@ -48,6 +50,7 @@ export interface PageTexts {
 }
 
 const ru: PageTexts = {
+  locale: "ru-RU",
   title: "ConnectBot · песочница",
   whoAmI: "Кто я",
   language: "Язык",
@@ -77,7 +80,7 @@ const ru: PageTexts = {
   demoPeople: "Демо-сотрудники",
   employees: "Сотрудники",
   others: "Другие",
-  stranger: "Посторонний",
+  stranger: "Посторонний (не сотрудник)",
   connecting: "Подключаюсь…",
   reconnecting: "Связь потеряна, переподключаюсь…",
   edited: "изменено",
@@ -90,6 +93,7 @@ const ru: PageTexts = {
 }
 
 const en: PageTexts = {
+  locale: "en-GB",
   title: "ConnectBot · playground",
   whoAmI: "I am",
   language: "Language",
@@ -120,7 +124,7 @@ const en: PageTexts = {
   demoPeople: "Demo employees",
   employees: "Employees",
   others: "Others",
-  stranger: "A stranger",
+  stranger: "A stranger (not an employee)",
   connecting: "Connecting…",
   reconnecting: "Connection lost, reconnecting…",
   edited: "edited",

@@ -134,7 +134,6 @@ const panel = makeOrganiserPanel({
     outbox: byId("outbox", HTMLTableElement).tBodies[0] as HTMLTableSectionElement,
   },
   texts,
-  language: () => language,
   moveClock: () => Api.moveClock(1),
   step: async (interest) => (await Api.step(interest)).message,
   refresh: Api.panel,
