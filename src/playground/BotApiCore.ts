@@ -12,6 +12,7 @@ import { Schema } from "effect"
 import type { BotCommand, CallbackQuery, Chat, Message, Update, User } from "grammy/types"
 import type { ChatEvent } from "./BotApi"
 import {
+  type ApiCall,
   botInfo,
   botSender,
   type CallbackRecord,
@@ -62,8 +63,8 @@ export interface BotApiCore {
   readonly observe: (observer: Observer) => () => void
   /** Answers one more method (the tests' setWebhook). */
   readonly define: (name: string, method: Method) => void
-  /** Calls a method as the bot would, without HTTP (a webhook's reply). */
-  readonly invoke: (method: string, params: Params) => Promise<ApiResponse>
+  /** Calls a method as the bot would, without HTTP (a webhook's reply); observers are not told. */
+  readonly invoke: (method: string, params: Params) => Promise<ApiCall>
   readonly registerChat: (chat: Chat, seenMessageId?: number) => ChatRecord
   /** Any update (an update_id is assigned); its chat and callback query become known. */
   readonly enqueue: (update: Omit<Update, "update_id">) => UpdateRecord
@@ -279,7 +280,20 @@ export const startBotApiCore = async (options: CoreOptions): Promise<BotApiCore>
   for (const [name, method] of Object.entries(methods)) define(name, method)
   const canonical = (requested: string) => methodNames.get(requested.toLowerCase()) ?? requested
 
-  const invoke = async (method: string, params: Params, clientGone: AbortSignal) => {
+  /** A bug in a method is the caller's 500, not the server's end. */
+  const internalError = (error: unknown): ApiResponse =>
+    failureOf(
+      new ApiError(
+        500,
+        `Internal Server Error: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    )
+
+  const invoke = async (
+    method: string,
+    params: Params,
+    clientGone: AbortSignal,
+  ): Promise<ApiResponse> => {
     const refusal = options.intercept?.(method)
     if (refusal !== undefined) return failureOf(refusal)
     const handler = methods[method]
@@ -287,8 +301,7 @@ export const startBotApiCore = async (options: CoreOptions): Promise<BotApiCore>
     try {
       return { ok: true as const, result: await handler(params, clientGone) }
     } catch (error) {
-      if (error instanceof ApiError) return failureOf(error)
-      throw error
+      return error instanceof ApiError ? failureOf(error) : internalError(error)
     }
   }
 
@@ -326,13 +339,7 @@ export const startBotApiCore = async (options: CoreOptions): Promise<BotApiCore>
       if (!response.writableFinished) clientGone.abort()
     })
     const handled = answer(request, clientGone.signal)
-      .catch(
-        (error: unknown): ApiResponse => ({
-          ok: false,
-          error_code: 500,
-          description: `Internal Server Error: ${error instanceof Error ? error.message : String(error)}`,
-        }),
-      )
+      .catch(internalError)
       .then((body) => {
         if (response.destroyed) return
         response.writeHead(body.ok ? 200 : body.error_code, { "content-type": "application/json" })
@@ -381,8 +388,16 @@ export const startBotApiCore = async (options: CoreOptions): Promise<BotApiCore>
       return () => observers.delete(observer)
     },
     define,
-    invoke: (method: string, params: Params) =>
-      invoke(canonical(method), params, new AbortController().signal),
+    invoke: async (requested: string, params: Params): Promise<ApiCall> => {
+      const method = canonical(requested)
+      const at = new Date()
+      return {
+        method,
+        params,
+        at,
+        response: await invoke(method, params, new AbortController().signal),
+      }
+    },
     registerChat,
     enqueue,
     sendAs,
