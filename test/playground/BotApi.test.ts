@@ -49,6 +49,8 @@ const nextEvent = <A extends ChatEvent>(
     }),
   )
 
+const anyEvent = (_event: ChatEvent): _event is ChatEvent => true
+
 const botMessage = (event: ChatEvent): event is Extract<ChatEvent, { _tag: "Message" }> =>
   event._tag === "Message" && event.entry.from === "bot"
 
@@ -78,6 +80,7 @@ describe("BotApi: the playground's Telegram, for a real grammY bot", () => {
         text: "/start",
         entities: [{ type: "bot_command", offset: 0, length: 6 }],
       })
+      expect(yield* nextEvent(events, anyEvent)).toEqual({ _tag: "Message", entry: sent })
       const reply = yield* nextEvent(events, botMessage)
       expect(reply.entry).toMatchObject({
         from: "bot",
@@ -145,29 +148,39 @@ describe("BotApi: the playground's Telegram, for a real grammY bot", () => {
     }).pipe(Effect.scoped, Effect.provide(layer)),
   )
 
-  it.live("HTML becomes entities with UTF-16 offsets, past an emoji outside the BMP", () =>
-    Effect.gen(function* () {
-      const botApi = yield* BotApi
-      const api = new Api(botApi.token, { apiRoot: botApi.apiRoot })
-      const events = yield* botApi.subscribe
-      yield* botApi.sendText(anna, "hi")
+  it.live(
+    "HTML becomes entities with UTF-16 offsets, past an emoji outside the BMP; a deletion is an event",
+    () =>
+      Effect.gen(function* () {
+        const botApi = yield* BotApi
+        const api = new Api(botApi.token, { apiRoot: botApi.apiRoot })
+        const events = yield* botApi.subscribe
+        yield* botApi.sendText(anna, "hi")
 
-      const html =
-        '🎉 <b>bold</b> <i>it</i> <a href="https://example.com/?a=1&amp;b=2">link</a> <code>x &lt; y</code>'
-      const sent = yield* Effect.promise(() =>
-        api.sendMessage(anna.id, html, { parse_mode: "HTML" }),
-      )
-      const entities = [
-        { type: "bold", offset: 3, length: 4 },
-        { type: "italic", offset: 8, length: 2 },
-        { type: "text_link", offset: 11, length: 4, url: "https://example.com/?a=1&b=2" },
-        { type: "code", offset: 16, length: 5 },
-      ]
-      expect([sent.text, sent.entities]).toEqual(["🎉 bold it link x < y", entities])
-      const entry = (yield* nextEvent(events, botMessage)).entry
-      expect(entry.entities).toEqual(entities)
-      expect(entry.text.slice(11, 15)).toBe("link")
-    }).pipe(Effect.scoped, Effect.provide(layer)),
+        const html =
+          '🎉 <b>bold</b> <i>it</i> <a href="https://example.com/?a=1&amp;b=2">link</a> <code>x &lt; y</code>'
+        const sent = yield* Effect.promise(() =>
+          api.sendMessage(anna.id, html, { parse_mode: "HTML" }),
+        )
+        const entities = [
+          { type: "bold", offset: 3, length: 4 },
+          { type: "italic", offset: 8, length: 2 },
+          { type: "text_link", offset: 11, length: 4, url: "https://example.com/?a=1&b=2" },
+          { type: "code", offset: 16, length: 5 },
+        ]
+        expect([sent.text, sent.entities]).toEqual(["🎉 bold it link x < y", entities])
+        const entry = (yield* nextEvent(events, botMessage)).entry
+        expect(entry.entities).toEqual(entities)
+        expect(entry.text.slice(11, 15)).toBe("link")
+
+        yield* Effect.promise(() => api.deleteMessage(anna.id, sent.message_id))
+        expect(yield* nextEvent(events, anyEvent)).toEqual({
+          _tag: "Deleted",
+          chatId: anna.id,
+          messageId: sent.message_id,
+        })
+        expect((yield* botApi.chat(anna.id)).messages.map(({ text }) => text)).toEqual(["hi"])
+      }).pipe(Effect.scoped, Effect.provide(layer)),
   )
 
   it.live("another token gets 401; bad parameters get Telegram's 400 texts", () =>
@@ -219,8 +232,9 @@ describe("BotApi: the playground's Telegram, for a real grammY bot", () => {
       })
       yield* Effect.sleep(Duration.millis(100))
 
-      yield* Scope.close(scope, Exit.void)
-      const [waited, answer] = yield* Effect.timed(Effect.promise(() => longPoll))
+      const [waited, answer] = yield* Effect.timed(
+        Scope.close(scope, Exit.void).pipe(Effect.zipRight(Effect.promise(() => longPoll))),
+      )
       expect([answer, Duration.lessThan(waited, Duration.seconds(2))]).toEqual([[], true])
       const afterClose = yield* Effect.either(
         Effect.tryPromise(() => fetch(`${botApi.apiRoot}/bot${botApi.token}/getMe`)),
