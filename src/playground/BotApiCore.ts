@@ -6,8 +6,6 @@
  * (test/support/TelegramServer.ts) are built on it. Anything else is 404 `Not Found: method not
  * found`, as Telegram answers; the tests' server adds setWebhook and the webhook's deliveries.
  */
-import * as Http from "node:http"
-import type { AddressInfo } from "node:net"
 import { Schema } from "effect"
 import type { BotCommand, CallbackQuery, Chat, Message, Update, User } from "grammy/types"
 import type { ChatEvent } from "./BotApi"
@@ -23,6 +21,7 @@ import {
   type Observer,
   type StoredMessage,
 } from "./BotApiChats"
+import { serve } from "./BotApiHttp"
 import {
   ApiError,
   type ApiResponse,
@@ -32,10 +31,10 @@ import {
   failureOf,
   inlineKeyboardParam,
   integerParam,
+  internalError,
   jsonParam,
   markupParam,
   type Params,
-  paramsOf,
   replyKeyboardOf,
   stringParam,
   textParam,
@@ -280,15 +279,6 @@ export const startBotApiCore = async (options: CoreOptions): Promise<BotApiCore>
   for (const [name, method] of Object.entries(methods)) define(name, method)
   const canonical = (requested: string) => methodNames.get(requested.toLowerCase()) ?? requested
 
-  /** A bug in a method is the caller's 500, not the server's end. */
-  const internalError = (error: unknown): ApiResponse =>
-    failureOf(
-      new ApiError(
-        500,
-        `Internal Server Error: ${error instanceof Error ? error.message : String(error)}`,
-      ),
-    )
-
   const invoke = async (
     method: string,
     params: Params,
@@ -305,52 +295,14 @@ export const startBotApiCore = async (options: CoreOptions): Promise<BotApiCore>
     }
   }
 
-  const answer = async (
-    request: Http.IncomingMessage,
-    clientGone: AbortSignal,
-  ): Promise<ApiResponse> => {
-    const url = new URL(request.url ?? "/", "http://127.0.0.1")
-    const route = /^\/bot([^/]*)\/([^/]+)$/.exec(url.pathname)
-    if (route === null) return failureOf(new ApiError(404, "Not Found"))
-    const [, requestToken = "", requested = ""] = route
-    const method = canonical(requested)
-    const at = new Date()
-    let params: Params = {}
-    let response: ApiResponse
-    try {
-      params = await paramsOf(request, url)
-      response =
-        requestToken === options.token
-          ? await invoke(method, params, clientGone)
-          : failureOf(new ApiError(401, "Unauthorized"))
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error
-      response = failureOf(error)
-    }
-    for (const observer of [...observers]) observer.call?.({ method, params, at, response })
-    changed()
-    return response
-  }
-
-  const inFlight = new Set<Promise<void>>()
-  const server = Http.createServer((request, response) => {
-    const clientGone = new AbortController()
-    response.on("close", () => {
-      if (!response.writableFinished) clientGone.abort()
-    })
-    const handled = answer(request, clientGone.signal)
-      .catch(internalError)
-      .then((body) => {
-        if (response.destroyed) return
-        response.writeHead(body.ok ? 200 : body.error_code, { "content-type": "application/json" })
-        response.end(JSON.stringify(body))
-      })
-    inFlight.add(handled)
-    void handled.finally(() => inFlight.delete(handled))
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => resolve())
+  const served = await serve({
+    token: options.token,
+    canonical,
+    invoke,
+    answered: (call) => {
+      for (const observer of [...observers]) observer.call?.(call)
+      changed()
+    },
   })
 
   const sendAs: BotApiCore["sendAs"] = (from, privateChat, content) => {
@@ -377,7 +329,7 @@ export const startBotApiCore = async (options: CoreOptions): Promise<BotApiCore>
   }
 
   return {
-    apiRoot: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    apiRoot: served.apiRoot,
     token: options.token,
     chats,
     callbacks,
@@ -417,11 +369,7 @@ export const startBotApiCore = async (options: CoreOptions): Promise<BotApiCore>
       ),
     close: async () => {
       updates.shutDown()
-      await Promise.allSettled([...inFlight])
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      })
+      await served.close()
     },
   }
 }

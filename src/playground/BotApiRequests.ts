@@ -37,6 +37,15 @@ export const failureOf = (error: ApiError): ApiResponse => ({
   ...(error.retryAfter === undefined ? {} : { parameters: { retry_after: error.retryAfter } }),
 })
 
+/** A bug in a method is the caller's 500, not the server's end. */
+export const internalError = (error: unknown): ApiResponse =>
+  failureOf(
+    new ApiError(
+      500,
+      `Internal Server Error: ${error instanceof Error ? error.message : String(error)}`,
+    ),
+  )
+
 export type Params = Readonly<Record<string, unknown>>
 
 export const integerParam = (params: Params, name: string): number | undefined => {
