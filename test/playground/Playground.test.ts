@@ -242,6 +242,13 @@ describe("the playground", () => {
           const after = yield* nextBotMessage(events, "the press's answer in the chat")
           expect(after.text.length).toBeGreaterThan(0)
 
+          // The demo organiser has the admin's menu.
+          const elena = personNamed(people, "demo_elena")
+          const elenaEvents = yield* openEvents(base, elena.user.id)
+          yield* call(base, "send", { user: asUser(elena), text: "/menu" })
+          const menu = yield* nextBotMessage(elenaEvents, "Elena's menu")
+          expect(menu.buttons.flat().map((b) => b.text)).toContain("🛠 Admin")
+
           const chat = (yield* call(base, `chat?user=${anna.user.id}`)).body as unknown as ChatState
           expect(chat.messages.map((entry) => entry.from)).toContain("user")
           expect(chat.messages.filter((entry) => entry.from === "bot").length).toBeGreaterThan(0)
