@@ -15,6 +15,8 @@ import {
   databaseSettingsConfig,
   describeConfigError,
   logLevelConfig,
+  playgroundDatabaseConfig,
+  startModeConfig,
 } from "../src/config"
 import { projectRoot, runCliInProcess, type ScriptRun, tempDir } from "./support/Scripts"
 
@@ -644,6 +646,69 @@ describe("secrets never show when settings are printed", () => {
       })
       for (const text of renderings(database)) expect(text).not.toContain("dbSecretPw")
       for (const text of renderings(cache)) expect(text).not.toContain("redisSecretPw")
+    }),
+  )
+})
+
+describe("start-up: the bot or the playground", () => {
+  it.effect("no BOT_TOKEN outside production starts the playground, and says why", () =>
+    Effect.gen(function* () {
+      expect(yield* read(startModeConfig, {})).toEqual({
+        _tag: "Playground",
+        reason: "no BOT_TOKEN is set",
+      })
+      expect(yield* read(startModeConfig, { BOT_TOKEN: "  ", NODE_ENV: "development" })).toEqual({
+        _tag: "Playground",
+        reason: "no BOT_TOKEN is set",
+      })
+    }),
+  )
+
+  it.effect("a BOT_TOKEN starts the bot; PLAYGROUND=1 starts the playground anyway", () =>
+    Effect.gen(function* () {
+      expect(yield* read(startModeConfig, { BOT_TOKEN: token })).toEqual({ _tag: "Bot" })
+      for (const asked of ["1", "true"]) {
+        expect(yield* read(startModeConfig, { BOT_TOKEN: token, PLAYGROUND: asked })).toEqual({
+          _tag: "Playground",
+          reason: "PLAYGROUND=1",
+        })
+      }
+      expect(yield* read(startModeConfig, { PLAYGROUND: "0", BOT_TOKEN: token })).toEqual({
+        _tag: "Bot",
+      })
+    }),
+  )
+
+  it.effect("in production a missing token still stops start-up, naming it", () =>
+    Effect.gen(function* () {
+      expect(yield* read(startModeConfig, { NODE_ENV: "production" })).toEqual({ _tag: "Bot" })
+      expect(yield* failureLine(botSettingsConfig, { NODE_ENV: "production" })).toContain(
+        "Missing setting BOT_TOKEN",
+      )
+    }),
+  )
+
+  it.effect("PLAYGROUND=1 in production, or a PLAYGROUND that is no switch, is refused", () =>
+    Effect.gen(function* () {
+      expect(
+        yield* failureLine(startModeConfig, { NODE_ENV: "production", PLAYGROUND: "1" }),
+      ).toContain(
+        "Invalid setting PLAYGROUND: the playground is not allowed when NODE_ENV=production: its page has no login",
+      )
+      expect(yield* failureLine(startModeConfig, { PLAYGROUND: "yes" })).toContain(
+        "Invalid setting PLAYGROUND: expected 1, true, 0 or false",
+      )
+    }),
+  )
+
+  it.effect("the playground has its own embedded database unless one is named", () =>
+    Effect.gen(function* () {
+      expect((yield* read(playgroundDatabaseConfig, {})).embeddedDir).toBe("./.data/playground")
+      const named = yield* read(playgroundDatabaseConfig, {
+        EMBEDDED_DATABASE_DIR: "/tmp/pg",
+        DATABASE_URL: "postgres://u:p@db/x",
+      })
+      expect(named).toEqual({ url: Option.none(), embeddedDir: "/tmp/pg" })
     }),
   )
 })

@@ -6,7 +6,9 @@
  * (test/support/TelegramServer.ts) is built on the same core and adds webhooks, injected
  * failures and expectations.
  *
- * This file is the contract the page's routes rely on; the core is in `BotApiCore.ts`.
+ * This file is the contract the page's routes rely on; the core is in `BotApiCore.ts`, and the
+ * scoped layer that provides `BotApi` is `layer` in `BotApiLayer.ts` (a static here would import
+ * in a circle).
  */
 import { Context, type Effect, type Option, type Queue, type Scope } from "effect"
 import type { MessageEntity } from "grammy/types"

@@ -5,8 +5,9 @@
  * an organiser's panel that runs the rounds' steps and moves the clock. One process, no setting.
  */
 import { SqlClient } from "@effect/sql"
-import { Effect, Layer, Redacted, Stream } from "effect"
+import { Effect, Layer, Option, Redacted, Stream } from "effect"
 import { BotServicesLive, prepareDatabase } from "../App"
+import { AdminRepo } from "../admins/AdminRepo"
 import * as MemoryCache from "../cache/MemoryCache"
 import {
   BotConfig,
@@ -19,7 +20,7 @@ import {
   RoundsConfig,
 } from "../config"
 import * as Database from "../db/Database"
-import { seed } from "../db/Seed"
+import { demoEmailDomain, seed } from "../db/Seed"
 import * as Http from "../http/Http"
 import * as Tracing from "../telemetry/Tracing"
 import { BotApi } from "./BotApi"
@@ -59,7 +60,16 @@ const pageRoutes = (assets: Effect.Effect<ReadonlyArray<PageAsset>, unknown>) =>
     }),
   )
 
-/** Migrations, then the demo employees and activities (idempotent: added only where missing). */
+/** The demo organiser: she sees 🛠 Admin in the bot, as an organiser granted by ops would. */
+export const demoOrganiser = {
+  email: `elena.novikova@${demoEmailDomain}`,
+  roles: { superAdmin: false, manageActivities: true, manageUsers: true, viewReports: true },
+} as const
+
+/**
+ * Migrations, then the demo employees and activities, and the demo organiser's roles. Idempotent:
+ * only what is missing is added, and a grant that changes nothing writes no audit row.
+ */
 const DatabaseLive = Layer.effectDiscard(
   Effect.gen(function* () {
     yield* prepareDatabase
@@ -69,7 +79,16 @@ const DatabaseLive = Layer.effectDiscard(
         `Playground: seeded ${added.demoEmployees} demo employees and ${added.demoActivities} activities`,
       )
     }
-  }),
+    const admins = yield* AdminRepo
+    yield* admins.grant(demoOrganiser.email, demoOrganiser.roles, Option.none()).pipe(
+      // Ops may have deactivated her in this database: the playground still starts.
+      Effect.catchTags({
+        UnknownEmail: () => Effect.void,
+        InactiveEmployee: () => Effect.void,
+        NoRoleNamed: () => Effect.void,
+      }),
+    )
+  }).pipe(Effect.provide(AdminRepo.layer)),
 ).pipe(Layer.provideMerge(Database.layer))
 
 /** The bot's settings: its own token and Telegram; the rest (PORT, language…) as for the bot. */
