@@ -6,9 +6,11 @@
  *
  * - `GET  people`           → `PeopleResponse`: whom the page can be.
  * - `GET  chat?user=ID`     → `ChatState` (BotApi.ts): the chat so far.
- * - `GET  events?user=ID`   → server-sent events, each `data:` one `ChatEvent` of that chat
- *                             (BotApi.ts), and `event: panel` with a `PanelState` when the clock
- *                             moves or the outbox changes.
+ * - `GET  events?user=ID`   → server-sent events: first `event: chat` with the `ChatState` as it
+ *                             is once the stream holds (a reconnection repairs what it missed),
+ *                             then each `data:` one `ChatEvent` of that chat (BotApi.ts), and
+ *                             `event: panel` with a `PanelState` when the clock moves, a step
+ *                             runs or the bot sends a message.
  * - `POST send`             `SendRequest` → `{ entry: ChatEntry }`
  * - `POST press`            `PressRequest` → `{ answer: CallbackAnswer | null }`
  * - `GET  panel`            → `PanelState`
