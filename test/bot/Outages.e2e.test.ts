@@ -30,6 +30,12 @@ const shownOn = (screen: ChatMessage | undefined) =>
 
 const activeCodes = Harness.activeInterestCodes
 
+/**
+ * The Redis circuit's wait before it tries a Redis again (5 s in production): the tests below wait
+ * for that try once Redis is back, so a shorter one spares them seconds and changes nothing else.
+ */
+const redisCoolDown = Duration.seconds(1)
+
 /** The raw value of a key in the test's Redis (a connection of its own, for this look only). */
 const redisValue = (url: string, key: string) =>
   rawRedis(url).pipe(
@@ -66,7 +72,9 @@ it.live(
   () =>
     Effect.gen(function* () {
       const redis = yield* privateRedis
-      const context = yield* Layer.build(Harness.layer({ redisUrl: Option.some(redis.url) }))
+      const context = yield* Layer.build(
+        Harness.layer({ redisUrl: Option.some(redis.url), redisCoolDown }),
+      )
       yield* Effect.gen(function* () {
         const cache = yield* Cache
         expect(cache.backend._tag).toBe("Redis")
@@ -133,7 +141,9 @@ it.live(
   () =>
     Effect.gen(function* () {
       const redis = yield* privateRedis
-      const context = yield* Layer.build(Harness.layer({ redisUrl: Option.some(redis.url) }))
+      const context = yield* Layer.build(
+        Harness.layer({ redisUrl: Option.some(redis.url), redisCoolDown }),
+      )
       yield* Effect.gen(function* () {
         const cache = yield* Cache
         const { user, employeeId } = yield* Harness.employee({ languageCode: "en" })

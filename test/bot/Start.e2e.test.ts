@@ -14,6 +14,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
 import Pg from "pg"
 import { messagesFor } from "../../src/bot/Messages"
+import { initialisedDataDir } from "../support/EmbeddedTemplate"
 import { freePort } from "../support/Ports"
 import { projectRoot, tempDir } from "../support/Scripts"
 import { makeTelegramServer, type TelegramServer } from "../support/TelegramServer"
@@ -29,6 +30,7 @@ interface Exited {
 }
 
 interface Child {
+  readonly pid: number | undefined
   /** Everything it printed so far, stdout and stderr, line by line. */
   readonly lines: () => ReadonlyArray<string>
   readonly output: () => string
@@ -121,6 +123,7 @@ const run = (
         })
 
       const handle: Child = {
+        pid: child.pid,
         lines,
         output: () => output,
         waitForLine,
@@ -212,6 +215,10 @@ describe("npm start", () => {
         const settings: BotSettings = { server, port, dataDir, cwd }
 
         // ---- the first start, on a new database ----
+        // As PGlite's initdb leaves a new directory: its seconds of CPU are spent once per run
+        // (test/support/EmbeddedTemplate.ts). A process creating the directory itself, parents
+        // and all, is test/db/migrations.test.ts's.
+        yield* initialisedDataDir(dataDir)
         const first = yield* startBot(settings)
         yield* first.waitForLine(/HTTP server listening/)
         const startLines: ReadonlyArray<readonly [string, RegExp]> = [
@@ -289,6 +296,9 @@ describe("npm start", () => {
         const imported = yield* importer.exited
         expect({ code: imported.code, output: importer.output() }).toMatchObject({ code: 0 })
         expect(importer.output()).toContain("opened by another ConnectBot process")
+        // The lock names the process that opened the files: the bot, not the importer.
+        const lock = JSON.parse(yield* Effect.promise(() => Fs.readFile(`${dataDir}.lock`, "utf8")))
+        expect(lock.pid).toBe(first.pid)
         expect(importer.output()).toContain("1 inserted, 0 updated, 0 unchanged, 0 skipped")
 
         // ---- now she is recognised by her username, and linked ----

@@ -1,13 +1,14 @@
-import { access, readFile, writeFile } from "node:fs/promises"
+import { access, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Logger, LogLevel, Option } from "effect"
+import { cli } from "../../src/cli/db/Commands"
 import { DatabaseConfig } from "../../src/config"
 import * as Database from "../../src/db/Database"
 import { seed } from "../../src/db/Seed"
 import { initialisedDataDir } from "../support/EmbeddedTemplate"
-import { runScript, tempDir } from "../support/Scripts"
+import { runCliInProcess, runScript, tempDir } from "../support/Scripts"
 import * as TestDatabase from "../support/TestDatabase"
 
 /** The tables and columns of DESIGN.md "Data": ops and HR query them by these names. */
@@ -237,40 +238,36 @@ describe("the embedded database (PGlite)", () => {
       }).pipe(Effect.scoped),
   )
 
-  // The tests below are about the lock, not the creation above: their directories start as one
-  // an earlier run made (initdb done), which spares each an initdb.
-  it.live("is joined, not opened twice, by a second process", () =>
-    Effect.gen(function* () {
-      const dir = join(yield* tempDir, "pg")
-      yield* initialisedDataDir(dir)
-      const owner = yield* Layer.build(embedded(dir))
-      yield* Database.migrate.pipe(Effect.provide(owner))
-      const lock = JSON.parse(yield* Effect.promise(() => readFile(`${dir}.lock`, "utf8")))
-      expect(lock.pid).toBe(process.pid)
-
-      // An ops script run while the bot holds the database writes through the bot's server.
-      const child = yield* runScript("db.ts", ["seed"], {
-        EMBEDDED_DATABASE_DIR: dir,
-        DATABASE_URL: "",
-      })
-      expect(child.code).toBe(0)
-      expect(child.stderr).toContain("opened by another ConnectBot process")
-
-      const sql = yield* SqlClient.SqlClient.pipe(Effect.provide(owner))
-      const [row] = yield* sql<{ count: number }>`SELECT count(*)::int AS count FROM interests`
-      expect(row?.count).toBe(9)
-    }).pipe(Effect.scoped),
-  )
-
+  // `tsx scripts/db.ts seed` as an operator runs it without DATABASE_URL, twice at once. A process
+  // joining another's database while it runs is test/bot/Start.e2e.test.ts's (the importer).
   it.live("two processes starting together on a new directory both succeed", () =>
     Effect.gen(function* () {
-      const dir = join(yield* tempDir, "pg")
+      // Its parent too is new: the script makes both.
+      const dir = join(yield* tempDir, "data", "pg")
+      // An empty DATABASE_URL counts as absent and keeps one from a local .env out.
       const settings = { EMBEDDED_DATABASE_DIR: dir, DATABASE_URL: "" }
       const runs = yield* Effect.all(
         [runScript("db.ts", ["seed"], settings), runScript("db.ts", ["seed", "--demo"], settings)],
         { concurrency: "unbounded" },
       )
       expect(runs.map((run) => run.code)).toEqual([0, 0])
+      // One of them migrated, and says so with the reference data that came with it.
+      const said = runs.map((run) => ({
+        migrated: run.stdout.includes("Applied migration 1_initial"),
+        added: run.stdout.includes("9 interests, 7 departments, 4 business centers added"),
+        addedNothing: run.stdout.includes("0 interests, 0 departments, 0 business centers added"),
+      }))
+      expect(said.filter((run) => run.migrated && run.added && !run.addedNothing)).toHaveLength(1)
+      expect(said.filter((run) => !run.migrated && !run.added && run.addedNothing)).toHaveLength(1)
+
+      // Their locks went with them: the script's command line opens the directory again, and
+      // finds nothing to migrate or add.
+      const again = yield* runCliInProcess(cli, "db.ts", ["seed", "--demo"], settings)
+      expect(again.code).toBe(0)
+      expect(again.stdout).not.toContain("Applied migration")
+      expect(again.stdout).toContain(
+        "0 interests, 0 departments, 0 business centers added; demo: 0 employees, 0 activities added",
+      )
       const counts = yield* Effect.gen(function* () {
         const sql = yield* SqlClient.SqlClient
         return yield* sql<{ interests: number; employees: number }>`

@@ -4,7 +4,7 @@
  * script's exit codes, the embedded database's lock on its directory); the script's command line
  * (src/cli/db/Commands.ts) or a command's Effect run in-process over the same layers for the rest
  * (help, usage errors), which spares seconds of tsx start-up a run. Each test owns a fresh
- * database (or a fresh embedded data directory); the tests go concurrently.
+ * database; the tests go concurrently.
  */
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
@@ -37,10 +37,6 @@ const slots = Effect.unsafeMakeSemaphore(2)
 
 const db = (args: ReadonlyArray<string>, settings: Record<string, string>) =>
   slots.withPermits(1)(runScript("db.ts", args, settings))
-
-/** The embedded database's first run takes longest (initdb): it queues for no slot. */
-const dbUnqueued = (args: ReadonlyArray<string>, settings: Record<string, string>) =>
-  runScript("db.ts", args, settings)
 
 /** The script's command line in-process: parsing, help and usage errors as the script has them. */
 const dbInProcess = (args: ReadonlyArray<string>, settings: Record<string, string>) =>
@@ -236,30 +232,6 @@ describe.concurrent("tsx scripts/db.ts", () => {
         expect(tables).toBe(0)
       }),
   )
-
-  // Live clock: the second run opens the embedded database in this process, on real time.
-  it.scopedLive(
-    "without DATABASE_URL, seed --demo works on the embedded database in EMBEDDED_DATABASE_DIR",
-    () =>
-      Effect.gen(function* () {
-        const dataDir = Path.join(yield* tempDir, "pg")
-        // Child processes: the embedded database locks its directory for the process that opens it.
-        // An empty DATABASE_URL counts as absent and keeps one from a local .env out.
-        const settings = { DATABASE_URL: "", EMBEDDED_DATABASE_DIR: dataDir }
-        const first = yield* dbUnqueued(["seed", "--demo"], settings)
-        expect(first.code).toBe(0)
-        expect(first.stdout).toContain("Applied migration 1_initial")
-        expect(first.stdout).toContain("9 interests, 7 departments, 4 business centers added")
-        expect((yield* Effect.promise(() => Fs.readdir(dataDir))).length).toBeGreaterThan(0)
-
-        // The lock went with the first process: this one opens the directory again.
-        const second = yield* dbInProcess(["seed", "--demo"], settings)
-        expect(second.code).toBe(0)
-        expect(second.stdout).not.toContain("Applied migration")
-        expect(second.stdout).toContain(
-          "0 interests, 0 departments, 0 business centers added; demo: 0 employees, 0 activities added",
-        )
-      }),
-    60_000,
-  )
+  // Without DATABASE_URL, on the embedded database: test/db/migrations.test.ts (two processes
+  // running seed and seed --demo at once on a new directory, then the command line in-process).
 })

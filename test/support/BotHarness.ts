@@ -49,6 +49,11 @@ export interface HarnessOptions {
   readonly transport?: "polling" | "webhook"
   /** `None`: no REDIS_URL, the memory cache. Default: the machine's Redis, a prefix of its own. */
   readonly redisUrl?: Option.Option<string>
+  /**
+   * How long the Redis cache's circuit stays open before it probes again (default: the
+   * product's). A test that waits for the bot to use a Redis that is back may shorten the wait.
+   */
+  readonly redisCoolDown?: Duration.DurationInput
   /** A Postgres of the test's own (a private server); default: a fresh database on the shared one. */
   readonly databaseUrl?: string
   readonly defaultLocale?: Locale
@@ -154,7 +159,9 @@ export const layer = (options: HarnessOptions = {}): Layer.Layer<Services, unkno
   const redisUrl =
     options.redisUrl ?? Option.some(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379")
   const cache = Option.isSome(redisUrl)
-    ? CacheLive.layer.pipe(Layer.provide(cacheConfig(redisUrl)))
+    ? CacheLive.layerWith(
+        options.redisCoolDown === undefined ? {} : { coolDown: options.redisCoolDown },
+      ).pipe(Layer.provide(cacheConfig(redisUrl)))
     : MemoryCache.layer({ reason: "REDIS_URL is not set" })
   const rounds = Layer.succeed(
     RoundsConfig,

@@ -4,6 +4,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { promisify } from "node:util"
 import { Effect } from "effect"
+import { inject } from "vitest"
 import { freePort } from "./Ports"
 
 const run = promisify(execFile)
@@ -21,6 +22,50 @@ const asPostgres = (command: string, args: ReadonlyArray<string>) =>
     ? run("runuser", ["-u", "postgres", "--", command, ...args])
     : run(command, args)
 
+/** A private directory the `postgres` user owns (Postgres refuses to run as root). */
+const ownedDir = async (parent: string, prefix: string) => {
+  const dir = await Fs.mkdtemp(Path.join(parent, prefix))
+  if (process.getuid?.() === 0) await run("chown", ["postgres", dir])
+  return dir
+}
+
+/**
+ * A data directory as initdb leaves it, made once per run by the first test that asks (any
+ * worker) and kept in the run's directory (test/support/GlobalSetup.ts): initdb is most of a
+ * private server's start (seconds), copying its 40 MB a fraction of one.
+ */
+let made: Promise<string> | undefined
+
+const makeTemplate = async (bin: string) => {
+  const template = Path.join(inject("runDir"), "postgres-template")
+  if (await isDataDir(template)) return template
+  // Workers may build it at the same time: each builds its own, the first rename wins.
+  const building = await ownedDir(inject("runDir"), "postgres-building-")
+  const data = Path.join(building, "data")
+  await asPostgres(Path.join(bin, "initdb"), [
+    "-D",
+    data,
+    "-A",
+    "trust",
+    "-U",
+    "postgres",
+    "--no-sync",
+  ])
+  try {
+    await Fs.rename(data, template)
+  } catch (error) {
+    if (!(await isDataDir(template))) throw error
+  }
+  await Fs.rm(building, { recursive: true, force: true })
+  return template
+}
+
+const isDataDir = (dir: string) =>
+  Fs.access(Path.join(dir, "PG_VERSION")).then(
+    () => true,
+    () => false,
+  )
+
 export interface PrivatePostgres {
   readonly url: string
   readonly stop: Effect.Effect<void>
@@ -29,33 +74,24 @@ export interface PrivatePostgres {
 
 /**
  * A PostgreSQL server of the test's own, on a free loopback port, that the test may stop and
- * start again (the shared one on 5432 serves every other test and must stay up). Removed with
- * its files when the scope closes.
+ * start again (the shared one on 5432 serves every other test and must stay up), on a copy of the
+ * run's initialised data directory. Removed with its files when the scope closes.
  */
 export const privatePostgres = Effect.gen(function* () {
   const bin = yield* binaries
   const port = yield* freePort
   const dir = yield* Effect.acquireRelease(
-    Effect.promise(async () => {
-      const dir = await Fs.mkdtemp(Path.join(Os.tmpdir(), "connectbot-pg-"))
-      if (process.getuid?.() === 0) await run("chown", ["postgres", dir])
-      return dir
-    }),
+    Effect.promise(() => ownedDir(Os.tmpdir(), "connectbot-pg-")),
     (dir) => Effect.promise(() => Fs.rm(dir, { recursive: true, force: true })),
   )
   const data = Path.join(dir, "data")
   const pgCtl = Path.join(bin, "pg_ctl")
-  yield* Effect.promise(() =>
-    asPostgres(Path.join(bin, "initdb"), [
-      "-D",
-      data,
-      "-A",
-      "trust",
-      "-U",
-      "postgres",
-      "--no-sync",
-    ]),
-  )
+  const template = yield* Effect.promise(() => {
+    made ??= makeTemplate(bin)
+    return made
+  })
+  // -a keeps the modes Postgres insists on (0700 on the data directory).
+  yield* Effect.promise(() => asPostgres("cp", ["-a", template, data]))
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`
   const start = Effect.promise(() =>
     asPostgres(pgCtl, ["-D", data, "-o", options, "-l", Path.join(dir, "log"), "-w", "start"]),
