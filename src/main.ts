@@ -17,6 +17,7 @@ import {
   notificationsSettingsConfig,
   playgroundBotSettingsConfig,
   playgroundDatabaseConfig,
+  playgroundRoundsSettingsConfig,
   roundsSettingsConfig,
   startModeConfig,
 } from "./config"
@@ -43,7 +44,7 @@ const start = Effect.gen(function* () {
     playgroundDatabaseConfig,
     cacheSettingsConfig,
     playgroundBotSettingsConfig,
-    roundsSettingsConfig,
+    playgroundRoundsSettingsConfig,
     notificationsSettingsConfig,
     otlpEndpointConfig,
   ])

@@ -218,6 +218,11 @@ export class PageRoutes extends Context.Tag("connectbot/PageRoutes")<
   {
     readonly prefix: `/${string}`
     readonly router: HttpRouter.HttpRouter<never, never>
+    /**
+     * Ends the routes' long-lived responses (the page's event streams). Run when the server
+     * starts to close: Node's `close` waits for every open response to end.
+     */
+    readonly closing: Effect.Effect<void>
   }
 >() {}
 
@@ -314,9 +319,16 @@ export const layerWith = (
             : `HTTP server listening on ${address.path} (${paths})`,
         ),
       )
+      // Released before the server (it is built over it), so the streams end before Node waits.
+      const endPageStreams = Layer.scopedDiscard(
+        Effect.addFinalizer(() =>
+          Option.match(page, { onNone: () => Effect.void, onSome: ({ closing }) => closing }),
+        ),
+      )
       return Layer.mergeAll(
         HttpServer.serve(logged(makeApp(transport, page))),
         Layer.effectDiscard(announce),
+        endPageStreams,
         Layer.effect(HttpServer.HttpServer, HttpServer.HttpServer),
       ).pipe(Layer.provide(NodeHttpServer.layer(() => createServer(), listen)))
     }),

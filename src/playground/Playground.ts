@@ -5,7 +5,7 @@
  * an organiser's panel that runs the rounds' steps and moves the clock. One process, no setting.
  */
 import { SqlClient } from "@effect/sql"
-import { Effect, Layer, Option, Redacted, Stream } from "effect"
+import { Deferred, Effect, Exit, Layer, Option, Redacted, Stream } from "effect"
 import { BotServicesLive, prepareDatabase } from "../App"
 import { AdminRepo } from "../admins/AdminRepo"
 import * as MemoryCache from "../cache/MemoryCache"
@@ -17,6 +17,7 @@ import {
   NotificationsConfig,
   playgroundBotSettingsConfig,
   playgroundDatabaseConfig,
+  playgroundRoundsSettingsConfig,
   RoundsConfig,
 } from "../config"
 import * as Database from "../db/Database"
@@ -48,9 +49,12 @@ const pageRoutes = (assets: Effect.Effect<ReadonlyArray<PageAsset>, unknown>) =>
         Stream.runForEach(() => Effect.ignore(panel.announce)),
         Effect.forkScoped,
       )
+      const closing = yield* Deferred.make<void>()
       return {
         prefix: "/playground",
+        closing: Deferred.done(closing, Exit.void).pipe(Effect.asVoid),
         router: router({
+          closing,
           botApi,
           panel,
           people: Effect.provideService(people, SqlClient.SqlClient, sql),
@@ -145,7 +149,7 @@ export const layer = (options: {
         BotConfigLive,
         Layer.effect(DatabaseConfig, playgroundDatabaseConfig),
         Layer.effect(CacheConfig, cacheSettingsConfig),
-        RoundsConfig.layer,
+        Layer.effect(RoundsConfig, playgroundRoundsSettingsConfig),
         NotificationsConfig.layer,
       ),
     ),

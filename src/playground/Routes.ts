@@ -4,7 +4,7 @@
  * changes nothing. The routes close over their services, taken once when the layer is built.
  */
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Effect, Option, ParseResult, Schema, Stream } from "effect"
+import { Deferred, Effect, Option, ParseResult, Schema, Stream } from "effect"
 import type { DatabaseError } from "../domain/Errors"
 import type { BotApiService, ChatEvent } from "./BotApi"
 import {
@@ -27,6 +27,8 @@ export interface PageAsset {
 }
 
 export interface RouteServices {
+  /** Done when the server is closing: every event stream ends then. */
+  readonly closing: Deferred.Deferred<void>
   readonly botApi: BotApiService
   readonly panel: PanelService
   readonly people: Effect.Effect<ReadonlyArray<Person>, DatabaseError>
@@ -82,7 +84,7 @@ const chatOf = (event: ChatEvent) => (event._tag === "Message" ? event.entry.cha
 const sse = (event: string | undefined, data: unknown) =>
   `${event === undefined ? "" : `event: ${event}\n`}data: ${JSON.stringify(data)}\n\n`
 
-export const router = ({ botApi, panel, people, assets }: RouteServices) => {
+export const router = ({ closing, botApi, panel, people, assets }: RouteServices) => {
   /**
    * The chat's changes and the panel's as server-sent events. The first event (`chat`) is the
    * chat as it is once the subscription holds, so that nothing falls between a page's load and
@@ -106,7 +108,7 @@ export const router = ({ botApi, panel, people, assets }: RouteServices) => {
           ),
         )
       }),
-    ).pipe(Stream.encodeText)
+    ).pipe(Stream.interruptWhen(Deferred.await(closing)), Stream.encodeText)
 
   const api = HttpRouter.empty.pipe(
     HttpRouter.get(

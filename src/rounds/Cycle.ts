@@ -111,6 +111,30 @@ export const nextCycle = (
   return cycleOf(schedule, localDate(match, schedule.timeZone))
 }
 
+/**
+ * The cycle a new round of the interest belongs to: the next one, or, when the latest round was
+ * finished early (ops or the playground ran its steps before their times), the one after it; so
+ * that "run the next step" after a close starts the next round instead of finding the closed
+ * one, and `status` names that round.
+ */
+export const cycleAfter = (
+  schedule: Schedule,
+  frequency: ScheduleFrequency,
+  now: Date,
+  latestStartsOn: string | undefined,
+): CycleTimes => {
+  let cycle = nextCycle(schedule, frequency, now)
+  // Each turn moves at least one match time on; bounded like nextCycle.
+  for (
+    let i = 0;
+    i < 400 && latestStartsOn !== undefined && cycle.startsOn <= latestStartsOn;
+    i++
+  ) {
+    cycle = nextCycle(schedule, frequency, cycle.match)
+  }
+  return cycle
+}
+
 /** When a step of the cycle is due; none for a reminder the schedule leaves out. */
 export const dueAt = (cycle: CycleTimes, step: Step): Option.Option<Date> => {
   switch (step) {

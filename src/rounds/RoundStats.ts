@@ -5,7 +5,7 @@
 import { Clock, Effect, Option } from "effect"
 import type { RoundsSettings } from "../config"
 import { orDatabaseError } from "../db/SqlErrors"
-import { cycleOf, dueAt, nextCycle, type Step } from "./Cycle"
+import { cycleAfter, cycleOf, dueAt, type Step } from "./Cycle"
 import type { MatchingInterest, Round, RoundRepo } from "./RoundRepo"
 import { nextStepOf } from "./Steps"
 
@@ -108,13 +108,10 @@ export const makeRoundStats = (repo: RoundRepo, settings: RoundsSettings) => {
           latest !== undefined && latest.status !== "closed" && latest.status !== "cancelled"
             ? latest
             : undefined
+        const coming = cycleAfter(settings, interest.scheduleFrequency, now, latest?.startsOn)
         const next =
           running === undefined
-            ? Option.some({
-                step: "invite" as Step,
-                at: nextCycle(settings, interest.scheduleFrequency, now).invite,
-                startsOn: nextCycle(settings, interest.scheduleFrequency, now).startsOn,
-              })
+            ? Option.some({ step: "invite" as Step, at: coming.invite, startsOn: coming.startsOn })
             : Option.flatMap(nextStepOf(running, cycleOf(settings, running.startsOn)), (step) =>
                 Option.map(dueAt(cycleOf(settings, running.startsOn), step), (at) => ({
                   step,

@@ -17,7 +17,7 @@ import { orDatabaseError } from "../db/SqlErrors"
 import type { DatabaseError } from "../domain/Errors"
 import type { MatchId } from "../domain/Ids"
 import { htmlMessage, type Outbox, type OutboxMessage } from "../outbox/Outbox"
-import { type CycleTimes, cycleOf, nextCycle, type Step, steps } from "./Cycle"
+import { type CycleTimes, cycleAfter, cycleOf, nextCycle, type Step, steps } from "./Cycle"
 import { place } from "./Matching"
 import * as RoundMetrics from "./RoundMetrics"
 import type { MatchingInterest, Person, Round, RoundRepo } from "./RoundRepo"
@@ -419,7 +419,14 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
       const now = new Date(yield* Clock.currentTimeMillis)
       const open = (yield* repo.openRounds).filter((round) => round.interestId === interest.id)
       let round = open.at(-1)
-      if (round === undefined || (Option.contains(step, "invite") && round.invitedAt !== null)) {
+      if (round === undefined) {
+        // The latest round is over (or there is none): the next one, after it.
+        const [latest] = yield* orDatabaseError(
+          repo.roundsOf({ interestId: interest.id, limit: 1 }),
+        )
+        const cycle = cycleAfter(settings, interest.scheduleFrequency, now, latest?.startsOn)
+        round = yield* repo.ensureRound(interest.id, cycle.startsOn)
+      } else if (Option.contains(step, "invite") && round.invitedAt !== null) {
         const cycle = nextCycle(settings, interest.scheduleFrequency, now)
         round = yield* repo.ensureRound(interest.id, cycle.startsOn)
       }

@@ -62,9 +62,6 @@ const startPlayground = Effect.gen(function* () {
           HOME: process.env.HOME ?? cwd,
           PORT: String(port),
           EMBEDDED_DATABASE_DIR: dataDir,
-          // The organiser runs the rounds' steps from the panel; the scheduler would invite at
-          // start, before anyone in the test has written to the bot.
-          ROUNDS_ENABLED: "false",
         },
         stdio: ["ignore", "pipe", "pipe"],
       }),

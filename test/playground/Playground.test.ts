@@ -34,9 +34,7 @@ const startPlayground = Effect.gen(function* () {
   const settings = new Map([
     ["PORT", String(port)],
     ["EMBEDDED_DATABASE_DIR", dataDir],
-    // The test runs each step itself: no step falls due behind its back.
-    ["ROUNDS_ENABLED", "false"],
-    ["NOTIFICATIONS_ENABLED", "false"],
+    // As `npm start` has it: the rounds' scheduler off in the playground, the notifications' on.
   ])
   yield* Layer.build(
     Playground.layer({ reason: "test", botApi: BotApi.layer, assets: Effect.succeed(page) }),

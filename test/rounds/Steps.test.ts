@@ -358,6 +358,38 @@ describe("match", () => {
   )
 })
 
+describe("a round run before its times (ops, the playground)", () => {
+  it.scoped(
+    "taken to its close early, the next run starts the next cycle's round, which status names",
+    () =>
+      Effect.gen(function* () {
+        const w = yield* world()
+        const people = [yield* w.person(), yield* w.person()]
+        yield* at(minuteAfter(first.invite))
+        const invite = yield* w.rounds.runNow("coffee", Option.none())
+        expect(invite).toMatchObject({ step: "invite", outcome: "done", startsOn: firstMonday })
+        yield* allIn(w, (yield* w.round("coffee", firstMonday)).id, people)
+        // The rest of the round at once, all before its match time.
+        const rest: Array<string> = []
+        for (let i = 0; i < 4; i++) {
+          const run = yield* w.rounds.runNow("coffee", Option.none())
+          rest.push(`${run.step}:${run.outcome}`)
+        }
+        expect(rest).toEqual(["match:done", "remind:done", "feedback:done", "close:done"])
+
+        const secondMonday = plusDays(firstMonday, 7)
+        const coffee = (yield* w.rounds.status).find((entry) => entry.interest === "coffee")
+        expect(Option.getOrThrow(coffee?.next ?? Option.none())).toMatchObject({
+          step: "invite",
+          startsOn: secondMonday,
+        })
+        const next = yield* w.rounds.runNow("coffee", Option.none())
+        expect(next).toMatchObject({ step: "invite", outcome: "done", startsOn: secondMonday })
+        expect(yield* w.outbox("round.invite")).toHaveLength(4)
+      }),
+  )
+})
+
 describe("one process per step", () => {
   it.scoped(
     "two processes running the same step at once: it happens once; one did it, the other found it busy or done",
