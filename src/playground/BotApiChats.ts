@@ -12,7 +12,7 @@ export const botInfo: UserFromGetMe = {
   id: 7000000001,
   is_bot: true,
   first_name: "ConnectBot",
-  username: "connectbot_test_bot",
+  username: "connectbot_playground_bot",
   can_join_groups: false,
   can_read_all_group_messages: false,
   supports_inline_queries: false,

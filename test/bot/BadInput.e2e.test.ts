@@ -18,7 +18,7 @@ import { InterestRepo } from "../../src/interests/InterestRepo"
 import { Sessions } from "../../src/sessions/Sessions"
 import * as Harness from "../support/BotHarness"
 import { insertActivity, interestId } from "../support/Fixtures"
-import type { PressResult, TelegramUser } from "../support/TelegramServer"
+import { botInfo, type PressResult, type TelegramUser } from "../support/TelegramServer"
 
 const en = messagesFor("en")
 
@@ -498,7 +498,7 @@ layer(Harness.layer({ transport: "webhook" }), { excludeTestServices: true, time
         for (const message of [
           { text: "/menu", command: true },
           { text: "hello everyone" },
-          { text: "/menu@connectbot_test_bot", command: true },
+          { text: `/menu@${botInfo.username}`, command: true },
         ]) {
           const pushed = yield* inGroup(message)
           yield* pushed.handled

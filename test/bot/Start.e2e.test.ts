@@ -17,7 +17,7 @@ import { messagesFor } from "../../src/bot/Messages"
 import { initialisedDataDir } from "../support/EmbeddedTemplate"
 import { freePort } from "../support/Ports"
 import { projectRoot, tempDir } from "../support/Scripts"
-import { makeTelegramServer, type TelegramServer } from "../support/TelegramServer"
+import { botInfo, makeTelegramServer, type TelegramServer } from "../support/TelegramServer"
 
 const en = messagesFor("en")
 const tsxLoader = pathToFileURL(Path.join(projectRoot, "node_modules/tsx/dist/loader.mjs")).href
@@ -234,7 +234,7 @@ describe("npm start", () => {
           ["the memory cache", /Cache: in-process memory \(REDIS_URL is not set\)/],
           [
             "the bot connected",
-            new RegExp(`Bot @connectbot_test_bot connected to ${server.apiRoot}`),
+            new RegExp(`Bot @${botInfo.username} connected to ${server.apiRoot}`),
           ],
           ["polling", /Taking updates by long polling/],
           [
