@@ -10,8 +10,10 @@
  * place. A call the bot answers with (the answer to a button press) is made on the local Bot API
  * server, as Telegram makes it. Plain callbacks over `node:http` and `fetch` inside; Effect outside.
  */
+
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
+import { text } from "node:stream/consumers"
 import { Effect, type Scope } from "effect"
 
 /** One POST to the bot and what it got. */
@@ -90,14 +92,6 @@ const limiter = (max: number) => {
     }
   }
 }
-
-const readBody = (request: Http.IncomingMessage) =>
-  new Promise<string>((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    request.on("data", (chunk: Buffer) => chunks.push(chunk))
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
-    request.on("error", reject)
-  })
 
 export const makeRelay = (options: RelayOptions): Effect.Effect<Relay, never, Scope.Scope> =>
   Effect.acquireRelease(
@@ -228,7 +222,7 @@ const start = async (options: RelayOptions) => {
   }
 
   const server = Http.createServer((request, response) => {
-    void readBody(request)
+    void text(request)
       .then((body) => {
         let updateId: number | undefined
         try {

@@ -14,6 +14,7 @@
 
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
+import { text } from "node:stream/consumers"
 import { Effect, type Scope } from "effect"
 import type { InlineKeyboardMarkup, Message, UserFromGetMe } from "grammy/types"
 import { botInfo as testBotInfo } from "../../test/support/TelegramServer"
@@ -101,14 +102,6 @@ const textOf = (params: Params): string => {
   if (text.length > 4096) throw badRequest("message is too long")
   return text
 }
-
-const readBody = (request: Http.IncomingMessage) =>
-  new Promise<string>((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    request.on("data", (chunk: Buffer) => chunks.push(chunk))
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
-    request.on("error", reject)
-  })
 
 /** Keep this many of the bot's messages per chat: older ones are never pressed again. */
 const keptMessages = 3
@@ -219,7 +212,7 @@ const start = async () => {
 
   const answer = async (request: Http.IncomingMessage) => {
     const route = /^\/bot([^/]+)\/([^/?]+)/.exec(request.url ?? "")
-    const body = await readBody(request)
+    const body = await text(request)
     if (route === null || route[1] !== fakeToken) {
       return { status: 401, body: { ok: false, error_code: 401, description: "Unauthorized" } }
     }

@@ -2,7 +2,9 @@
  * Reading a Bot API request as Telegram does: the parameters (query, form or JSON), the checks of
  * keyboards and texts, and the failures with Telegram's codes and texts.
  */
+
 import type * as Http from "node:http"
+import { text } from "node:stream/consumers"
 import { Schema } from "effect"
 import type { InlineKeyboardMarkup, MessageEntity } from "grammy/types"
 import { parseHtml } from "./BotApiHtml"
@@ -163,18 +165,10 @@ export const textParam = (
   return parsed
 }
 
-const readBody = (request: Http.IncomingMessage) =>
-  new Promise<string>((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    request.on("data", (chunk: Buffer) => chunks.push(chunk))
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
-    request.on("error", reject)
-  })
-
 /** Query parameters, overridden by the body: JSON, or a urlencoded form. */
 export const paramsOf = async (request: Http.IncomingMessage, url: URL): Promise<Params> => {
   const query = Object.fromEntries(url.searchParams)
-  const body = await readBody(request)
+  const body = await text(request)
   const type = request.headers["content-type"] ?? ""
   if (body.trim() === "") return query
   if (type.includes("application/x-www-form-urlencoded")) {
