@@ -66,6 +66,8 @@ export interface PeopleResponse {
 export interface RoundRow {
   readonly interest: string
   readonly name: string
+  /** The English name, where the catalogue has one. */
+  readonly nameEn: string | null
   /** `none` when no round of it has started. */
   readonly status: string
   readonly startsOn: string | null

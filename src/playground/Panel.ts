@@ -35,13 +35,14 @@ export const make = Effect.gen(function* () {
 
   const roundRows = Effect.gen(function* () {
     const names = new Map(
-      (yield* sql<{ readonly code: string; readonly name: string }>`
-        SELECT code, name FROM interests`).map((row) => [row.code, row.name]),
+      (yield* sql<{ readonly code: string; readonly name: string; readonly nameEn: string | null }>`
+        SELECT code, name, name_en FROM interests`).map((row) => [row.code, row]),
     )
     return (yield* rounds.status).map(
       (entry): RoundRow => ({
         interest: entry.interest,
-        name: names.get(entry.interest) ?? entry.interest,
+        name: names.get(entry.interest)?.name ?? entry.interest,
+        nameEn: names.get(entry.interest)?.nameEn ?? null,
         status: Option.match(entry.round, { onNone: () => "none", onSome: (r) => r.status }),
         startsOn: Option.match(entry.round, { onNone: () => null, onSome: (r) => r.startsOn }),
         nextStep: Option.match(entry.next, { onNone: () => null, onSome: (next) => next.step }),

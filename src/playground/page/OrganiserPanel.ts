@@ -66,7 +66,7 @@ export const makeOrganiserPanel = (options: PanelOptions): OrganiserPanel => {
     item.className = "round"
     const name = document.createElement("h4")
     name.id = `round-${round.interest}`
-    name.textContent = round.name
+    name.textContent = (texts().locale.startsWith("en") ? round.nameEn : null) ?? round.name
     item.setAttribute("aria-labelledby", name.id)
     const status = document.createElement("p")
     status.textContent = texts().roundStatus(round.status, round.startsOn)
