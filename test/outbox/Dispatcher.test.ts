@@ -28,7 +28,7 @@ import { Dispatcher, lease, OUTBOX_LOCK, pollInterval } from "../../src/outbox/D
 import * as Outbox from "../../src/outbox/Outbox"
 import { insertEmployee, unique } from "../support/Fixtures"
 import { makeTelegramServer, type TelegramUser } from "../support/TelegramServer"
-import { freshDatabase } from "../support/TestDatabase"
+import { migratedDatabase } from "../support/TestDatabase"
 
 const quiet = Logger.minimumLogLevel(LogLevel.Warning)
 
@@ -91,7 +91,7 @@ interface Row {
 /** A fresh database, a Bot API server, and dispatchers to start and stop. */
 const world = Effect.gen(function* () {
   const testScope = yield* Effect.scope
-  const { url } = yield* freshDatabase
+  const { url } = yield* migratedDatabase
   const db = yield* Layer.build(databaseAt(url))
   yield* Database.migrate.pipe(Effect.provide(db))
   const sql = Context.get(db, SqlClient.SqlClient)
