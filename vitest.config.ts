@@ -16,9 +16,13 @@ export default defineConfig({
     // machine, all 632 tests green. What a file must not inherit is put back before each
     // (test/support/PristineIt.ts); tests keep their state in layers and databases of their own.
     isolate: false,
-    // One file per core. Four at once on two cores was faster on an Intel machine where most files
-    // wait on I/O, but on an AMD EPYC one the PGlite and tsx start-ups are CPU-bound: four at once
-    // took 4 m 39 s with start-ups pushed past their 40 s limits, two at once 3 m 54 s, all green.
-    poolOptions: { forks: { maxForks: availableParallelism(), minForks: 1 } },
+    // One file per core, and one more: a file waiting on a child process, Postgres, Redis or a
+    // real-time pause leaves its core to the third. On this 2-core AMD EPYC machine, all 654 tests
+    // green: two at once 165 s, three at once 151–156 s (four at once, earlier: start-ups pushed past
+    // their 40 s limits). All the workers start at once and stay: with fewer to begin with, tinypool
+    // ended a worker mid-run twice ("Terminating worker thread").
+    poolOptions: {
+      forks: { maxForks: availableParallelism() + 1, minForks: availableParallelism() + 1 },
+    },
   },
 })

@@ -209,10 +209,13 @@ describe("the embedded database (PGlite)", () => {
     )
 
   it.live(
-    "is created on first use, migrated with its reference data, and keeps its data between runs",
+    "is migrated on first use, with its reference data, and keeps its data between runs",
     () =>
       Effect.gen(function* () {
         const dir = join(yield* tempDir, "pg")
+        // As PGlite's initdb leaves a new directory (test/support/EmbeddedTemplate.ts): a
+        // directory made from nothing, parents and all, is the next test's.
+        yield* initialisedDataDir(dir)
 
         const first = yield* Effect.gen(function* () {
           const applied = yield* Database.migrate

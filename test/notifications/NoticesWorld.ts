@@ -17,7 +17,7 @@ import { Notices, NoticeTimes } from "../../src/notifications/Notices"
 import { Outbox } from "../../src/outbox/Outbox"
 import { insertEmployee, newTelegramId, unique } from "../support/Fixtures"
 import { databaseAt, moscow, outboxOf } from "../support/Rounds"
-import { freshDatabase } from "../support/TestDatabase"
+import { migratedDatabase } from "../support/TestDatabase"
 
 export const zone = "Europe/Moscow"
 
@@ -55,7 +55,7 @@ export const noticesOver = (
 export const world = (overrides: Partial<NotificationsSettings> = {}) =>
   Effect.gen(function* () {
     yield* TestClock.setTime(start.getTime())
-    const { url } = yield* freshDatabase
+    const { url } = yield* migratedDatabase
     const db = yield* Layer.build(databaseAt(url))
     const sql = Context.get(db, SqlClient.SqlClient)
     const withSql = <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient>) =>

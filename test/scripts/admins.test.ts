@@ -11,12 +11,11 @@ import { AdminRepo } from "../../src/admins/AdminRepo"
 import { noRoles, type Roles } from "../../src/admins/Roles"
 import { cli } from "../../src/cli/db/Commands"
 import * as GrantAdmin from "../../src/cli/db/GrantAdmin"
-import * as Migrate from "../../src/cli/db/Migrate"
 import * as RevokeAdmin from "../../src/cli/db/RevokeAdmin"
 import { DatabaseConfig } from "../../src/config"
 import * as Database from "../../src/db/Database"
 import { runCliInProcess, runInProcess, type ScriptRun } from "../support/Scripts"
-import { freshDatabase } from "../support/TestDatabase"
+import { freshDatabase, migratedDatabase } from "../support/TestDatabase"
 
 // The layers scripts/db.ts gives the commands, reading their settings from the run's own.
 const AdminsLayer = AdminRepo.layer.pipe(
@@ -24,9 +23,6 @@ const AdminsLayer = AdminRepo.layer.pipe(
 )
 
 const command = {
-  migrate: Migrate.migrate.pipe(
-    Effect.provide(Database.layer.pipe(Layer.provide(DatabaseConfig.layer))),
-  ),
   grant: (email: string, granted: Partial<Roles>) =>
     GrantAdmin.grantAdmin(email, { ...noRoles, ...granted }, AdminsLayer),
   revoke: (email: string) => RevokeAdmin.revokeAdmin(email).pipe(Effect.provide(AdminsLayer)),
@@ -48,9 +44,7 @@ const query = <A extends Record<string, unknown>>(url: string, text: string) =>
 
 /** A migrated database with Anna (active) and Ivan (inactive). */
 const withEmployees = Effect.gen(function* () {
-  const { url } = yield* freshDatabase
-  const migrated = yield* runInProcess(command.migrate, { DATABASE_URL: url })
-  expect(migrated.code).toBe(0)
+  const { url } = yield* migratedDatabase
   yield* query(
     url,
     `INSERT INTO employees (full_name, email, is_active) VALUES

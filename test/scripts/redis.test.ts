@@ -40,7 +40,7 @@ import { deleteKeysUnder, newPrefix, rawRedis, testRedisUrl } from "../support/C
 import { insertActivity, insertEmployee, interestId, newTelegramId } from "../support/Fixtures"
 import { freePort } from "../support/PrivateRedis"
 import { runCliInProcess, runInProcess, runScript, type ScriptRun } from "../support/Scripts"
-import { freshDatabase } from "../support/TestDatabase"
+import { freshDatabase, migratedDatabase } from "../support/TestDatabase"
 
 /**
  * Every run costs seconds of CPU (tsx start-up). The tests run concurrently and share these slots:
@@ -121,7 +121,7 @@ const setRaw = (client: IORedis, entries: Record<string, string>) =>
 /** A fresh, migrated and seeded database; `fill` adds the test's rows. Yields its URL too. */
 const databaseWith = <A, E>(fill: Effect.Effect<A, E, SqlClient.SqlClient>) =>
   Effect.gen(function* () {
-    const { url } = yield* freshDatabase
+    const { url } = yield* migratedDatabase
     const config = Layer.succeed(DatabaseConfig, {
       url: Option.some(Redacted.make(url)),
       embeddedDir: "./.data/unused",

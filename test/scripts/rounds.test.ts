@@ -1,11 +1,14 @@
 /**
  * `tsx scripts/rounds.ts` as ops run it: the commands' Effects in-process over the layers the
- * script gives them (settings from the run's own), on one fresh database, with the clock set; a
- * child process only for what only the script shows (its help).
+ * script gives them (settings from the run's own), on one fresh database, with the clock set; the
+ * help from the script's own command line (src/cli/rounds/Commands.ts), in-process too: a child
+ * process would spend seconds of tsx start-up to show the same text (the scripts' processes are
+ * test/scripts/db.test.ts's and redis.test.ts's).
  */
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer, Option, TestClock } from "effect"
+import { cli } from "../../src/cli/rounds/Commands"
 import { withRounds } from "../../src/cli/rounds/Live"
 import * as Preview from "../../src/cli/rounds/Preview"
 import * as Run from "../../src/cli/rounds/Run"
@@ -18,8 +21,8 @@ import type { RoundId } from "../../src/domain/Ids"
 import { Rounds } from "../../src/rounds/Rounds"
 import { insertEmployee, interestId, newTelegramId } from "../support/Fixtures"
 import { databaseAt, roundsOver } from "../support/Rounds"
-import { runInProcess, runScript, type ScriptRun } from "../support/Scripts"
-import { freshDatabase } from "../support/TestDatabase"
+import { runCliInProcess, runInProcess, type ScriptRun } from "../support/Scripts"
+import { migratedDatabase } from "../support/TestDatabase"
 
 const errorLines = (run: ScriptRun) =>
   run.stderr.split("\n").filter((line) => line.startsWith("Error:"))
@@ -30,7 +33,7 @@ const tuesday = new Date("2026-12-01T09:00:00Z")
 describe("tsx scripts/rounds.ts", () => {
   it.effect("--help lists the five commands", () =>
     Effect.gen(function* () {
-      const run = yield* runScript("rounds.ts", ["--help"], {})
+      const run = yield* runCliInProcess(cli, "rounds.ts", ["--help"], {})
       expect(run.code).toBe(0)
       for (const command of ["status", "preview", "run", "stats", "simulate"]) {
         expect(run.stdout).toContain(command)
@@ -42,7 +45,7 @@ describe("tsx scripts/rounds.ts", () => {
     "status, run, preview and stats on a database: what ops see at each step, and a clear line for an unknown interest",
     () =>
       Effect.gen(function* () {
-        const { url } = yield* freshDatabase
+        const { url } = yield* migratedDatabase
         const settings = { DATABASE_URL: url, TIME_ZONE: "Europe/Moscow", BOT_DEFAULT_LOCALE: "en" }
         const cli = <A, E>(program: Effect.Effect<A, E, Rounds>) =>
           runInProcess(withRounds(program), settings)

@@ -153,7 +153,7 @@ export const layer = (options: HarnessOptions = {}): Layer.Layer<Services, unkno
     Effect.zipRight(Database.migrate, seed({ demo: false })),
   ).pipe(
     Layer.provideMerge(
-      options.databaseUrl === undefined ? TestDatabase.fresh : databaseOver(options.databaseUrl),
+      options.databaseUrl === undefined ? TestDatabase.migrated : databaseOver(options.databaseUrl),
     ),
   )
   const redisUrl =

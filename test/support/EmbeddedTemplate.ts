@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import { PGlite } from "@electric-sql/pglite"
@@ -15,27 +14,49 @@ import { inject } from "vitest"
  */
 let made: Promise<string> | undefined
 
-const makeTemplate = async () => {
+/** How long a worker waits for another worker's initdb (seconds of CPU, longer under load). */
+const BUILD_WAIT_MS = 120_000
+
+const makeTemplate = async (): Promise<string> => {
   const template = Path.join(inject("runDir"), "pglite-template")
-  if (await isDataDir(template)) return template
-  // Workers may build it at the same time: each builds its own, the first rename wins.
-  const building = `${template}.${process.pid}.${randomBytes(4).toString("hex")}`
-  const db = await PGlite.create(building)
-  await db.close()
-  try {
-    await Fs.rename(building, template)
-  } catch (error) {
-    if (!(await isDataDir(template))) throw error
-    await Fs.rm(building, { recursive: true, force: true })
+  const claim = `${template}.claim`
+  // One worker builds it (mkdir is atomic: the first one wins); the others wait for the rename
+  // rather than spend the same seconds of CPU on a copy of their own.
+  const claimed = await Fs.mkdir(claim).then(
+    () => true,
+    () => false,
+  )
+  if (claimed) {
+    const building = `${template}.building`
+    try {
+      const db = await PGlite.create(building)
+      await db.close()
+      await Fs.rename(building, template)
+    } catch (error) {
+      // Another worker may take over.
+      await Fs.rm(building, { recursive: true, force: true })
+      await Fs.rmdir(claim)
+      throw error
+    }
+    return template
+  }
+  const deadline = Date.now() + BUILD_WAIT_MS
+  while (!(await isDataDir(template))) {
+    // The builder failed and gave up its claim: try again, perhaps as the builder.
+    if (!(await exists(claim))) return makeTemplate()
+    if (Date.now() > deadline) throw new Error(`${template} was not built within 120 s`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
   }
   return template
 }
 
-const isDataDir = (dir: string) =>
-  Fs.access(Path.join(dir, "PG_VERSION")).then(
+const exists = (path: string) =>
+  Fs.access(path).then(
     () => true,
     () => false,
   )
+
+const isDataDir = (dir: string) => exists(Path.join(dir, "PG_VERSION"))
 
 /** Fills `dataDir` (which must not exist yet) with a copy of the initialised template. */
 export const initialisedDataDir = (dataDir: string) =>

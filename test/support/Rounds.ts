@@ -13,7 +13,7 @@ import { type EmployeeId, type InterestId, type MatchId, RoundId } from "../../s
 import { Outbox, StoredPayload } from "../../src/outbox/Outbox"
 import { Rounds } from "../../src/rounds/Rounds"
 import { insertEmployee, interestId, newTelegramId } from "./Fixtures"
-import { freshDatabase } from "./TestDatabase"
+import { migratedDatabase } from "./TestDatabase"
 
 export const zone = "Europe/Moscow"
 
@@ -126,7 +126,7 @@ export const outboxOf =
 /** A fresh database of the test's scope, migrated and seeded, and the rounds over it. */
 export const world = (overrides: Partial<RoundsSettings> = {}) =>
   Effect.gen(function* () {
-    const { url } = yield* freshDatabase
+    const { url } = yield* migratedDatabase
     const db = yield* Layer.build(databaseAt(url))
     const sql = Context.get(db, SqlClient.SqlClient)
     const withSql = <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient>) =>
