@@ -4,7 +4,6 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { promisify } from "node:util"
 import { Effect } from "effect"
-import { inject } from "vitest"
 import { freePort } from "./Ports"
 
 const run = promisify(execFile)
@@ -36,21 +35,23 @@ const ownedDir = async (parent: string, prefix: string) => {
  */
 let made: Promise<string> | undefined
 
-const makeTemplate = async (bin: string) => {
-  const template = Path.join(inject("runDir"), "postgres-template")
+const initdb = (bin: string, data: string) =>
+  asPostgres(Path.join(bin, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"])
+
+/**
+ * The run's directory, under vitest only: the benchmarks start private servers too, outside any
+ * test run, and importing vitest there fails ("failed to access its internal state").
+ */
+const runDir = async () =>
+  process.env.VITEST === undefined ? undefined : (await import("vitest")).inject("runDir")
+
+const makeTemplate = async (bin: string, run: string) => {
+  const template = Path.join(run, "postgres-template")
   if (await isDataDir(template)) return template
   // Workers may build it at the same time: each builds its own, the first rename wins.
-  const building = await ownedDir(inject("runDir"), "postgres-building-")
+  const building = await ownedDir(run, "postgres-building-")
   const data = Path.join(building, "data")
-  await asPostgres(Path.join(bin, "initdb"), [
-    "-D",
-    data,
-    "-A",
-    "trust",
-    "-U",
-    "postgres",
-    "--no-sync",
-  ])
+  await initdb(bin, data)
   try {
     await Fs.rename(data, template)
   } catch (error) {
@@ -86,12 +87,13 @@ export const privatePostgres = Effect.gen(function* () {
   )
   const data = Path.join(dir, "data")
   const pgCtl = Path.join(bin, "pg_ctl")
-  const template = yield* Effect.promise(() => {
-    made ??= makeTemplate(bin)
-    return made
+  yield* Effect.promise(async () => {
+    const run = await runDir()
+    if (run === undefined) return initdb(bin, data)
+    made ??= makeTemplate(bin, run)
+    // -a keeps the modes Postgres insists on (0700 on the data directory).
+    return asPostgres("cp", ["-a", await made, data])
   })
-  // -a keeps the modes Postgres insists on (0700 on the data directory).
-  yield* Effect.promise(() => asPostgres("cp", ["-a", template, data]))
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`
   const start = Effect.promise(() =>
     asPostgres(pgCtl, ["-D", data, "-o", options, "-l", Path.join(dir, "log"), "-w", "start"]),
