@@ -4,6 +4,7 @@
  * loopback. The tests act through that API as the page does (test/playground/Page.browser.test.ts
  * drives the page itself in Chromium).
  */
+import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Exit, Layer, Option, Scope } from "effect"
@@ -188,6 +189,22 @@ describe("the playground", () => {
             fetch(base, { headers: { "if-none-match": '"page-1"' } }),
           )
           expect(again.status).toBe(304)
+
+          // The page has no login: only this machine reaches it.
+          const outward = Object.values(Os.networkInterfaces())
+            .flat()
+            .find(
+              (address) => address !== undefined && !address.internal && address.family === "IPv4",
+            )
+          if (outward !== undefined) {
+            const elsewhere = yield* Effect.promise(() =>
+              fetch(base.replace("127.0.0.1", outward.address)).then(
+                (response) => `answered ${response.status}`,
+                () => "refused",
+              ),
+            )
+            expect(elsewhere).toBe("refused")
+          }
 
           const people = yield* peopleOf(base)
           expect(people.slice(0, 5).map((person) => person.kind)).toEqual(Array(5).fill("demo"))
