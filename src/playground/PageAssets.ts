@@ -21,7 +21,12 @@ import type { PageAsset } from "./Routes"
 export class PageAssetsError extends Data.TaggedError("PageAssetsError")<{
   readonly reason: string
   readonly cause: unknown
-}> {}
+}> {
+  /** The line start-up prints: what could not be done, and why. */
+  override get message(): string {
+    return `Playground: ${this.reason}: ${this.cause instanceof Error ? this.cause.message : String(this.cause)}`
+  }
+}
 
 const pageDir = fileURLToPath(new URL("./page/", import.meta.url))
 

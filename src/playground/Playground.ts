@@ -26,6 +26,7 @@ import * as Http from "../http/Http"
 import * as Tracing from "../telemetry/Tracing"
 import { BotApi } from "./BotApi"
 import * as PlaygroundClock from "./Clock"
+import type { PageAssetsError } from "./PageAssets"
 import * as Panel from "./Panel"
 import { people } from "./People"
 import { type PageAsset, router } from "./Routes"
@@ -34,14 +35,15 @@ import { type PageAsset, router } from "./Routes"
  * The page's routes over the running bot's services. A message the bot sends (a delivery from
  * the outbox among them) tells open pages to look at the panel again, at most every 300 ms.
  */
-const pageRoutes = (assets: Effect.Effect<ReadonlyArray<PageAsset>, unknown>) =>
+const pageRoutes = (assets: Effect.Effect<ReadonlyArray<PageAsset>, PageAssetsError>) =>
   Layer.scoped(
     Http.PageRoutes,
     Effect.gen(function* () {
       const botApi = yield* BotApi
       const sql = yield* SqlClient.SqlClient
       const panel = yield* Panel.make
-      const built = yield* Effect.orDie(assets)
+      // A page that cannot be built stops start-up with one line saying why.
+      const built = yield* assets
       const deliveries = yield* botApi.subscribe
       yield* Stream.fromQueue(deliveries).pipe(
         Stream.filter((event) => event._tag === "Message" && event.entry.from === "bot"),
@@ -129,7 +131,7 @@ const announce = (reason: string) =>
 export const layer = (options: {
   readonly reason: string
   readonly botApi: Layer.Layer<BotApi>
-  readonly assets: Effect.Effect<ReadonlyArray<PageAsset>, unknown>
+  readonly assets: Effect.Effect<ReadonlyArray<PageAsset>, PageAssetsError>
 }) =>
   announce(options.reason).pipe(
     Layer.provide(
