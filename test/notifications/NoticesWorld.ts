@@ -5,19 +5,16 @@
  * `TestClock`'s, set to `start` (a Tuesday noon in Moscow, after the real today, so that what
  * Postgres' own `now()` decides in `ActivityRepo` agrees).
  */
-import { SqlClient } from "@effect/sql"
+import type { SqlClient } from "@effect/sql"
 import { Clock, Context, Cron, Duration, Effect, Layer, TestClock } from "effect"
 import { ActivityRepo } from "../../src/activities/ActivityRepo"
 import { NotificationsConfig, type NotificationsSettings } from "../../src/config"
-import * as Database from "../../src/db/Database"
-import { seed } from "../../src/db/Seed"
 import { ActivityId, type EmployeeId } from "../../src/domain/Ids"
 import type { NotificationFrequency } from "../../src/domain/Models"
 import { Notices, NoticeTimes } from "../../src/notifications/Notices"
 import { Outbox } from "../../src/outbox/Outbox"
 import { insertEmployee, newTelegramId, unique } from "../support/Fixtures"
-import { databaseAt, moscow, outboxOf } from "../support/Rounds"
-import { migratedDatabase } from "../support/TestDatabase"
+import { moscow, outboxOf, seededDatabase } from "../support/Rounds"
 
 export const zone = "Europe/Moscow"
 
@@ -55,13 +52,7 @@ export const noticesOver = (
 export const world = (overrides: Partial<NotificationsSettings> = {}) =>
   Effect.gen(function* () {
     yield* TestClock.setTime(start.getTime())
-    const { url } = yield* migratedDatabase
-    const db = yield* Layer.build(databaseAt(url))
-    const sql = Context.get(db, SqlClient.SqlClient)
-    const withSql = <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient>) =>
-      Effect.provideService(effect, SqlClient.SqlClient, sql)
-    yield* withSql(Database.migrate)
-    yield* withSql(seed({ demo: false }))
+    const { url, db, sql, withSql } = yield* seededDatabase
     const context = yield* Layer.build(noticesOver(db, overrides))
     const notices = Context.get(context, Notices)
     const times = Context.get(context, NoticeTimes)

@@ -16,32 +16,20 @@ import {
   Layer,
   Logger,
   LogLevel,
-  Option,
   Redacted,
   Scope,
   TestClock,
 } from "effect"
-import { BotConfig, DatabaseConfig } from "../../src/config"
+import { BotConfig } from "../../src/config"
 import * as Database from "../../src/db/Database"
 import { type EmployeeId, TelegramId } from "../../src/domain/Ids"
 import { Dispatcher, lease, OUTBOX_LOCK, pollInterval } from "../../src/outbox/Dispatcher"
 import * as Outbox from "../../src/outbox/Outbox"
 import { insertEmployee, unique } from "../support/Fixtures"
 import { makeTelegramServer, type TelegramUser } from "../support/TelegramServer"
-import { migratedDatabase } from "../support/TestDatabase"
+import { databaseAt, migratedDatabase } from "../support/TestDatabase"
 
 const quiet = Logger.minimumLogLevel(LogLevel.Warning)
-
-const databaseAt = (url: string) =>
-  Database.layer.pipe(
-    Layer.provide(
-      Layer.succeed(DatabaseConfig, {
-        url: Option.some(Redacted.make(url)),
-        embeddedDir: "./.data/unused",
-      }),
-    ),
-    Layer.provide(quiet),
-  )
 
 /**
  * Lets the Postgres and HTTP work in flight go on a little; the test clock stands still. A

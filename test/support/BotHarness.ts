@@ -13,7 +13,6 @@ import * as MemoryCache from "../../src/cache/MemoryCache"
 import {
   BotConfig,
   type BotSettings,
-  DatabaseConfig,
   type Locale,
   NotificationsConfig,
   type NotificationsSettings,
@@ -108,16 +107,6 @@ type Services =
   | Rounds
   | Notices
 
-const databaseOver = (url: string) =>
-  Database.layer.pipe(
-    Layer.provide(
-      Layer.succeed(DatabaseConfig, {
-        url: Option.some(Redacted.make(url)),
-        embeddedDir: "unused",
-      }),
-    ),
-  )
-
 /** The bot running against a local Telegram, for the scope of the layer. */
 export const layer = (options: HarnessOptions = {}): Layer.Layer<Services, unknown> => {
   const telegram = Layer.scoped(Telegram, makeTelegramServer())
@@ -153,7 +142,9 @@ export const layer = (options: HarnessOptions = {}): Layer.Layer<Services, unkno
     Effect.zipRight(Database.migrate, seed({ demo: false })),
   ).pipe(
     Layer.provideMerge(
-      options.databaseUrl === undefined ? TestDatabase.migrated : databaseOver(options.databaseUrl),
+      options.databaseUrl === undefined
+        ? TestDatabase.migrated
+        : TestDatabase.databaseAt(options.databaseUrl),
     ),
   )
   const redisUrl =

@@ -5,15 +5,15 @@
  * its own (the scheduler) waits for it with `until`, never for a duration.
  */
 import { SqlClient } from "@effect/sql"
-import { Context, Cron, Effect, Layer, Logger, LogLevel, Option, Redacted, Schema } from "effect"
-import { DatabaseConfig, RoundsConfig, type RoundsSettings } from "../../src/config"
+import { Context, Cron, Effect, Layer, Option, Schema } from "effect"
+import { RoundsConfig, type RoundsSettings } from "../../src/config"
 import * as Database from "../../src/db/Database"
 import { seed } from "../../src/db/Seed"
 import { type EmployeeId, type InterestId, type MatchId, RoundId } from "../../src/domain/Ids"
 import { Outbox, StoredPayload } from "../../src/outbox/Outbox"
 import { Rounds } from "../../src/rounds/Rounds"
 import { insertEmployee, interestId, newTelegramId } from "./Fixtures"
-import { migratedDatabase } from "./TestDatabase"
+import { databaseAt, migratedDatabase } from "./TestDatabase"
 
 export const zone = "Europe/Moscow"
 
@@ -58,19 +58,7 @@ export const minuteAfter = (date: Date): Date => new Date(date.getTime() + 60_00
 /** The first round of the tests: invited Friday 4 Dec 2026, matched Monday 7 Dec. */
 export const firstMonday = "2026-12-07"
 
-const quiet = Logger.minimumLogLevel(LogLevel.Warning)
-
-/** The app's Database layer over a URL (another pool: another process, as Postgres sees it). */
-export const databaseAt = (url: string) =>
-  Database.layer.pipe(
-    Layer.provide(
-      Layer.succeed(DatabaseConfig, {
-        url: Option.some(Redacted.make(url)),
-        embeddedDir: "./.data/unused",
-      }),
-    ),
-    Layer.provide(quiet),
-  )
+export { databaseAt }
 
 /** `Rounds` with its outbox over a database context, with these settings. */
 export const roundsOver = (
@@ -123,16 +111,25 @@ export const outboxOf =
       ),
     )
 
+/**
+ * A database of the test's scope, migrated and seeded, with the app's Database layer over it and a
+ * way to run SQL effects on it: what the rounds' and the notices' worlds start from.
+ */
+export const seededDatabase = Effect.gen(function* () {
+  const { url } = yield* migratedDatabase
+  const db = yield* Layer.build(databaseAt(url))
+  const sql = Context.get(db, SqlClient.SqlClient)
+  const withSql = <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient>) =>
+    Effect.provideService(effect, SqlClient.SqlClient, sql)
+  yield* withSql(Database.migrate)
+  yield* withSql(seed({ demo: false }))
+  return { url, db, sql, withSql }
+})
+
 /** A fresh database of the test's scope, migrated and seeded, and the rounds over it. */
 export const world = (overrides: Partial<RoundsSettings> = {}) =>
   Effect.gen(function* () {
-    const { url } = yield* migratedDatabase
-    const db = yield* Layer.build(databaseAt(url))
-    const sql = Context.get(db, SqlClient.SqlClient)
-    const withSql = <A, E>(effect: Effect.Effect<A, E, SqlClient.SqlClient>) =>
-      Effect.provideService(effect, SqlClient.SqlClient, sql)
-    yield* withSql(Database.migrate)
-    yield* withSql(seed({ demo: false }))
+    const { url, db, sql, withSql } = yield* seededDatabase
     const context = yield* Layer.build(roundsOver(db, overrides))
     const rounds = Context.get(context, Rounds)
 

@@ -91,8 +91,11 @@ export const migratedDatabase = ownDatabase((name) =>
   ),
 )
 
-/** The app's own Database layer over a database at `url`. */
-const over = (url: string) =>
+/**
+ * The app's own Database layer over a database at `url` (each build is a pool of its own: another
+ * process, as Postgres sees it).
+ */
+export const databaseAt = (url: string) =>
   Database.layer.pipe(
     Layer.provide(
       Layer.succeed(DatabaseConfig, {
@@ -105,11 +108,11 @@ const over = (url: string) =>
   )
 
 const migratedAt = (url: string) =>
-  Layer.effectDiscard(Database.migrate).pipe(Layer.provideMerge(over(url)))
+  Layer.effectDiscard(Database.migrate).pipe(Layer.provideMerge(databaseAt(url)))
 
 /** The app's own Database layer over a fresh database. */
 export const fresh: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, DatabaseError> =
-  Layer.unwrapScoped(Effect.map(freshDatabase, ({ url }) => over(url)))
+  Layer.unwrapScoped(Effect.map(freshDatabase, ({ url }) => databaseAt(url)))
 
 /**
  * A database of its own with every migration applied: a copy of the run's template, which the
