@@ -424,8 +424,13 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
         const [latest] = yield* orDatabaseError(
           repo.roundsOf({ interestId: interest.id, limit: 1 }),
         )
-        const cycle = cycleAfter(settings, interest.scheduleFrequency, now, latest?.startsOn)
-        round = yield* repo.ensureRound(interest.id, cycle.startsOn)
+        if (latest !== undefined && latest.status !== "closed" && latest.status !== "cancelled") {
+          // Another process made it since the read above: its round, not the cycle after it.
+          round = latest
+        } else {
+          const cycle = cycleAfter(settings, interest.scheduleFrequency, now, latest?.startsOn)
+          round = yield* repo.ensureRound(interest.id, cycle.startsOn)
+        }
       } else if (Option.contains(step, "invite") && round.invitedAt !== null) {
         const cycle = nextCycle(settings, interest.scheduleFrequency, now)
         round = yield* repo.ensureRound(interest.id, cycle.startsOn)
