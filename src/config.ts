@@ -1,70 +1,29 @@
 /**
- * Every setting of ConnectBot (DESIGN.md "Bot"), read through Effect `Config` in the layer of the
- * section that needs it: the database scripts need no bot token, the bot needs everything. An
- * entry point first reads all the sections it needs together (`checkSettings`), so that a
- * missing or malformed setting fails with one `ConfigError` for all of them; `configProblems`
- * turns it into the lines that start-up prints, one per setting at fault.
+ * The settings of ConnectBot (DESIGN.md "Bot"), read through Effect `Config` in the layer of the
+ * section that needs it: the database scripts need no bot token, the bot needs everything. Here
+ * the database, cache, bot, start-up and logging sections; the rounds' and the notifications'
+ * live with their features (`src/rounds/RoundsSettings.ts`,
+ * `src/notifications/NotificationsSettings.ts`), and what reads one setting in
+ * `src/settings/Readers.ts`. An entry point first reads all the sections it needs together
+ * (`checkSettings`), so that a missing or malformed setting fails with one `ConfigError` for all
+ * of them; `configProblems` turns it into the lines that start-up prints, one per setting at
+ * fault.
  */
 import {
   Array as Arr,
   Config,
   ConfigError,
   Context,
-  Cron,
   DateTime,
-  Duration,
   Effect,
   Either,
   Layer,
   LogLevel,
   Option,
-  Redacted,
+  type Redacted,
   Schema,
 } from "effect"
-
-/**
- * The one helper around Effect's `Config`, for what its own readers (`Config.port`, `url`,
- * `literal`, `logLevel`, `Schema.Config`) do differently from what operators rely on:
- * - the value is trimmed, and a blank one (`PORT=` as `.env` files write it) counts as absent, so
- *   `Config.withDefault` and `Config.option` apply; theirs fail on `""` and on `" 3000"`;
- * - a malformed value fails with `expected`, never with the value: theirs end "but received
- *   <value>", and several settings are secrets or URLs that carry passwords.
- * There is no `Config.flatMap` to check the raw value before one of theirs runs, and rewording
- * their failure through `Config.orElseIf` still keeps it inside the `ConfigError.Or`; so `parse`
- * says whether the trimmed value is well-formed (`Schema.decodeOption` where a schema says it).
- */
-const setting = <A>(
-  name: string,
-  expected: string,
-  parse: (raw: string) => Option.Option<A>,
-): Config.Config<A> =>
-  Config.string(name).pipe(
-    // The path is [] here: Effect prefixes it with the setting's name.
-    Config.mapOrFail((value) => {
-      const raw = value.trim()
-      return raw === ""
-        ? Either.left(ConfigError.MissingData([], `missing setting ${name}`))
-        : Either.fromOption(parse(raw), () => ConfigError.InvalidData([], expected))
-    }),
-  )
-
-/** A setting any value suits: only a blank one falls back to the default. */
-const text = (name: string) => setting(name, "any value", Option.some)
-
-const matching = (pattern: RegExp) => Option.liftPredicate((raw: string) => pattern.test(raw))
-
-const urlOf = (...protocols: ReadonlyArray<string>) =>
-  Schema.decodeOption(Schema.URL.pipe(Schema.filter((url) => protocols.includes(url.protocol))))
-
-/**
- * Not `Config.redacted`: it rewrites every failure beneath it to "<redacted>", which hides what
- * was expected; ours never hold the value anyway.
- */
-const secret = (config: Config.Config<string>) => Config.map(config, Redacted.make)
-
-/** A URL that may hold a password: validated as it is written, then kept Redacted. */
-const secretUrl = (name: string, expected: string, ...protocols: ReadonlyArray<string>) =>
-  Config.option(secret(setting(name, expected, (raw) => Option.as(urlOf(...protocols)(raw), raw))))
+import { matching, secret, secretUrl, setting, text, urlOf } from "./settings/Readers"
 
 // ---------------------------------------------------------------------------------------------
 // Database
@@ -205,14 +164,16 @@ const transport: Config.Config<Transport> = Config.all([
   ),
 )
 
-const timeZoneConfig = Config.withDefault(
+/** TIME_ZONE, read by the rounds and the notifications too. */
+export const timeZoneConfig = Config.withDefault(
   setting("TIME_ZONE", "expected an IANA time zone, like Europe/Moscow", (raw) =>
     Option.as(DateTime.zoneMakeNamed(raw), raw),
   ),
   "Europe/Moscow",
 )
 
-const defaultLocaleConfig: Config.Config<Locale> = Config.withDefault(
+/** BOT_DEFAULT_LOCALE, read by the rounds and the notifications too. */
+export const defaultLocaleConfig: Config.Config<Locale> = Config.withDefault(
   setting(
     "BOT_DEFAULT_LOCALE",
     "expected ru or en",
@@ -221,7 +182,7 @@ const defaultLocaleConfig: Config.Config<Locale> = Config.withDefault(
   "ru",
 )
 
-// Not `Config.port`: see `setting`.
+// Not `Config.port`: see `setting` (settings/Readers.ts).
 const portConfig = Config.withDefault(
   setting("PORT", "expected a port number 1-65535", (raw) =>
     Option.liftPredicate(Number(raw), (port) => /^\d+$/.test(raw) && port >= 1 && port <= 65535),
@@ -320,164 +281,6 @@ export const playgroundDatabaseConfig: Config.Config<DatabaseSettings> = Config.
   url: Config.succeed(Option.none()),
   embeddedDir: Config.withDefault(text("EMBEDDED_DATABASE_DIR"), "./.data/playground"),
 })
-
-// ---------------------------------------------------------------------------------------------
-// Rounds (docs/rounds.md)
-
-export interface RoundsSettings {
-  readonly enabled: boolean
-  readonly timeZone: string
-  /** The language of proactive messages (BOT_DEFAULT_LOCALE). */
-  readonly locale: Locale
-  /** Cron expressions in `timeZone`. */
-  readonly inviteAt: Cron.Cron
-  readonly matchAt: Cron.Cron
-  readonly remindAt: Cron.Cron
-  readonly feedbackAt: Cron.Cron
-  /** Pairs who met within this many rounds of an interest are not paired again when avoidable. */
-  readonly noRepeat: number
-}
-
-/** A switch: `true` or `false`. */
-const flag = (name: string, fallback: boolean) =>
-  Config.withDefault(
-    setting(name, "expected true or false", (raw) =>
-      raw === "true" ? Option.some(true) : raw === "false" ? Option.some(false) : Option.none(),
-    ),
-    fallback,
-  )
-
-/** A cron expression, checked here and read in the time zone once that is known. */
-const cronSetting = (name: string, fallback: string) =>
-  Config.withDefault(
-    setting(name, "expected a cron expression like 0 12 * * FRI", (raw) =>
-      Option.as(Either.getRight(Cron.parse(raw)), raw),
-    ),
-    fallback,
-  )
-
-const roundsSettingsWith = (enabledByDefault: boolean): Config.Config<RoundsSettings> =>
-  Config.all({
-    enabled: flag("ROUNDS_ENABLED", enabledByDefault),
-    timeZone: timeZoneConfig,
-    locale: defaultLocaleConfig,
-    inviteAt: cronSetting("ROUND_INVITE_AT", "0 12 * * FRI"),
-    matchAt: cronSetting("ROUND_MATCH_AT", "0 10 * * MON"),
-    remindAt: cronSetting("ROUND_REMIND_AT", "0 11 * * WED"),
-    feedbackAt: cronSetting("ROUND_FEEDBACK_AT", "0 16 * * FRI"),
-    noRepeat: Config.withDefault(
-      setting("ROUND_NO_REPEAT", "expected a whole number 0-100", (raw) =>
-        Option.liftPredicate(Number(raw), (n) => /^\d+$/.test(raw) && n <= 100),
-      ),
-      6,
-    ),
-  }).pipe(
-    Config.map(({ timeZone, inviteAt, matchAt, remindAt, feedbackAt, ...rest }) => ({
-      ...rest,
-      timeZone,
-      inviteAt: Cron.unsafeParse(inviteAt, timeZone),
-      matchAt: Cron.unsafeParse(matchAt, timeZone),
-      remindAt: Cron.unsafeParse(remindAt, timeZone),
-      feedbackAt: Cron.unsafeParse(feedbackAt, timeZone),
-    })),
-  )
-
-export const roundsSettingsConfig = roundsSettingsWith(true)
-
-/**
- * The playground's: the scheduler is off unless ROUNDS_ENABLED=true. A round's invitation goes to
- * people who have written to the bot, and on a new playground nobody has yet: a round the start
- * caught up on would invite no one. The panel runs the steps instead (docs/playground.md).
- */
-export const playgroundRoundsSettingsConfig = roundsSettingsWith(false)
-
-export class RoundsConfig extends Context.Tag("connectbot/RoundsConfig")<
-  RoundsConfig,
-  RoundsSettings
->() {
-  static readonly layer = Layer.effect(RoundsConfig, roundsSettingsConfig)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Notifications (src/notifications)
-
-export interface NotificationsSettings {
-  /** The scheduler of digests, reminders and waitlist offers runs (the benchmark turns it off). */
-  readonly enabled: boolean
-  /** TIME_ZONE, shared with the rounds and the bot. */
-  readonly timeZone: string
-  /** The language of proactive messages (BOT_DEFAULT_LOCALE). */
-  readonly locale: Locale
-  /** Cron expressions in `timeZone`. */
-  readonly digestDailyAt: Cron.Cron
-  readonly digestWeeklyAt: Cron.Cron
-  /** How long before the start participants are reminded, longest first, no two alike. */
-  readonly reminders: ReadonlyArray<Duration.Duration>
-  /** How long a freed place is held for the person it is offered to. */
-  readonly waitlistHold: Duration.Duration
-}
-
-/** `30m`, `24h`, `2d`: a whole, positive number of minutes, hours or days. */
-const parseDuration = (raw: string): Option.Option<Duration.Duration> => {
-  const match = /^(\d{1,6})\s*([mhd])$/.exec(raw)
-  if (match === null) return Option.none()
-  const amount = Number(match[1])
-  if (amount === 0) return Option.none()
-  return Option.some(
-    match[2] === "m"
-      ? Duration.minutes(amount)
-      : match[2] === "h"
-        ? Duration.hours(amount)
-        : Duration.days(amount),
-  )
-}
-
-const durationSetting = (name: string, fallback: string) =>
-  Config.withDefault(
-    setting(name, "expected a duration like 30m, 2h or 1d", parseDuration),
-    Option.getOrThrow(parseDuration(fallback)),
-  )
-
-const remindersConfig = Config.withDefault(
-  setting(
-    "REMINDERS",
-    "expected durations separated by commas, like 24h,1h (also 30m, 2d)",
-    (raw) =>
-      Option.map(
-        Option.all(raw.split(",").map((part) => parseDuration(part.trim()))),
-        (durations) =>
-          // Longest first; `24h,1d` is one reminder, not two at the same moment.
-          [...new Map(durations.map((d) => [Duration.toMillis(d), d])).entries()]
-            .sort(([a], [b]) => b - a)
-            .map(([, d]) => d),
-      ),
-  ),
-  [Duration.hours(24), Duration.hours(1)],
-)
-
-export const notificationsSettingsConfig: Config.Config<NotificationsSettings> = Config.all({
-  enabled: flag("NOTIFICATIONS_ENABLED", true),
-  timeZone: timeZoneConfig,
-  locale: defaultLocaleConfig,
-  digestDailyAt: cronSetting("DIGEST_DAILY_AT", "0 9 * * *"),
-  digestWeeklyAt: cronSetting("DIGEST_WEEKLY_AT", "0 9 * * MON"),
-  reminders: remindersConfig,
-  waitlistHold: durationSetting("WAITLIST_HOLD", "2h"),
-}).pipe(
-  Config.map(({ timeZone, digestDailyAt, digestWeeklyAt, ...rest }) => ({
-    ...rest,
-    timeZone,
-    digestDailyAt: Cron.unsafeParse(digestDailyAt, timeZone),
-    digestWeeklyAt: Cron.unsafeParse(digestWeeklyAt, timeZone),
-  })),
-)
-
-export class NotificationsConfig extends Context.Tag("connectbot/NotificationsConfig")<
-  NotificationsConfig,
-  NotificationsSettings
->() {
-  static readonly layer = Layer.effect(NotificationsConfig, notificationsSettingsConfig)
-}
 
 // ---------------------------------------------------------------------------------------------
 // Logging

@@ -14,16 +14,15 @@ import {
   cacheSettingsConfig,
   checkSettings,
   databaseSettingsConfig,
-  notificationsSettingsConfig,
   playgroundBotSettingsConfig,
   playgroundDatabaseConfig,
-  playgroundRoundsSettingsConfig,
-  roundsSettingsConfig,
   startModeConfig,
 } from "./config"
+import { notificationsSettingsConfig } from "./notifications/NotificationsSettings"
 import * as BotApi from "./playground/BotApiLayer"
 import { buildPageAssets } from "./playground/PageAssets"
 import * as Playground from "./playground/Playground"
+import { playgroundRoundsSettingsConfig, roundsSettingsConfig } from "./rounds/RoundsSettings"
 import { otlpEndpointConfig } from "./telemetry/Tracing"
 
 const start = Effect.gen(function* () {

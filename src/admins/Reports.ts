@@ -5,10 +5,10 @@
  */
 import { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer } from "effect"
-import { RoundsConfig } from "../config"
 import { orDatabaseError } from "../db/SqlErrors"
 import type { DatabaseError, NotAllowed } from "../domain/Errors"
 import type { EmployeeId } from "../domain/Ids"
+import { RoundsConfig } from "../rounds/RoundsSettings"
 import { traced } from "../telemetry/Spans"
 import { makeAudit } from "./Audit"
 import { type ActivityFigures, makeReportsSql, type Named, type RoundFigures } from "./ReportsSql"

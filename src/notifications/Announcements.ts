@@ -8,13 +8,13 @@
  */
 import { type SqlClient, SqlSchema } from "@effect/sql"
 import { Array as Arr, Cron, Effect, Option, Order, Schema } from "effect"
-import type { NotificationsSettings } from "../config"
 import { ActivityId, EmployeeId } from "../domain/Ids"
 import { NotificationFrequency } from "../domain/Models"
 import { Timestamp } from "../domain/Time"
 import type { Outbox } from "../outbox/Outbox"
 import { makeBriefs, reachable } from "./Briefs"
 import type { ActivityBrief, NoticeTexts } from "./NoticeTexts"
+import type { NotificationsSettings } from "./NotificationsSettings"
 
 /**
  * A transaction advisory lock per person (`cbdg`, with the employee id): one process at a time

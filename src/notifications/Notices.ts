@@ -8,7 +8,6 @@
  */
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { Array as Arr, Clock, Context, Effect, Layer, Option, Schema } from "effect"
-import { NotificationsConfig } from "../config"
 import { orDatabaseError } from "../db/SqlErrors"
 import type { ActivityNotFound, DatabaseError } from "../domain/Errors"
 import type { ActivityId, EmployeeId } from "../domain/Ids"
@@ -17,6 +16,7 @@ import { Outbox } from "../outbox/Outbox"
 import { traced } from "../telemetry/Spans"
 import { makeAnnouncements } from "./Announcements"
 import { noticeTexts } from "./NoticeTexts"
+import { NotificationsConfig } from "./NotificationsSettings"
 import { makeParticipantNotices } from "./Participants"
 import { Waitlist } from "./Waitlist"
 

@@ -12,12 +12,12 @@
  */
 import { type SqlClient, SqlSchema } from "@effect/sql"
 import { Array as Arr, Duration, Effect, Option, Schema } from "effect"
-import type { NotificationsSettings } from "../config"
 import { ActivityId, EmployeeId } from "../domain/Ids"
 import { Timestamp } from "../domain/Time"
 import type { Outbox } from "../outbox/Outbox"
 import { makeBriefs, reachable } from "./Briefs"
 import type { NoticeTexts } from "./NoticeTexts"
+import type { NotificationsSettings } from "./NotificationsSettings"
 
 export type Change = "moved" | "place" | "cancelled"
 

@@ -10,8 +10,8 @@
  * `Clock`, so tests drive it with the `TestClock`.
  */
 import { Clock, Cron, Duration, Effect, Layer, Option } from "effect"
-import { NotificationsConfig, type NotificationsSettings } from "../config"
 import { Notices, NoticeTimes } from "./Notices"
+import { NotificationsConfig, type NotificationsSettings } from "./NotificationsSettings"
 
 /** Looked at least this often, whatever is known to be due. */
 const maxWait = Duration.minutes(1)

@@ -15,7 +15,6 @@
  */
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { Clock, Context, Duration, Effect, Layer, Option, Schema } from "effect"
-import { NotificationsConfig } from "../config"
 import { orDatabaseError } from "../db/SqlErrors"
 import { ActivityNotFound, type DatabaseError } from "../domain/Errors"
 import { ActivityId, EmployeeId } from "../domain/Ids"
@@ -27,6 +26,7 @@ import { traced } from "../telemetry/Spans"
 import { makeBriefs, reachable } from "./Briefs"
 import type { NoticesService, TakeOutcome, WaitlistOutcome } from "./Notices"
 import { noticeTexts } from "./NoticeTexts"
+import { NotificationsConfig } from "./NotificationsSettings"
 
 const Count = Schema.Struct({ count: Schema.Int })
 

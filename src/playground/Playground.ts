@@ -14,15 +14,14 @@ import {
   CacheConfig,
   cacheSettingsConfig,
   DatabaseConfig,
-  NotificationsConfig,
   playgroundBotSettingsConfig,
   playgroundDatabaseConfig,
-  playgroundRoundsSettingsConfig,
-  RoundsConfig,
 } from "../config"
 import * as Database from "../db/Database"
 import { demoEmailDomain, seed } from "../db/Seed"
 import * as Http from "../http/Http"
+import { NotificationsConfig } from "../notifications/NotificationsSettings"
+import { playgroundRoundsSettingsConfig, RoundsConfig } from "../rounds/RoundsSettings"
 import * as Tracing from "../telemetry/Tracing"
 import { BotApi } from "./BotApi"
 import * as PlaygroundClock from "./Clock"

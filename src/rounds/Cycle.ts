@@ -14,8 +14,8 @@
  * first match time of each month.
  */
 import { Cron, DateTime, Option } from "effect"
-import type { RoundsSettings } from "../config"
 import type { ScheduleFrequency } from "../domain/Models"
+import type { RoundsSettings } from "./RoundsSettings"
 
 export type Step = "invite" | "match" | "remind" | "feedback" | "close"
 export const steps: ReadonlyArray<Step> = ["invite", "match", "remind", "feedback", "close"]

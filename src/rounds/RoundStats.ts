@@ -3,10 +3,10 @@
  * round and its step; per round, how many were invited, joined, placed, met, and how they rated it.
  */
 import { Clock, Effect, Option } from "effect"
-import type { RoundsSettings } from "../config"
 import { orDatabaseError } from "../db/SqlErrors"
 import { cycleAfter, cycleOf, dueAt, type Step } from "./Cycle"
 import type { MatchingInterest, Round, RoundRepo } from "./RoundRepo"
+import type { RoundsSettings } from "./RoundsSettings"
 import { nextStepOf } from "./Steps"
 
 export interface RoundFigures {

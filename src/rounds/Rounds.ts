@@ -6,7 +6,6 @@
  */
 import type { SqlClient } from "@effect/sql"
 import { Context, Data, Effect, Layer, Option } from "effect"
-import { RoundsConfig } from "../config"
 import { orDatabaseError } from "../db/SqlErrors"
 import type { DatabaseError } from "../domain/Errors"
 import { Dispatcher } from "../outbox/Dispatcher"
@@ -16,6 +15,7 @@ import type { Step } from "./Cycle"
 import type { Placement } from "./Matching"
 import * as RoundRepo from "./RoundRepo"
 import { makeRoundStats } from "./RoundStats"
+import { RoundsConfig } from "./RoundsSettings"
 import { makeSteps, type StepRun } from "./Steps"
 
 /** The interest named does not pair people (or does not exist). */

@@ -7,9 +7,9 @@
  * the `TestClock`.
  */
 import { Clock, Duration, Effect, Layer } from "effect"
-import { RoundsConfig } from "../config"
 import { nextTick } from "./Cycle"
 import { Rounds } from "./Rounds"
+import { RoundsConfig } from "./RoundsSettings"
 
 /** Looked at least this often, whatever the crons say. */
 const maxWait = Duration.hours(1)

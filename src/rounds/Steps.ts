@@ -12,7 +12,6 @@
 import { Clock, Effect, Metric, Option } from "effect"
 import { Action } from "../bot/CallbackData"
 import { actionKeyboard, formatWhen, interestName } from "../bot/Views"
-import type { RoundsSettings } from "../config"
 import { orDatabaseError } from "../db/SqlErrors"
 import type { DatabaseError } from "../domain/Errors"
 import type { MatchId } from "../domain/Ids"
@@ -21,6 +20,7 @@ import { type CycleTimes, cycleAfter, cycleOf, nextCycle, type Step, steps } fro
 import { place } from "./Matching"
 import * as RoundMetrics from "./RoundMetrics"
 import type { MatchingInterest, Person, Round, RoundRepo } from "./RoundRepo"
+import type { RoundsSettings } from "./RoundsSettings"
 import { type PartnerCard, roundTexts } from "./RoundTexts"
 
 /** What running a step did. */

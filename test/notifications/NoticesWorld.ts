@@ -8,10 +8,13 @@
 import type { SqlClient } from "@effect/sql"
 import { Clock, Context, Cron, Duration, Effect, Layer, TestClock } from "effect"
 import { ActivityRepo } from "../../src/activities/ActivityRepo"
-import { NotificationsConfig, type NotificationsSettings } from "../../src/config"
 import { ActivityId, type EmployeeId } from "../../src/domain/Ids"
 import type { NotificationFrequency } from "../../src/domain/Models"
 import { Notices, NoticeTimes } from "../../src/notifications/Notices"
+import {
+  NotificationsConfig,
+  type NotificationsSettings,
+} from "../../src/notifications/NotificationsSettings"
 import { Outbox } from "../../src/outbox/Outbox"
 import { insertEmployee, newTelegramId, unique } from "../support/Fixtures"
 import { moscow, outboxOf, seededDatabase } from "../support/Rounds"

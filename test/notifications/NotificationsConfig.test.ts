@@ -1,10 +1,12 @@
 /**
- * The notifications' settings (src/config.ts `NotificationsConfig`): defaults, the forms operators
- * write, and the one line start-up prints for a bad value, naming the setting.
+ * The notifications' settings (src/notifications/NotificationsSettings.ts `NotificationsConfig`):
+ * defaults, the forms operators write, and the one line start-up prints for a bad value, naming
+ * the setting.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Cron, Duration, Effect } from "effect"
-import { describeConfigError, notificationsSettingsConfig } from "../../src/config"
+import { describeConfigError } from "../../src/config"
+import { notificationsSettingsConfig } from "../../src/notifications/NotificationsSettings"
 
 const read = (settings: Record<string, string>) =>
   Effect.withConfigProvider(

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Layer, TestClock } from "effect"
-import type { NotificationsSettings } from "../../src/config"
+import type { NotificationsSettings } from "../../src/notifications/NotificationsSettings"
 import * as Scheduler from "../../src/notifications/Scheduler"
 import { databaseAt } from "../support/Rounds"
 import { nextDaily, noticesOver, start, type World, world } from "./NoticesWorld"

@@ -7,7 +7,7 @@
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Context, Deferred, Effect, Fiber, Layer, TestClock } from "effect"
-import type { RoundsSettings } from "../../src/config"
+import type { RoundsSettings } from "../../src/rounds/RoundsSettings"
 import * as Scheduler from "../../src/rounds/Scheduler"
 import { databaseAt, firstMonday, roundsOver, type World, week, world } from "../support/Rounds"
 

@@ -10,22 +10,19 @@ import type { ActivityRepo } from "../../src/activities/ActivityRepo"
 import type { Cache } from "../../src/cache/Cache"
 import * as CacheLive from "../../src/cache/CacheLive"
 import * as MemoryCache from "../../src/cache/MemoryCache"
-import {
-  BotConfig,
-  type BotSettings,
-  type Locale,
-  NotificationsConfig,
-  type NotificationsSettings,
-  RoundsConfig,
-  type RoundsSettings,
-} from "../../src/config"
+import { BotConfig, type BotSettings, type Locale } from "../../src/config"
 import * as Database from "../../src/db/Database"
 import { seed } from "../../src/db/Seed"
 import type { EmployeeId, TelegramId } from "../../src/domain/Ids"
 import type { EmployeeRepo } from "../../src/employees/EmployeeRepo"
 import type { InterestRepo } from "../../src/interests/InterestRepo"
 import type { Notices } from "../../src/notifications/Notices"
+import {
+  NotificationsConfig,
+  type NotificationsSettings,
+} from "../../src/notifications/NotificationsSettings"
 import type { Rounds } from "../../src/rounds/Rounds"
+import { RoundsConfig, type RoundsSettings } from "../../src/rounds/RoundsSettings"
 import type { Sessions } from "../../src/sessions/Sessions"
 import { cacheConfig } from "./CacheSettings"
 import { insertEmployee, newTelegramId } from "./Fixtures"

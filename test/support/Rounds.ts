@@ -6,12 +6,12 @@
  */
 import { SqlClient } from "@effect/sql"
 import { Context, Cron, Effect, Layer, Option, Schema } from "effect"
-import { RoundsConfig, type RoundsSettings } from "../../src/config"
 import * as Database from "../../src/db/Database"
 import { seed } from "../../src/db/Seed"
 import { type EmployeeId, type InterestId, type MatchId, RoundId } from "../../src/domain/Ids"
 import { Outbox, StoredPayload } from "../../src/outbox/Outbox"
 import { Rounds } from "../../src/rounds/Rounds"
+import { RoundsConfig, type RoundsSettings } from "../../src/rounds/RoundsSettings"
 import { insertEmployee, interestId, newTelegramId } from "./Fixtures"
 import { databaseAt, migratedDatabase } from "./TestDatabase"
 

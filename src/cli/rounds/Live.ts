@@ -4,16 +4,11 @@
  * and the rounds' are read together first, so that one line names every one at fault.
  */
 import { Effect, Layer } from "effect"
-import {
-  checkSettings,
-  DatabaseConfig,
-  databaseSettingsConfig,
-  RoundsConfig,
-  roundsSettingsConfig,
-} from "../../config"
+import { checkSettings, DatabaseConfig, databaseSettingsConfig } from "../../config"
 import * as Database from "../../db/Database"
 import { Outbox } from "../../outbox/Outbox"
 import { Rounds } from "../../rounds/Rounds"
+import { RoundsConfig, roundsSettingsConfig } from "../../rounds/RoundsSettings"
 
 export const RoundsLive = Rounds.layer.pipe(
   Layer.provideMerge(Outbox.layer),
