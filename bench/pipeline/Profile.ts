@@ -59,17 +59,27 @@ const placeOf = (frame: ProfileNode["callFrame"]): string => {
 
 const share = (part: number, total: number) => `${((100 * part) / total).toFixed(1)}%`
 
+/** Node samples every 1 ms; a gap of 100 ms between samples is a stopped process. */
+const stoppedAfterMicros = 100_000
+
 /** A text summary of one profile. */
 export const summarizeProfile = (profile: CpuProfile, top = 25): string => {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]))
   const self = new Map<number, number>()
   const samples = profile.samples ?? []
   const deltas = profile.timeDeltas ?? []
-  // As DevTools does: each sample's time is the interval until the next one.
+  // As DevTools does: each sample's time is the interval until the next one; except that an
+  // interval far longer than the sampling period is time the process was stopped (the benchmark
+  // SIGSTOPs the bot it is not measuring), not time spent in whatever was on the stack before.
+  let stopped = 0
   for (let index = 0; index < samples.length; index++) {
     const id = samples[index] as number
-    const micros = deltas[index + 1] ?? 0
-    self.set(id, (self.get(id) ?? 0) + Math.max(0, micros))
+    const micros = Math.max(0, deltas[index + 1] ?? 0)
+    if (micros > stoppedAfterMicros) {
+      stopped += micros
+      continue
+    }
+    self.set(id, (self.get(id) ?? 0) + micros)
   }
   const byOwner = new Map<string, number>()
   const byFunction = new Map<string, number>()
@@ -120,7 +130,7 @@ export const summarizeProfile = (profile: CpuProfile, top = 25): string => {
           `  ${share(micros, busy).padStart(6)}  ${(micros / 1000).toFixed(0).padStart(7)} ms  ${name}`,
       )
   return [
-    `Sampled ${(total / 1e6).toFixed(1)} s, of which busy ${(busy / 1e6).toFixed(1)} s (idle ${(idle / 1e6).toFixed(1)} s). Self time of the busy part:`,
+    `Sampled ${(total / 1e6).toFixed(1)} s, of which busy ${(busy / 1e6).toFixed(1)} s (idle ${(idle / 1e6).toFixed(1)} s; stopped, left out: ${(stopped / 1e6).toFixed(1)} s). Self time of the busy part:`,
     "By package or file:",
     ...rows(byOwner),
     "Inclusive (time with the package or file anywhere on the stack):",
