@@ -83,6 +83,9 @@ export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const holdsPlace = sql.in(placeHoldingStatuses)
   const line = waitlistQueries(sql)
+  // "Ahead", "still open" and the time of an answer are the service's `Clock`, not the database's
+  // now(), as everywhere else: a test's TestClock and the playground's moved clock hold here too.
+  const currentTime = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis))
   // The bot's process offers a freed place in the leave's own transaction. Without the service
   // (ops scripts, which never leave) nothing is lost: the notifications' scheduler offers free
   // places to waiting people at its next run.
@@ -96,12 +99,12 @@ export const make = Effect.gen(function* () {
   })
 
   const findActivityCounts = SqlSchema.single({
-    Request: EmployeeId,
+    Request: Schema.Struct({ employeeId: EmployeeId, now: Schema.DateFromSelf }),
     Result: ActivityCounts,
-    execute: (id) => sql`
+    execute: ({ employeeId: id, now }) => sql`
         SELECT
           count(*) FILTER (
-            WHERE p.status = 'confirmed' AND a.status IN ('scheduled', 'active') AND a.scheduled_at > now()
+            WHERE p.status = 'confirmed' AND a.status IN ('scheduled', 'active') AND a.scheduled_at > ${now}
           )::int AS upcoming,
           count(*) FILTER (WHERE p.status = 'attended')::int AS attended,
           count(*) FILTER (WHERE p.status IN ${holdsPlace})::int AS joined
@@ -110,12 +113,13 @@ export const make = Effect.gen(function* () {
         WHERE p.employee_id = ${id}`,
   })
 
-  const activityCounts = (employeeId: EmployeeId) => orDatabaseError(findActivityCounts(employeeId))
+  const activityCounts = (employeeId: EmployeeId) =>
+    orDatabaseError(Effect.flatMap(currentTime, (now) => findActivityCounts({ employeeId, now })))
 
   const listUpcoming = SqlSchema.findAll({
-    Request: Schema.Struct({ employeeId: EmployeeId, limit: Schema.Int }),
+    Request: Schema.Struct({ employeeId: EmployeeId, limit: Schema.Int, now: Schema.DateFromSelf }),
     Result: UpcomingActivity,
-    execute: ({ employeeId, limit }) => sql`
+    execute: ({ employeeId, limit, now }) => sql`
         SELECT a.*,
           (SELECT count(*)::int FROM activity_participants p
            WHERE p.activity_id = a.id AND p.status IN ${holdsPlace}) AS participant_count,
@@ -126,13 +130,17 @@ export const make = Effect.gen(function* () {
                   WHERE ei.employee_id = ${employeeId} AND ei.interest_id = a.interest_id
                     AND ei.is_active) AS matches_interests
         FROM activities a
-        WHERE a.status = 'scheduled' AND a.scheduled_at > now()
+        WHERE a.status = 'scheduled' AND a.scheduled_at > ${now}
         ORDER BY matches_interests DESC, a.scheduled_at, a.id
         LIMIT ${limit}`,
   })
 
   const upcomingActivities = (employeeId: EmployeeId, options?: { readonly limit?: number }) =>
-    orDatabaseError(listUpcoming({ employeeId, limit: options?.limit ?? 20 }))
+    orDatabaseError(
+      Effect.flatMap(currentTime, (now) =>
+        listUpcoming({ employeeId, limit: options?.limit ?? 20, now }),
+      ),
+    )
 
   const selectActivity = sql`
       SELECT a.*,
@@ -210,7 +218,7 @@ export const make = Effect.gen(function* () {
         WHERE activity_id = ${id} AND status IN ${holdsPlace}`,
   })
   const lockActivity = SqlSchema.findOne({
-    Request: ActivityId,
+    Request: Schema.Struct({ id: ActivityId, now: Schema.DateFromSelf }),
     Result: Schema.Struct({
       status: ActivityStatus,
       maxParticipants: Schema.NullOr(Schema.Int),
@@ -218,8 +226,8 @@ export const make = Effect.gen(function* () {
     }),
     // The row lock serialises joins and leaves of one activity: capacity is checked and taken
     // by one transaction at a time, however many people press Join at once.
-    execute: (id) => sql`
-        SELECT status, max_participants, (status = 'scheduled' AND scheduled_at > now()) AS open
+    execute: ({ id, now }) => sql`
+        SELECT status, max_participants, (status = 'scheduled' AND scheduled_at > ${now}) AS open
         FROM activities WHERE id = ${id}
         FOR UPDATE`,
   })
@@ -236,7 +244,8 @@ export const make = Effect.gen(function* () {
     sql
       .withTransaction(
         Effect.gen(function* () {
-          const activity = yield* lockActivity(activityId)
+          const now = yield* currentTime
+          const activity = yield* lockActivity({ id: activityId, now })
           if (Option.isNone(activity)) return yield* new ActivityNotFound({ activityId })
           const employee = yield* findEmployee(employeeId)
           if (Option.isNone(employee) || !employee.value.isActive) {
@@ -251,16 +260,15 @@ export const make = Effect.gen(function* () {
           if (!open) return JoinOutcome.NotOpen({ status })
           // A place offered from the waitlist is held for that person until the offer runs out
           // (their own offer is theirs to take by joining).
-          const now = new Date(yield* Clock.currentTimeMillis)
           const offered = yield* line.offersHeld(activityId, now, employeeId)
           if (maxParticipants !== null && count + offered >= maxParticipants) {
             return JoinOutcome.Full({ maxParticipants })
           }
           yield* sql`
               INSERT INTO activity_participants (activity_id, employee_id, status, responded_at)
-              VALUES (${activityId}, ${employeeId}, 'confirmed', now())
+              VALUES (${activityId}, ${employeeId}, 'confirmed', ${now})
               ON CONFLICT (activity_id, employee_id) DO UPDATE
-              SET status = 'confirmed', responded_at = now()`
+              SET status = 'confirmed', responded_at = ${now}`
           yield* line.leaveLine(activityId, employeeId)
           return JoinOutcome.Joined({ participantCount: count + 1 })
         }),
@@ -271,13 +279,14 @@ export const make = Effect.gen(function* () {
     sql
       .withTransaction(
         Effect.gen(function* () {
-          const activity = yield* lockActivity(activityId)
+          const now = yield* currentTime
+          const activity = yield* lockActivity({ id: activityId, now })
           if (Option.isNone(activity)) return yield* new ActivityNotFound({ activityId })
           if (!activity.value.open) {
             return [LeaveOutcome.NotOpen({ status: activity.value.status }), 0] as const
           }
           const left = yield* sql`
-              UPDATE activity_participants SET status = 'declined', responded_at = now()
+              UPDATE activity_participants SET status = 'declined', responded_at = ${now}
               WHERE activity_id = ${activityId} AND employee_id = ${employeeId} AND status = 'confirmed'
               RETURNING employee_id`
           const { count } = yield* countParticipants(activityId)

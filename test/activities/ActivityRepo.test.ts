@@ -4,6 +4,7 @@ import { Effect } from "effect"
 import { ActivityRepo } from "../../src/activities/ActivityRepo"
 import { ActivityId, EmployeeId } from "../../src/domain/Ids"
 import { InterestRepo } from "../../src/interests/InterestRepo"
+import { fixedClock } from "../support/Clocks"
 import { insertActivity, insertEmployee, interestId, RepoLive } from "../support/Fixtures"
 
 describe("ActivityRepo", () => {
@@ -92,6 +93,45 @@ describe("ActivityRepo", () => {
           expect((yield* repo.leave(cancelled, second))._tag).toBe("NotOpen")
           const unlimited = yield* insertActivity({ maxParticipants: null })
           expect((yield* repo.join(unlimited, second))._tag).toBe("Joined")
+        }),
+      )
+
+      it.effect("ahead and still open are the app's clock, not the database's", () =>
+        Effect.gen(function* () {
+          const repo = yield* ActivityRepo
+          const id = yield* insertEmployee({})
+          const soon = yield* insertActivity({ inHours: 2 })
+          const later = yield* insertActivity({ inHours: 5 })
+          yield* repo.join(soon, id)
+          yield* repo.join(later, id)
+          const listed = (activities: ReadonlyArray<{ readonly id: ActivityId }>) =>
+            activities.map((a) => a.id).filter((a) => a === soon || a === later)
+
+          // Three hours on by the app's clock (the database's own clock has not moved): the
+          // first has begun, the second is still ahead.
+          const threeHoursOn = new Date(Date.now() + 3 * 3_600_000)
+          const moved = yield* Effect.gen(function* () {
+            const newcomer = yield* insertEmployee({})
+            return {
+              upcoming: listed(yield* repo.upcomingActivities(id, { limit: 1000 })),
+              counts: yield* repo.activityCounts(id),
+              joinSoon: (yield* repo.join(soon, newcomer))._tag,
+              leaveSoon: (yield* repo.leave(soon, id))._tag,
+              joinLater: (yield* repo.join(later, newcomer))._tag,
+            }
+          }).pipe(Effect.withClock(fixedClock(threeHoursOn)))
+          expect(moved).toEqual({
+            upcoming: [later],
+            counts: expect.objectContaining({ upcoming: 1, joined: 2 }),
+            joinSoon: "NotOpen",
+            leaveSoon: "NotOpen",
+            joinLater: "Joined",
+          })
+          // By the real clock both are still ahead.
+          expect(listed(yield* repo.upcomingActivities(id, { limit: 1000 }))).toEqual([
+            soon,
+            later,
+          ])
         }),
       )
 
