@@ -14,7 +14,10 @@
  * - `POST send`             `SendRequest` → `{ entry: ChatEntry }`
  * - `POST press`            `PressRequest` → `{ answer: CallbackAnswer | null }`
  * - `GET  panel`            → `PanelState`
- * - `POST rounds/step`      `StepRequest` → `{ message: string }`: runs the interest's next step.
+ * - `POST rounds/step`      `StepRequest` → `StepResponse`: runs the interest's next step; says
+ *                             what it did in English, as `scripts/rounds.ts run` does (`message`),
+ *                             and as data (`run`: a `StepRunResult`), for the page to say in its
+ *                             own language.
  * - `POST clock`            `ClockRequest` → `PanelState`: moves the playground's clock forward.
  */
 import { Schema } from "effect"
@@ -44,6 +47,35 @@ export const ClockRequest = Schema.Struct({
   days: Schema.Number.pipe(Schema.int(), Schema.between(1, 14)),
 })
 
+/** A round's steps, in order (src/rounds/Cycle.ts). */
+export type RoundStep = "invite" | "match" | "remind" | "feedback" | "close"
+
+/** What running a round's step did: `StepRun` (src/rounds/Steps.ts) as the page needs it. */
+export interface StepRunResult {
+  readonly interest: string
+  /** The round's match day, YYYY-MM-DD. */
+  readonly startsOn: string
+  readonly step: RoundStep
+  /**
+   * `busy`: another process holds the round; `done-before`: nothing left to do; `not-yet`: an
+   * earlier step of the round has not run; `cancelled`: the round was called off.
+   */
+  readonly outcome: "done" | "busy" | "done-before" | "not-yet" | "cancelled"
+  /** Messages put into the outbox. */
+  readonly messages: number
+  /** The match step's figures, when it ran: people placed, groups, left alone, pairs repeated. */
+  readonly placed?: number
+  readonly groups?: number
+  readonly alone?: number
+  readonly repeats?: number
+}
+
+export interface StepResponse {
+  /** What the step did, in English, in the words of `scripts/rounds.ts run` (and the log). */
+  readonly message: string
+  readonly run: StepRunResult
+}
+
 /** Someone the page can be. */
 export interface Person {
   readonly kind: "demo" | "employee" | "stranger"
@@ -72,7 +104,7 @@ export interface RoundRow {
   readonly status: string
   readonly startsOn: string | null
   /** The step "run the next step" would run, or null when the round is over. */
-  readonly nextStep: string | null
+  readonly nextStep: RoundStep | null
 }
 
 export interface OutboxRow {

@@ -10,8 +10,9 @@ import { describeRun } from "../cli/rounds/Run"
 import { orDatabaseError } from "../db/SqlErrors"
 import type { DatabaseError } from "../domain/Errors"
 import { type NotAMatchingInterest, Rounds } from "../rounds/Rounds"
+import type { StepRun } from "../rounds/Steps"
 import { PlaygroundClock } from "./Clock"
-import type { OutboxRow, PanelState, RoundRow } from "./PageApi"
+import type { OutboxRow, PanelState, RoundRow, StepResponse, StepRunResult } from "./PageApi"
 
 /** The outbox rows shown, newest first. */
 const outboxShown = 30
@@ -24,6 +25,24 @@ interface OutboxRecord {
   readonly createdAt: Date
   readonly sentAt: Date | null
   readonly text: string | null
+}
+
+/** A step's run as the page's API gives it: what the page needs to say it in its language. */
+const runResult = (run: StepRun): StepRunResult => {
+  // The match step's figures come together, or not at all (as `describeRun` reads them).
+  const { placed, groups, alone, repeats } = run
+  const figures =
+    placed === undefined || groups === undefined || alone === undefined || repeats === undefined
+      ? {}
+      : { placed, groups, alone, repeats }
+  return {
+    interest: run.interest,
+    startsOn: run.startsOn,
+    step: run.step,
+    outcome: run.outcome,
+    messages: run.messages,
+    ...figures,
+  }
 }
 
 export const make = Effect.gen(function* () {
@@ -85,11 +104,16 @@ export const make = Effect.gen(function* () {
 
   const announce = Effect.flatMap(state, (current) => PubSub.publish(changes, current))
 
-  /** Runs the interest's next step now; says what it did, as `scripts/rounds.ts run` does. */
-  const runStep = (interest: string): Effect.Effect<string, DatabaseError | NotAMatchingInterest> =>
+  /**
+   * Runs the interest's next step now; says what it did as `scripts/rounds.ts run` does (and logs
+   * it so), and gives the run itself for the page to say in its own language.
+   */
+  const runStep = (
+    interest: string,
+  ): Effect.Effect<StepResponse, DatabaseError | NotAMatchingInterest> =>
     rounds.runNow(interest, Option.none()).pipe(
-      Effect.map((result) => describeRun(interest, result)),
-      Effect.tap(Effect.logInfo),
+      Effect.map((result) => ({ message: describeRun(interest, result), run: runResult(result) })),
+      Effect.tap((answer) => Effect.logInfo(answer.message)),
       Effect.zipLeft(announce),
       Effect.withSpan("Playground.runStep"),
     )

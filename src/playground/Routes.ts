@@ -158,7 +158,7 @@ export const router = ({ closing, botApi, panel, people, assets }: RouteServices
       answering(
         Effect.flatMap(body(StepRequest), ({ interest }) =>
           panel.runStep(interest).pipe(
-            Effect.map((message) => json({ message })),
+            Effect.map((answer) => json(answer)),
             Effect.catchTag("NotAMatchingInterest", (error) =>
               Effect.succeed(badRequest(error.message)),
             ),

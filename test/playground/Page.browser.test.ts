@@ -17,6 +17,7 @@ import type { Browser, BrowserContext, Locator, Page } from "playwright-core"
 import { messagesFor } from "../../src/bot/Messages"
 import { interestName } from "../../src/bot/Views"
 import { defaultInterests } from "../../src/db/Seed"
+import { textsFor } from "../../src/playground/page/Texts"
 import { roundTexts } from "../../src/rounds/RoundTexts"
 import { launchChromium, screenshots } from "../support/Browser"
 import { initialisedDataDir } from "../support/EmbeddedTemplate"
@@ -26,6 +27,7 @@ import { projectRoot, tempDir } from "../support/Scripts"
 const ru = messagesFor("ru")
 const en = messagesFor("en")
 const ruRounds = roundTexts("ru")
+const ruPage = textsFor("ru")
 const interest = (code: string) => {
   const found = defaultInterests.find((candidate) => candidate.code === code)
   if (found === undefined) throw new Error(`No default interest ${code}`)
@@ -216,8 +218,13 @@ describe("the playground page", () => {
     const invited = anna.locator(".message.from-bot").filter({ hasText: invitation })
     const round = anna.getByRole("listitem", { name: coffee.name })
     const stepButton = round.getByRole("button")
-    await stepButton.filter({ hasText: "invite" }).click()
-    await stepButton.filter({ hasText: "match" }).waitFor()
+    await stepButton.filter({ hasText: ruPage.steps.invite }).click()
+    await stepButton.filter({ hasText: ruPage.steps.match }).waitFor()
+    // The panel says what the step did in the page's language, not in the script's English.
+    const stepSaid = anna.getByRole("region", { name: ruPage.roundsTitle }).getByRole("status")
+    await expect
+      .poll(() => stepSaid.textContent(), { timeout: seeTimeoutMs })
+      .toContain(`Выполнен шаг «приглашение» раунда «${coffee.name}»`)
     await invited.waitFor()
     await shot(anna, "coffee-invited")
 
@@ -232,7 +239,7 @@ describe("the playground page", () => {
     }
     await shot(maria, "coffee-joined")
 
-    await stepButton.filter({ hasText: "match" }).click()
+    await stepButton.filter({ hasText: ruPage.steps.match }).click()
     // Each sees the other's card, the name in bold as the bot wrote it.
     const introOf = (page: Page) => botSays(page, firstLine(ruRounds.intro(coffeeName, [])))
     await (await introOf(anna)).locator("strong", { hasText: "Мария Козлова" }).waitFor()

@@ -10,7 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Exit, Layer, Option, Scope } from "effect"
 import type { ChatEntry, ChatEvent, ChatState } from "../../src/playground/BotApi"
 import * as BotApi from "../../src/playground/BotApiLayer"
-import type { PanelState, PeopleResponse, Person } from "../../src/playground/PageApi"
+import type {
+  PanelState,
+  PeopleResponse,
+  Person,
+  StepRunResult,
+} from "../../src/playground/PageApi"
 import * as Playground from "../../src/playground/Playground"
 import type { PageAsset } from "../../src/playground/Routes"
 import { initialisedDataDir } from "../support/EmbeddedTemplate"
@@ -341,6 +346,15 @@ describe("the playground", () => {
           expect(invite.body.message).toMatch(
             /^Done: invite of the coffee round of .*; 2 message\(s\) queued\.$/,
           )
+          // The same, as data: the page says it in its own language.
+          expect(invite.body.run).toEqual({
+            interest: "coffee",
+            startsOn: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+            step: "invite",
+            outcome: "done",
+            messages: 2,
+          })
+          const startsOn = (invite.body.run as StepRunResult).startsOn
           const invitations = yield* Effect.all(
             [annaEvents, mariaEvents].map((events) =>
               nextBotMessage(events, "the invitation", (entry) => entry.buttons.length > 0),
@@ -359,6 +373,17 @@ describe("the playground", () => {
           expect(match.body.message).toMatch(
             /^Done: match of the coffee round .* 2 placed in 1 group\(s\), 0 alone/,
           )
+          expect(match.body.run).toEqual({
+            interest: "coffee",
+            startsOn,
+            step: "match",
+            outcome: "done",
+            messages: 2,
+            placed: 2,
+            groups: 1,
+            alone: 0,
+            repeats: 0,
+          })
           const [annaIntro, mariaIntro] = yield* Effect.all([
             nextBotMessage(annaEvents, "Anna's introduction", (entry) =>
               entry.text.includes("Мария"),

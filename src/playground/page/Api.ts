@@ -3,7 +3,7 @@
  * 5xx status: it is thrown as an `ApiError` carrying that text, for the page to show.
  */
 import type { CallbackAnswer, ChatEntry, ChatUser } from "../BotApi"
-import type { PanelState, PeopleResponse } from "../PageApi"
+import type { PanelState, PeopleResponse, StepResponse } from "../PageApi"
 
 const base = "/playground/api"
 
@@ -44,8 +44,7 @@ export const press = (user: ChatUser, messageId: number, data: string) =>
 
 export const panel = () => call<PanelState>("panel")
 
-export const step = (interest: string) =>
-  call<{ readonly message: string }>("rounds/step", { body: { interest } })
+export const step = (interest: string) => call<StepResponse>("rounds/step", { body: { interest } })
 
 export const moveClock = (days: number) => call<PanelState>("clock", { body: { days } })
 

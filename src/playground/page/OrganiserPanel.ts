@@ -3,7 +3,7 @@
  * round with the step that would run next, and the outbox. It draws `PanelState`s as they come
  * (a call's answer or the stream's `event: panel`); its buttons act through the server.
  */
-import type { PanelState } from "../PageApi"
+import type { PanelState, RoundRow, StepRunResult } from "../PageApi"
 import type { PageTexts } from "./Texts"
 
 export interface PanelElements {
@@ -21,7 +21,7 @@ export interface PanelOptions {
   /** Moves the clock a day on; resolves with the new state. */
   readonly moveClock: () => Promise<PanelState>
   /** Runs the interest's next step; resolves with what the step did. */
-  readonly step: (interest: string) => Promise<string>
+  readonly step: (interest: string) => Promise<StepRunResult>
   readonly refresh: () => Promise<PanelState>
   readonly fail: (error: unknown) => void
 }
@@ -34,6 +34,8 @@ export interface OrganiserPanel {
 export const makeOrganiserPanel = (options: PanelOptions): OrganiserPanel => {
   const { elements, texts } = options
   let state: PanelState | undefined
+  /** The last step run from this page: said again in the page's language when it changes. */
+  let lastRun: StepRunResult | undefined
 
   /**
    * Runs `action` for `key` (an interest, or the clock) unless it is running already, so one press
@@ -61,12 +63,25 @@ export const makeOrganiserPanel = (options: PanelOptions): OrganiserPanel => {
     busy("clock", async () => show(await options.moveClock())),
   )
 
-  const roundItem = (round: PanelState["rounds"][number]) => {
+  const nameOf = (round: RoundRow) =>
+    (texts().locale.startsWith("en") ? round.nameEn : null) ?? round.name
+
+  const drawStepResult = () => {
+    if (lastRun === undefined) return
+    const run = lastRun
+    const round = state?.rounds.find((candidate) => candidate.interest === run.interest)
+    elements.stepResult.textContent = texts().stepRun(
+      run,
+      round === undefined ? run.interest : nameOf(round),
+    )
+  }
+
+  const roundItem = (round: RoundRow) => {
     const item = document.createElement("li")
     item.className = "round"
     const name = document.createElement("h4")
     name.id = `round-${round.interest}`
-    name.textContent = (texts().locale.startsWith("en") ? round.nameEn : null) ?? round.name
+    name.textContent = nameOf(round)
     item.setAttribute("aria-labelledby", name.id)
     const status = document.createElement("p")
     status.textContent = texts().roundStatus(round.status, round.startsOn)
@@ -79,7 +94,8 @@ export const makeOrganiserPanel = (options: PanelOptions): OrganiserPanel => {
     markBusy(button, round.interest)
     button.addEventListener("click", () =>
       busy(round.interest, async () => {
-        elements.stepResult.textContent = await options.step(round.interest)
+        lastRun = await options.step(round.interest)
+        drawStepResult()
         show(await options.refresh())
       }),
     )
@@ -105,6 +121,7 @@ export const makeOrganiserPanel = (options: PanelOptions): OrganiserPanel => {
     elements.now.setAttribute("datetime", current.now)
     elements.ahead.textContent = texts().clockAhead(current.aheadDays)
     markBusy(elements.forward, "clock")
+    drawStepResult()
 
     // Keep keyboard focus on the same round's button across a redraw.
     const focused = document.activeElement

@@ -2,6 +2,8 @@
  * The page's own words in both languages the bot speaks. The chosen language is also the one
  * the page sends as the user's Telegram `language_code`, so the page and the bot switch together.
  */
+import type { RoundStep, StepRunResult } from "../PageApi"
+
 export type Language = "ru" | "en"
 
 export const languages: ReadonlyArray<Language> = ["ru", "en"]
@@ -26,7 +28,14 @@ export interface PageTexts {
   readonly roundsTitle: string
   readonly noRounds: string
   readonly roundStatus: (status: string, startsOn: string | null) => string
-  readonly runStep: (step: string) => string
+  /** A round's steps by name. */
+  readonly steps: Readonly<Record<RoundStep, string>>
+  readonly runStep: (step: RoundStep) => string
+  /**
+   * What running a step did (the server's `run`), `round` being the interest's name as the panel
+   * shows it.
+   */
+  readonly stepRun: (run: StepRunResult, round: string) => string
   readonly roundOver: string
   readonly outboxTitle: string
   readonly outboxKind: string
@@ -49,6 +58,35 @@ export interface PageTexts {
   readonly noPeople: string
 }
 
+const ruSteps: PageTexts["steps"] = {
+  invite: "приглашение",
+  match: "подбор пар",
+  remind: "напоминание",
+  feedback: "сбор отзывов",
+  close: "закрытие",
+}
+
+const ruStepRun = (run: StepRunResult, round: string): string => {
+  const ofRound = `раунда «${round}» от ${run.startsOn}`
+  const step = `шаг «${ruSteps[run.step]}» ${ofRound}`
+  switch (run.outcome) {
+    case "done":
+      return `Выполнен ${step}; сообщений в очереди: ${run.messages}${
+        run.placed === undefined
+          ? ""
+          : `; распределено: ${run.placed}, групп: ${run.groups}, без пары: ${run.alone}, повторных пар: ${run.repeats}`
+      }.`
+    case "done-before":
+      return `Делать нечего: ${step} уже выполнен.`
+    case "busy":
+      return `Сейчас ${step} выполняет другой процесс; попробуйте чуть позже.`
+    case "not-yet":
+      return `Пока рано: не выполнен предыдущий шаг ${ofRound}; сначала выполните его.`
+    case "cancelled":
+      return `Раунд «${round}» от ${run.startsOn} отменён.`
+  }
+}
+
 const ru: PageTexts = {
   locale: "ru-RU",
   title: "ConnectBot · песочница",
@@ -69,7 +107,9 @@ const ru: PageTexts = {
   noRounds: "Нет интересов с раундами.",
   roundStatus: (status, startsOn) =>
     `Статус: ${status}${startsOn === null ? "" : ` · начало ${startsOn}`}`,
-  runStep: (step) => `Следующий шаг: ${step}`,
+  steps: ruSteps,
+  runStep: (step) => `Следующий шаг: ${ruSteps[step]}`,
+  stepRun: ruStepRun,
   roundOver: "Раунд завершён",
   outboxTitle: "Исходящие",
   outboxKind: "Вид",
@@ -90,6 +130,36 @@ const ru: PageTexts = {
   spoiler: "Скрытый текст: нажмите, чтобы показать",
   failed: (reason) => `Не вышло: ${reason}`,
   noPeople: "Некого выбрать.",
+}
+
+const enSteps: PageTexts["steps"] = {
+  invite: "invite",
+  match: "match",
+  remind: "remind",
+  feedback: "feedback",
+  close: "close",
+}
+
+/** As `scripts/rounds.ts run` says it (src/cli/rounds/Run.ts), with the interest's name. */
+const enStepRun = (run: StepRunResult, round: string): string => {
+  const ofRound = `the ${round} round of ${run.startsOn}`
+  const what = `${enSteps[run.step]} of ${ofRound}`
+  switch (run.outcome) {
+    case "done":
+      return `Done: ${what}; ${run.messages} message(s) queued${
+        run.placed === undefined
+          ? ""
+          : `; ${run.placed} placed in ${run.groups} group(s), ${run.alone} alone, ${run.repeats} repeat pair(s)`
+      }.`
+    case "done-before":
+      return `Nothing to do: ${what} was done already.`
+    case "busy":
+      return `Another process is running ${what} right now; try again in a moment.`
+    case "not-yet":
+      return `Not yet: an earlier step of ${ofRound} has not run; run it first.`
+    case "cancelled":
+      return `The ${round} round of ${run.startsOn} was called off.`
+  }
 }
 
 const en: PageTexts = {
@@ -113,7 +183,9 @@ const en: PageTexts = {
   noRounds: "No interests with rounds.",
   roundStatus: (status, startsOn) =>
     `Status: ${status}${startsOn === null ? "" : ` · starts ${startsOn}`}`,
-  runStep: (step) => `Run next step: ${step}`,
+  steps: enSteps,
+  runStep: (step) => `Run next step: ${enSteps[step]}`,
+  stepRun: enStepRun,
   roundOver: "Round over",
   outboxTitle: "Outbox",
   outboxKind: "Kind",

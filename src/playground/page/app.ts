@@ -135,7 +135,7 @@ const panel = makeOrganiserPanel({
   },
   texts,
   moveClock: () => Api.moveClock(1),
-  step: async (interest) => (await Api.step(interest)).message,
+  step: async (interest) => (await Api.step(interest)).run,
   refresh: Api.panel,
   fail,
 })
