@@ -128,10 +128,7 @@ describe("ActivityRepo", () => {
             joinLater: "Joined",
           })
           // By the real clock both are still ahead.
-          expect(listed(yield* repo.upcomingActivities(id, { limit: 1000 }))).toEqual([
-            soon,
-            later,
-          ])
+          expect(listed(yield* repo.upcomingActivities(id, { limit: 1000 }))).toEqual([soon, later])
         }),
       )
 
