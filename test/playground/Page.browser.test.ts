@@ -244,6 +244,8 @@ describe("the playground page", () => {
     const introOf = (page: Page) => botSays(page, firstLine(ruRounds.intro(coffeeName, [])))
     await (await introOf(anna)).locator("strong", { hasText: "Мария Козлова" }).waitFor()
     await (await introOf(maria)).locator("strong", { hasText: "Анна Смирнова" }).waitFor()
+    // The round's state in the page's language too ("Статус: пары объявлены", not "matched").
+    await round.getByText("Статус: пары объявлены").waitFor()
     await shot(anna, "coffee-intro-anna")
     await shot(maria, "coffee-intro-maria")
     await anna.close()

@@ -58,6 +58,24 @@ export interface PageTexts {
   readonly noPeople: string
 }
 
+/** A round's state (`none`: no round of the interest yet); an unknown one is shown as it is. */
+const ruRoundStates: Readonly<Record<string, string>> = {
+  none: "раундов ещё не было",
+  inviting: "приглашения",
+  matching: "подбор пар",
+  matched: "пары объявлены",
+  closed: "закрыт",
+  cancelled: "отменён",
+}
+const enRoundStates: Readonly<Record<string, string>> = {
+  none: "no round yet",
+  inviting: "inviting",
+  matching: "matching",
+  matched: "pairs announced",
+  closed: "closed",
+  cancelled: "called off",
+}
+
 const ruSteps: PageTexts["steps"] = {
   invite: "приглашение",
   match: "подбор пар",
@@ -106,7 +124,7 @@ const ru: PageTexts = {
   roundsTitle: "Раунды",
   noRounds: "Нет интересов с раундами.",
   roundStatus: (status, startsOn) =>
-    `Статус: ${status}${startsOn === null ? "" : ` · начало ${startsOn}`}`,
+    `Статус: ${ruRoundStates[status] ?? status}${startsOn === null ? "" : ` · начало ${startsOn}`}`,
   steps: ruSteps,
   runStep: (step) => `Следующий шаг: ${ruSteps[step]}`,
   stepRun: ruStepRun,
@@ -182,7 +200,7 @@ const en: PageTexts = {
   roundsTitle: "Rounds",
   noRounds: "No interests with rounds.",
   roundStatus: (status, startsOn) =>
-    `Status: ${status}${startsOn === null ? "" : ` · starts ${startsOn}`}`,
+    `Status: ${enRoundStates[status] ?? status}${startsOn === null ? "" : ` · starts ${startsOn}`}`,
   steps: enSteps,
   runStep: (step) => `Run next step: ${enSteps[step]}`,
   stepRun: enStepRun,
