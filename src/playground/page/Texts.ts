@@ -2,6 +2,7 @@
  * The page's own words in both languages the bot speaks. The chosen language is also the one
  * the page sends as the user's Telegram `language_code`, so the page and the bot switch together.
  */
+import { describeStepRun } from "../../rounds/RunSentence"
 import type { RoundStep, StepRunResult } from "../PageApi"
 
 export type Language = "ru" | "en"
@@ -158,27 +159,9 @@ const enSteps: PageTexts["steps"] = {
   close: "close",
 }
 
-/** As `scripts/rounds.ts run` says it (src/cli/rounds/Run.ts), with the interest's name. */
-const enStepRun = (run: StepRunResult, round: string): string => {
-  const ofRound = `the ${round} round of ${run.startsOn}`
-  const what = `${enSteps[run.step]} of ${ofRound}`
-  switch (run.outcome) {
-    case "done":
-      return `Done: ${what}; ${run.messages} message(s) queued${
-        run.placed === undefined
-          ? ""
-          : `; ${run.placed} placed in ${run.groups} group(s), ${run.alone} alone, ${run.repeats} repeat pair(s)`
-      }.`
-    case "done-before":
-      return `Nothing to do: ${what} was done already.`
-    case "busy":
-      return `Another process is running ${what} right now; try again in a moment.`
-    case "not-yet":
-      return `Not yet: an earlier step of ${ofRound} has not run; run it first.`
-    case "cancelled":
-      return `The ${round} round of ${run.startsOn} was called off.`
-  }
-}
+/** As `scripts/rounds.ts run` says it, with the interest's name. */
+const enStepRun = (run: StepRunResult, round: string): string =>
+  describeStepRun(run, round, enSteps[run.step])
 
 const en: PageTexts = {
   locale: "en-GB",
