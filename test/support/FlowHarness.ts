@@ -217,7 +217,7 @@ export const make = (options: { readonly defaultLocale?: Locale } = {}) =>
           fullName,
           username,
           // Someone who has used the bot in their language before: the flows' tests are not
-          // about the first time the bot hears of it (test/flows/Locale.test.ts is).
+          // about the first time the bot hears of it (test/bot/Flows.e2e.test.ts is).
           locale:
             employeeOptions.storedLocale === undefined
               ? spokenLocaleOf(employeeOptions.languageCode)
