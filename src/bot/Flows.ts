@@ -16,13 +16,14 @@ import { ActivityRepo } from "../activities/ActivityRepo"
 import { makeAdminFlows } from "../admins/AdminFlows"
 import { BotConfig } from "../config"
 import type { TelegramId } from "../domain/Ids"
+import type { Employee, Locale } from "../domain/Models"
 import { EmployeeRepo } from "../employees/EmployeeRepo"
 import { makeInterestFlows } from "../interests/InterestFlows"
 import { InterestRepo } from "../interests/InterestRepo"
 import { makeRoundFlows } from "../rounds/RoundFlows"
 import { handledAlready, Session, Sessions, withUpdate } from "../sessions/Sessions"
 import { type Action, decodeAction } from "./CallbackData"
-import { localeOf, messagesFor } from "./Messages"
+import { messagesFor, spokenLocaleOf } from "./Messages"
 import * as Views from "./Views"
 import { type FlowError, pendingOf, type Reply, sessionUpdate, show, type Visit } from "./Visit"
 
@@ -67,7 +68,8 @@ export const makeFlows = Effect.gen(function* () {
     reply: Reply,
   ): Effect.Effect<"handled" | "redelivered", FlowError> =>
     Effect.gen(function* () {
-      const locale = localeOf(incoming.from.languageCode, config.defaultLocale)
+      const spoken = spokenLocaleOf(incoming.from.languageCode)
+      const locale = spoken ?? config.defaultLocale
       const t = messagesFor(locale)
       const { input } = incoming
 
@@ -92,6 +94,8 @@ export const makeFlows = Effect.gen(function* () {
         )
         return "handled"
       }
+
+      yield* rememberLocale(recognition.employee, spoken)
 
       // Read without renewing: the session is stored at the end of every update (which renews its
       // two hours), so the read can come from the process's copy.
@@ -139,6 +143,22 @@ export const makeFlows = Effect.gen(function* () {
       )
       return "handled"
     }).pipe(Effect.withSpan("Flows.respond", { captureStackTrace: false }))
+
+  /**
+   * Keeps the language the employee writes in, for what the bot sends them unasked (rounds,
+   * notices): a write only when Telegram names a language the bot speaks and it is not the one
+   * stored, so an ordinary update costs a comparison. Failing to store it fails nothing else.
+   */
+  const rememberLocale = (employee: Employee, spoken: Locale | null) =>
+    spoken === null || spoken === employee.locale
+      ? Effect.void
+      : employees
+          .rememberLocale(employee, spoken)
+          .pipe(
+            Effect.catchAll((error) =>
+              Effect.logWarning("Could not remember the employee's language", error),
+            ),
+          )
 
   const route = (
     visit: Visit,

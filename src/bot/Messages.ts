@@ -9,11 +9,15 @@
 import type { Locale } from "../config"
 import type { FrequencyChoice } from "./CallbackData"
 
-/** `ru…` → Russian, `en…` → English, anything else (or nothing) → the configured default. */
-export const localeOf = (languageCode: string | undefined, fallback: Locale): Locale => {
+/** `ru…` → Russian, `en…` → English; null for any other language (or none). */
+export const spokenLocaleOf = (languageCode: string | undefined): Locale | null => {
   const code = languageCode?.toLowerCase() ?? ""
-  return code.startsWith("ru") ? "ru" : code.startsWith("en") ? "en" : fallback
+  return code.startsWith("ru") ? "ru" : code.startsWith("en") ? "en" : null
 }
+
+/** `ru…` → Russian, `en…` → English, anything else (or nothing) → the configured default. */
+export const localeOf = (languageCode: string | undefined, fallback: Locale): Locale =>
+  spokenLocaleOf(languageCode) ?? fallback
 
 export type HelpTopic = "interests" | "activities" | "achievements" | "settings" | "contact"
 export const helpTopics: ReadonlyArray<HelpTopic> = [

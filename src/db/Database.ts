@@ -14,6 +14,7 @@ import catalogueInvalidation from "./migrations/0005_catalogue_invalidation"
 import rounds from "./migrations/0006_rounds"
 import organisers from "./migrations/0007_organisers"
 import notifications from "./migrations/0008_notifications"
+import employeeLocale from "./migrations/0009_employee_locale"
 
 const DATE_OID = 1082
 
@@ -103,6 +104,7 @@ export const migrations = Migrator.fromRecord({
   "0006_rounds": rounds,
   "0007_organisers": organisers,
   "0008_notifications": notifications,
+  "0009_employee_locale": employeeLocale,
 })
 
 /** Applies every pending migration; returns the ones applied now (none when up to date). */

@@ -24,6 +24,10 @@ export class BusinessCenter extends Schema.Class<BusinessCenter>("BusinessCenter
   isActive: Schema.Boolean,
 }) {}
 
+/** The languages the bot speaks. */
+export const Locale = Schema.Literal("ru", "en")
+export type Locale = typeof Locale.Type
+
 const employeeFields = {
   id: EmployeeId,
   fullName: Schema.String,
@@ -42,6 +46,11 @@ const employeeFields = {
   lastActivity: Schema.NullOr(Timestamp),
   createdAt: Timestamp,
   updatedAt: Timestamp,
+  /**
+   * The language they last wrote to the bot in, for what it writes to them unasked; null until
+   * then. Optional when decoding: `emp:` values cached before the column existed lack it.
+   */
+  locale: Schema.optionalWith(Schema.NullOr(Locale), { default: () => null }),
 }
 
 export class Employee extends Schema.Class<Employee>("Employee")(employeeFields) {}

@@ -13,7 +13,7 @@ import { EmployeeEntry } from "../cache/Keys"
 import { orDatabaseError } from "../db/SqlErrors"
 import { type DatabaseError, EmployeeNotFound, type ImportFileError } from "../domain/Errors"
 import { EmployeeId, TelegramId } from "../domain/Ids"
-import { Employee, EmployeeProfile } from "../domain/Models"
+import { Employee, EmployeeProfile, Locale } from "../domain/Models"
 import { Recognition } from "../domain/Outcomes"
 import { normalizeUsername } from "../domain/Username"
 import { traced } from "../telemetry/Spans"
@@ -47,6 +47,14 @@ export interface EmployeeRepoService {
   readonly importEmployees: (
     csv: string,
   ) => Effect.Effect<ImportReport, ImportFileError | DatabaseError>
+  /**
+   * Stores the language the employee writes to the bot in, for the messages it sends them
+   * unasked (rounds, notices). The caller writes only when it differs from what it knows.
+   */
+  readonly rememberLocale: (
+    employee: Pick<Employee, "id" | "telegramId">,
+    locale: Locale,
+  ) => Effect.Effect<void, DatabaseError>
   /** Active employees with a Telegram id, in batches of `batchSize` (cache warm-up). */
   readonly linkedEmployees: (
     batchSize: number,
@@ -159,6 +167,15 @@ export const make = Effect.gen(function* () {
       orDatabaseError,
     )
 
+  const updateLocale = SqlSchema.void({
+    Request: Schema.Struct({ employeeId: EmployeeId, locale: Locale }),
+    execute: ({ employeeId, locale }) =>
+      sql`UPDATE employees SET locale = ${locale} WHERE id = ${employeeId}`,
+  })
+
+  const rememberLocale = (employee: Pick<Employee, "id" | "telegramId">, locale: Locale) =>
+    updateLocale({ employeeId: employee.id, locale }).pipe(orDatabaseError)
+
   const pageOfLinkedEmployees = SqlSchema.findAll({
     Request: Schema.Struct({ afterId: Schema.Int, limit: Schema.Int }),
     Result: Employee,
@@ -202,6 +219,7 @@ export const make = Effect.gen(function* () {
     getEmployee,
     getProfile,
     importEmployees: yield* makeImportEmployees,
+    rememberLocale,
     linkedEmployees,
     linkedEmployeeCount,
   } satisfies EmployeeRepoService)
@@ -260,7 +278,11 @@ const withCache = (repo: EmployeeRepoService) =>
           ),
         )
 
-    return { ...repo, recognize, importEmployees } satisfies EmployeeRepoService
+    // The `emp:` key goes at once, so this process's next update reads the new language.
+    const rememberLocale: EmployeeRepoService["rememberLocale"] = (employee, locale) =>
+      repo.rememberLocale(employee, locale).pipe(Effect.tap(() => invalidation.employee(employee)))
+
+    return { ...repo, recognize, importEmployees, rememberLocale } satisfies EmployeeRepoService
   })
 
 export class EmployeeRepo extends Context.Tag("connectbot/EmployeeRepo")<

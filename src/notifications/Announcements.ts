@@ -9,11 +9,11 @@
 import { type SqlClient, SqlSchema } from "@effect/sql"
 import { Array as Arr, Cron, Effect, Option, Order, Schema } from "effect"
 import { ActivityId, EmployeeId } from "../domain/Ids"
-import { NotificationFrequency } from "../domain/Models"
+import { Locale, NotificationFrequency } from "../domain/Models"
 import { Timestamp } from "../domain/Time"
 import type { Outbox } from "../outbox/Outbox"
 import { makeBriefs, reachable } from "./Briefs"
-import type { ActivityBrief, NoticeTexts } from "./NoticeTexts"
+import type { ActivityBrief, NoticeTextsFor } from "./NoticeTexts"
 import type { NotificationsSettings } from "./NotificationsSettings"
 
 /**
@@ -33,7 +33,7 @@ export const makeAnnouncements = (
   sql: SqlClient.SqlClient,
   outbox: Outbox["Type"],
   settings: NotificationsSettings,
-  texts: NoticeTexts,
+  textsFor: NoticeTextsFor,
 ) => {
   const briefs = makeBriefs(sql)
 
@@ -44,25 +44,33 @@ export const makeAnnouncements = (
       daily: Schema.DateFromSelf,
       weekly: Schema.DateFromSelf,
     }),
-    Result: Schema.Struct({ employeeId: EmployeeId, frequency: NotificationFrequency }),
+    Result: Schema.Struct({
+      employeeId: EmployeeId,
+      frequency: NotificationFrequency,
+      locale: Schema.NullOr(Locale),
+    }),
     // The creator is left out: an organiser who just published the activity knows of it, and an
     // announcement of their own activity would read as noise (they can still join it from 📅).
     execute: ({ activityId, now, daily, weekly }) => sql`
-      INSERT INTO activity_announcements (activity_id, employee_id, frequency, due_at, sent_at)
-      SELECT a.id, e.id, ei.notification_frequency,
-        CASE ei.notification_frequency
-          WHEN 'immediate' THEN ${now}::timestamptz
-          WHEN 'daily' THEN ${daily}::timestamptz
-          ELSE ${weekly}::timestamptz END,
-        CASE WHEN ei.notification_frequency = 'immediate' THEN ${now}::timestamptz END
-      FROM activities a
-      JOIN employee_interests ei
-        ON ei.interest_id = a.interest_id AND ei.is_active AND ei.receive_notifications
-      JOIN employees e ON e.id = ei.employee_id
-      WHERE a.id = ${activityId} AND a.status = 'scheduled' AND a.scheduled_at > ${now}
-        AND ${reachable(sql)} AND e.id IS DISTINCT FROM a.created_by
-      ON CONFLICT (activity_id, employee_id) DO NOTHING
-      RETURNING employee_id, frequency`,
+      WITH owed AS (
+        INSERT INTO activity_announcements (activity_id, employee_id, frequency, due_at, sent_at)
+        SELECT a.id, e.id, ei.notification_frequency,
+          CASE ei.notification_frequency
+            WHEN 'immediate' THEN ${now}::timestamptz
+            WHEN 'daily' THEN ${daily}::timestamptz
+            ELSE ${weekly}::timestamptz END,
+          CASE WHEN ei.notification_frequency = 'immediate' THEN ${now}::timestamptz END
+        FROM activities a
+        JOIN employee_interests ei
+          ON ei.interest_id = a.interest_id AND ei.is_active AND ei.receive_notifications
+        JOIN employees e ON e.id = ei.employee_id
+        WHERE a.id = ${activityId} AND a.status = 'scheduled' AND a.scheduled_at > ${now}
+          AND ${reachable(sql)} AND e.id IS DISTINCT FROM a.created_by
+        ON CONFLICT (activity_id, employee_id) DO NOTHING
+        RETURNING employee_id, frequency
+      )
+      SELECT owed.employee_id, owed.frequency, e.locale
+      FROM owed JOIN employees e ON e.id = owed.employee_id`,
   })
 
   /** In the caller's transaction; returns the announcements owed (at once or in a digest). */
@@ -77,17 +85,18 @@ export const makeAnnouncements = (
       const atOnce = owed.filter((row) => row.frequency === "immediate")
       const [brief] = atOnce.length === 0 ? [] : yield* briefs([activityId])
       if (brief !== undefined) {
-        const { text, keyboard } = texts.announcement(brief)
         yield* outbox.enqueue(
-          atOnce.map((row) =>
-            texts.message(
+          atOnce.map((row) => {
+            const texts = textsFor(row.locale)
+            const { text, keyboard } = texts.announcement(brief)
+            return texts.message(
               row.employeeId,
               "activity.announce",
               `announce:${activityId}:${row.employeeId}`,
               text,
               keyboard,
-            ),
-          ),
+            )
+          }),
         )
       }
       return owed.length
@@ -107,11 +116,18 @@ export const makeAnnouncements = (
 
   const claimRows = SqlSchema.findAll({
     Request: Schema.Struct({ employeeIds: Schema.Array(EmployeeId), now: Schema.DateFromSelf }),
-    Result: Schema.Struct({ activityId: ActivityId, employeeId: EmployeeId, dueAt: Timestamp }),
+    Result: Schema.Struct({
+      activityId: ActivityId,
+      employeeId: EmployeeId,
+      dueAt: Timestamp,
+      locale: Schema.NullOr(Locale),
+    }),
+    // Only the announcements are claimed: the employee row is read, not locked.
     execute: ({ employeeIds, now }) => sql`
-      SELECT activity_id, employee_id, due_at FROM activity_announcements
-      WHERE employee_id IN ${sql.in(employeeIds)} AND sent_at IS NULL AND due_at <= ${now}
-      FOR UPDATE SKIP LOCKED`,
+      SELECT aa.activity_id, aa.employee_id, aa.due_at, e.locale
+      FROM activity_announcements aa JOIN employees e ON e.id = aa.employee_id
+      WHERE aa.employee_id IN ${sql.in(employeeIds)} AND aa.sent_at IS NULL AND aa.due_at <= ${now}
+      FOR UPDATE OF aa SKIP LOCKED`,
   })
 
   /**
@@ -143,12 +159,13 @@ export const makeAnnouncements = (
         for (const group of Object.values(
           Arr.groupBy(rows, (row) => `${row.employeeId}:${row.dueAt.toISOString()}`),
         )) {
-          const { employeeId, dueAt } = group[0] as (typeof group)[number]
+          const { employeeId, dueAt, locale } = group[0] as (typeof group)[number]
           const listed = Arr.filterMap(group, (row) =>
             Option.fromNullable(ahead.get(row.activityId)),
           )
           // When nothing is left to list, the rows are marked sent and nothing is said.
           if (listed.length > 0) {
+            const texts = textsFor(locale)
             const { text, keyboard } = texts.digest(Arr.sort(listed, soonestFirst))
             digests += yield* outbox.enqueue([
               texts.message(

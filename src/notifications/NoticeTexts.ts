@@ -1,9 +1,10 @@
 /**
  * What people read about activities they did not ask to see just now: announcements, digests,
  * reminders, waitlist offers, changes and cancellations. Like the rounds' messages
- * (`RoundTexts.ts`) they are written when they are put into the outbox, in the company's default
- * language (`BOT_DEFAULT_LOCALE`): the bot learns a person's Telegram language only when they
- * write. Sent with HTML parse mode, so everything an organiser typed is escaped.
+ * (`RoundTexts.ts`) they are written when they are put into the outbox, in the language the person
+ * last wrote to the bot in (`employees.locale`), or the company's default (`BOT_DEFAULT_LOCALE`)
+ * for someone who never has. Sent with HTML parse mode, so everything an organiser typed is
+ * escaped.
  */
 import { Duration } from "effect"
 import { Action } from "../bot/CallbackData"
@@ -175,3 +176,12 @@ export const noticeTexts = (locale: Locale, timeZone: string) => {
 }
 
 export type NoticeTexts = ReturnType<typeof noticeTexts>
+
+/** The texts for one recipient, by the language they last wrote in (`null`: never told). */
+export type NoticeTextsFor = (locale: Locale | null) => NoticeTexts
+
+/** Both languages' texts, built once; a recipient who never wrote gets `fallback`'s. */
+export const noticeTextsFor = (fallback: Locale, timeZone: string): NoticeTextsFor => {
+  const texts = { ru: noticeTexts("ru", timeZone), en: noticeTexts("en", timeZone) }
+  return (locale) => texts[locale ?? fallback]
+}

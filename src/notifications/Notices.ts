@@ -15,7 +15,7 @@ import { Timestamp } from "../domain/Time"
 import { Outbox } from "../outbox/Outbox"
 import { traced } from "../telemetry/Spans"
 import { makeAnnouncements } from "./Announcements"
-import { noticeTexts } from "./NoticeTexts"
+import { noticeTextsFor } from "./NoticeTexts"
 import { NotificationsConfig } from "./NotificationsSettings"
 import { makeParticipantNotices } from "./Participants"
 import { Waitlist } from "./Waitlist"
@@ -99,9 +99,9 @@ const make = Effect.gen(function* () {
   const outbox = yield* Outbox
   const settings = yield* NotificationsConfig
   const waitlist = yield* Waitlist
-  const texts = noticeTexts(settings.locale, settings.timeZone)
-  const announcements = makeAnnouncements(sql, outbox, settings, texts)
-  const participants = makeParticipantNotices(sql, outbox, settings, texts)
+  const textsFor = noticeTextsFor(settings.locale, settings.timeZone)
+  const announcements = makeAnnouncements(sql, outbox, settings, textsFor)
+  const participants = makeParticipantNotices(sql, outbox, settings, textsFor)
   const now = Effect.map(Clock.currentTimeMillis, (millis) => new Date(millis))
 
   const announce = (activityId: ActivityId) =>

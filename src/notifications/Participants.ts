@@ -13,21 +13,22 @@
 import { type SqlClient, SqlSchema } from "@effect/sql"
 import { Array as Arr, Duration, Effect, Option, Schema } from "effect"
 import { ActivityId, EmployeeId } from "../domain/Ids"
+import { Locale } from "../domain/Models"
 import { Timestamp } from "../domain/Time"
 import type { Outbox } from "../outbox/Outbox"
 import { makeBriefs, reachable } from "./Briefs"
-import type { NoticeTexts } from "./NoticeTexts"
+import type { NoticeTextsFor } from "./NoticeTexts"
 import type { NotificationsSettings } from "./NotificationsSettings"
 
 export type Change = "moved" | "place" | "cancelled"
 
-const Recipient = Schema.Struct({ employeeId: EmployeeId })
+const Recipient = Schema.Struct({ employeeId: EmployeeId, locale: Schema.NullOr(Locale) })
 
 export const makeParticipantNotices = (
   sql: SqlClient.SqlClient,
   outbox: Outbox["Type"],
   settings: NotificationsSettings,
-  texts: NoticeTexts,
+  textsFor: NoticeTextsFor,
 ) => {
   const briefs = makeBriefs(sql)
   const offsets = settings.reminders.map(Duration.toMillis)
@@ -39,9 +40,10 @@ export const makeParticipantNotices = (
       activityId: ActivityId,
       employeeId: EmployeeId,
       scheduledAt: Timestamp,
+      locale: Schema.NullOr(Locale),
     }),
     execute: ({ now, until }) => sql`
-      SELECT p.activity_id, p.employee_id, a.scheduled_at
+      SELECT p.activity_id, p.employee_id, a.scheduled_at, e.locale
       FROM activity_participants p
       JOIN activities a ON a.id = p.activity_id
       JOIN employees e ON e.id = p.employee_id
@@ -67,6 +69,7 @@ export const makeParticipantNotices = (
           Option.fromNullable(activities.get(row.activityId)),
         ]).pipe(
           Option.map(([offset, activity]) => {
+            const texts = textsFor(row.locale)
             const { text, keyboard } = texts.reminder(activity, Duration.millis(offset))
             return texts.message(
               row.employeeId,
@@ -110,7 +113,7 @@ export const makeParticipantNotices = (
     Request: ActivityId,
     Result: Recipient,
     execute: (activityId) => sql`
-      SELECT p.employee_id FROM activity_participants p
+      SELECT p.employee_id, e.locale FROM activity_participants p
       JOIN employees e ON e.id = p.employee_id
       WHERE p.activity_id = ${activityId} AND p.status = 'confirmed' AND ${reachable(sql)}
       ORDER BY p.employee_id`,
@@ -139,18 +142,18 @@ export const makeParticipantNotices = (
         yield* sql`DELETE FROM activity_waitlist WHERE activity_id = ${activityId}`
       }
       const people = yield* confirmed(activityId)
-      const text = texts.change(activity, change)
       return people.length === 0
         ? 0
         : yield* outbox.enqueue(
-            people.map(({ employeeId }) =>
-              texts.message(
+            people.map(({ employeeId, locale }) => {
+              const texts = textsFor(locale)
+              return texts.message(
                 employeeId,
                 `activity.${change}`,
                 `change:${activityId}:${change}:${version.value.version}:${employeeId}`,
-                text,
-              ),
-            ),
+                texts.change(activity, change),
+              )
+            }),
           )
     })
 

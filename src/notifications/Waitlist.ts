@@ -18,14 +18,14 @@ import { Clock, Context, Duration, Effect, Layer, Option, Schema } from "effect"
 import { orDatabaseError } from "../db/SqlErrors"
 import { ActivityNotFound, type DatabaseError } from "../domain/Errors"
 import { ActivityId, EmployeeId } from "../domain/Ids"
-import { ActivityStatus, placeHoldingStatuses } from "../domain/Models"
+import { ActivityStatus, Locale, placeHoldingStatuses } from "../domain/Models"
 import { Timestamp } from "../domain/Time"
 import { Dispatcher } from "../outbox/Dispatcher"
 import { Outbox } from "../outbox/Outbox"
 import { traced } from "../telemetry/Spans"
 import { makeBriefs, reachable } from "./Briefs"
 import type { NoticesService, TakeOutcome, WaitlistOutcome } from "./Notices"
-import { noticeTexts } from "./NoticeTexts"
+import { noticeTextsFor } from "./NoticeTexts"
 import { NotificationsConfig } from "./NotificationsSettings"
 
 const Count = Schema.Struct({ count: Schema.Int })
@@ -87,7 +87,7 @@ export const make = Effect.gen(function* () {
   const outbox = yield* Outbox
   const settings = yield* NotificationsConfig
   const dispatcher = yield* Effect.serviceOption(Dispatcher)
-  const texts = noticeTexts(settings.locale, settings.timeZone)
+  const textsFor = noticeTextsFor(settings.locale, settings.timeZone)
   const briefs = makeBriefs(sql)
   const queries = waitlistQueries(sql)
   const holdsPlace = sql.in(placeHoldingStatuses)
@@ -122,9 +122,9 @@ export const make = Effect.gen(function* () {
 
   const nextInLine = SqlSchema.findAll({
     Request: Schema.Struct({ activityId: ActivityId, limit: Schema.NullOr(Schema.Int) }),
-    Result: Schema.Struct({ employeeId: EmployeeId }),
+    Result: Schema.Struct({ employeeId: EmployeeId, locale: Schema.NullOr(Locale) }),
     execute: ({ activityId, limit }) => sql`
-      SELECT w.employee_id FROM activity_waitlist w
+      SELECT w.employee_id, e.locale FROM activity_waitlist w
       JOIN employees e ON e.id = w.employee_id
       WHERE w.activity_id = ${activityId} AND w.offered_at IS NULL AND ${reachable(sql)}
       ORDER BY w.created_at, w.employee_id
@@ -149,17 +149,18 @@ export const make = Effect.gen(function* () {
         WHERE activity_id = ${activityId} AND employee_id IN ${sql.in(ids)}`
       const [brief] = yield* briefs([activityId])
       if (brief === undefined) return 0
-      const { text, keyboard } = texts.offer(brief, expiresAt)
       yield* outbox.enqueue(
-        ids.map((employeeId) =>
-          texts.message(
+        people.map(({ employeeId, locale }) => {
+          const texts = textsFor(locale)
+          const { text, keyboard } = texts.offer(brief, expiresAt)
+          return texts.message(
             employeeId,
             "waitlist.offer",
             `offer:${activityId}:${employeeId}:${at.toISOString()}`,
             text,
             keyboard,
-          ),
-        ),
+          )
+        }),
       )
       return ids.length
     })
@@ -265,24 +266,30 @@ export const make = Effect.gen(function* () {
           yield* sql`DELETE FROM activity_waitlist WHERE activity_id = ${activityId}`
           return { offersExpired: 0, offersMade: 0 }
         }
-        const expired = yield* sql<{ employeeId: EmployeeId; offeredAt: Date }>`
-          DELETE FROM activity_waitlist
-          WHERE activity_id = ${activityId} AND offer_expires_at <= ${at}
-          RETURNING employee_id, offered_at`
+        const expired = yield* sql<{
+          employeeId: EmployeeId
+          offeredAt: Date
+          locale: Locale | null
+        }>`
+          DELETE FROM activity_waitlist w USING employees e
+          WHERE w.activity_id = ${activityId} AND w.offer_expires_at <= ${at}
+            AND e.id = w.employee_id
+          RETURNING w.employee_id, w.offered_at, e.locale`
         // They are told the hold ran out (and how to wait again), once per offer.
         const [brief] = expired.length === 0 ? [] : yield* briefs([activityId])
         if (brief !== undefined) {
-          const { text, keyboard } = texts.offerExpired(brief)
           yield* outbox.enqueue(
-            expired.map(({ employeeId, offeredAt }) =>
-              texts.message(
+            expired.map(({ employeeId, offeredAt, locale }) => {
+              const texts = textsFor(locale)
+              const { text, keyboard } = texts.offerExpired(brief)
+              return texts.message(
                 employeeId,
                 "waitlist.expired",
                 `offer-expired:${activityId}:${employeeId}:${offeredAt.toISOString()}`,
                 text,
                 keyboard,
-              ),
-            ),
+              )
+            }),
           )
         }
         const offersMade = yield* offerIn(activityId, activity.value, at)

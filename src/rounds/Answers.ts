@@ -59,7 +59,6 @@ const addDays = (date: string, days: number): string =>
 
 export const makeAnswers = (repo: RoundRepo, outbox: Outbox["Type"], settings: RoundsSettings) => {
   const { sql } = repo
-  const t = roundTexts(settings.locale)
   const today = Effect.map(Clock.currentTimeMillis, (now) =>
     new Date(now).toLocaleDateString("en-CA", { timeZone: settings.timeZone }),
   )
@@ -160,17 +159,21 @@ export const makeAnswers = (repo: RoundRepo, outbox: Outbox["Type"], settings: R
         if (response === "declined") {
           const [me] = yield* repo.people([employeeId])
           yield* outbox.enqueue(
-            partners.map((partner) => ({
-              employeeId: partner.id,
-              kind: "round.declined",
-              dedupeKey: `match:${matchId}:declined:${employeeId}:${partner.id}`,
-              payload: {
-                text: t.partnerDeclined(
-                  interestName(interest, settings.locale),
-                  me?.fullName ?? "",
-                ),
-              },
-            })),
+            partners.map((partner) => {
+              // In the partner's language, as everything the rounds send them.
+              const locale = partner.locale ?? settings.locale
+              return {
+                employeeId: partner.id,
+                kind: "round.declined",
+                dedupeKey: `match:${matchId}:declined:${employeeId}:${partner.id}`,
+                payload: {
+                  text: roundTexts(locale).partnerDeclined(
+                    interestName(interest, locale),
+                    me?.fullName ?? "",
+                  ),
+                },
+              }
+            }),
           )
         }
         return response

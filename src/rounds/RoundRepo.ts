@@ -16,7 +16,7 @@ import {
   RoundId,
   TelegramId,
 } from "../domain/Ids"
-import { ScheduleFrequency } from "../domain/Models"
+import { Locale, ScheduleFrequency } from "../domain/Models"
 import { Timestamp } from "../domain/Time"
 
 /** Postgres session and transaction advisory locks of rounds: one process runs a step at a time. */
@@ -62,6 +62,8 @@ export class Person extends Schema.Class<Person>("Person")({
   office: Schema.NullOr(Schema.String),
   telegramId: Schema.NullOr(TelegramId),
   telegramUsername: Schema.NullOr(Schema.String),
+  /** The language they last wrote in: what they are written to in (null: the default). */
+  locale: Schema.NullOr(Locale),
 }) {}
 
 export class Member extends Schema.Class<Member>("Member")({
@@ -75,7 +77,7 @@ export class Member extends Schema.Class<Member>("Member")({
 
 const personColumns = (sql: SqlClient.SqlClient) => sql`
   e.id, e.full_name, e.position, e.department_id, d.name AS department,
-  e.business_center_id, b.name AS office, e.telegram_id, e.telegram_username`
+  e.business_center_id, b.name AS office, e.telegram_id, e.telegram_username, e.locale`
 
 export const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient

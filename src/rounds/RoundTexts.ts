@@ -1,7 +1,7 @@
 /**
  * What people read about pairing rounds, in both languages. Proactive messages (invites, intros,
- * reminders, feedback) are written when they are put into the outbox, in the company's default
- * language (`BOT_DEFAULT_LOCALE`): the bot learns a person's Telegram language only when they write.
+ * reminders, feedback) are written when they are put into the outbox, in the language the person
+ * last wrote to the bot in (`employees.locale`), else the company's default (`BOT_DEFAULT_LOCALE`).
  */
 import type { Locale } from "../config"
 

@@ -15,13 +15,14 @@ import { actionKeyboard, formatWhen, interestName } from "../bot/Views"
 import { orDatabaseError } from "../db/SqlErrors"
 import type { DatabaseError } from "../domain/Errors"
 import type { MatchId } from "../domain/Ids"
+import type { Locale } from "../domain/Models"
 import { htmlMessage, type Outbox, type OutboxMessage } from "../outbox/Outbox"
 import { type CycleTimes, cycleAfter, cycleOf, nextCycle, type Step, steps } from "./Cycle"
 import { place } from "./Matching"
 import * as RoundMetrics from "./RoundMetrics"
 import type { MatchingInterest, Person, Round, RoundRepo } from "./RoundRepo"
 import type { RoundsSettings } from "./RoundsSettings"
-import { type PartnerCard, roundTexts } from "./RoundTexts"
+import { type PartnerCard, type RoundTexts, roundTexts } from "./RoundTexts"
 
 /** What running a step did. */
 export interface StepRun {
@@ -64,20 +65,26 @@ export const nextStepOf = (round: Round, cycle: CycleTimes): Option.Option<Step>
 }
 
 export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: RoundsSettings) => {
-  const t = roundTexts(settings.locale)
-  const when = (date: Date) => formatWhen(date, settings.locale, settings.timeZone)
-  const label = (interest: MatchingInterest) => interestName(interest, settings.locale)
+  /** What a step writes in one language. */
+  const wordsIn = (locale: Locale) => ({
+    t: roundTexts(locale),
+    when: (date: Date) => formatWhen(date, locale, settings.timeZone),
+    label: (interest: MatchingInterest) => interestName(interest, locale),
+  })
+  const words = { ru: wordsIn("ru"), en: wordsIn("en") }
+  /** Each person is written to in the language they last wrote in; never told: the default. */
+  const wordsTo = (person: Person) => words[person.locale ?? settings.locale]
 
   const message = htmlMessage
 
-  const inviteKeyboard = (round: Round) =>
+  const inviteKeyboard = (t: RoundTexts, round: Round) =>
     actionKeyboard([
       [[t.buttonIn, Action.RoundAnswer({ roundId: round.id, answer: "in" })]],
       [[t.buttonSkip, Action.RoundAnswer({ roundId: round.id, answer: "skip" })]],
       [[t.buttonPause, Action.RoundAnswer({ roundId: round.id, answer: "pause" })]],
     ])
 
-  const meetKeyboard = (matchId: MatchId) =>
+  const meetKeyboard = (t: RoundTexts, matchId: MatchId) =>
     actionKeyboard([
       [
         [t.buttonMeet, Action.MatchResponse({ matchId, response: "confirmed" })],
@@ -85,7 +92,7 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
       ],
     ])
 
-  const metKeyboard = (matchId: MatchId) =>
+  const metKeyboard = (t: RoundTexts, matchId: MatchId) =>
     actionKeyboard([
       [
         [t.buttonMetYes, Action.MatchMet({ matchId, met: true })],
@@ -148,16 +155,16 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
           interestId: interest.id,
           startsOn: round.startsOn,
         })
-        const text = t.invite(label(interest), when(cycle.match))
-        const messages = people.map((person) =>
-          message(
+        const messages = people.map((person) => {
+          const { t, when, label } = wordsTo(person)
+          return message(
             person.id,
             "round.invite",
             `round:${round.id}:invite:${person.id}`,
-            text,
-            inviteKeyboard(round),
-          ),
-        )
+            t.invite(label(interest), when(cycle.match)),
+            inviteKeyboard(t, round),
+          )
+        })
         yield* outbox.enqueue(messages)
         yield* repo.setStatus(round.id, "inviting", "invited_at", now)
         return { outcome: "done" as const, messages: messages.length, invited: messages.length }
@@ -207,13 +214,14 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
           )
           for (const member of members) {
             const partners = members.filter((other) => other.id !== member.id).map(cardOf)
+            const { t, label } = wordsTo(member)
             messages.push(
               message(
                 member.id,
                 "round.intro",
                 `match:${matchId}:intro:${member.id}`,
                 t.intro(label(interest), partners),
-                meetKeyboard(matchId),
+                meetKeyboard(t, matchId),
               ),
             )
           }
@@ -224,6 +232,7 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
           alone.map((person) => person.id),
         )
         for (const person of alone) {
+          const { t, label } = wordsTo(person)
           messages.push(
             message(
               person.id,
@@ -282,14 +291,16 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
         const messages = toMembers(
           yield* liveMatches(round),
           (member) => member.response === null,
-          (matchId, member, partners) =>
-            message(
+          (matchId, member, partners) => {
+            const { t, label } = wordsTo(member)
+            return message(
               member.id,
               "round.remind",
               `match:${matchId}:remind:${member.id}`,
               t.remind(label(interest), partners),
-              meetKeyboard(matchId),
-            ),
+              meetKeyboard(t, matchId),
+            )
+          },
         )
         yield* outbox.enqueue(messages)
         yield* repo.setStatus(round.id, "matched", "reminded_at", now)
@@ -304,14 +315,16 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
         const messages = toMembers(
           yield* liveMatches(round),
           () => true,
-          (matchId, member, partners) =>
-            message(
+          (matchId, member, partners) => {
+            const { t, label } = wordsTo(member)
+            return message(
               member.id,
               "round.feedback",
               `match:${matchId}:feedback:${member.id}`,
               t.feedback(label(interest), partners),
-              metKeyboard(matchId),
-            ),
+              metKeyboard(t, matchId),
+            )
+          },
         )
         yield* outbox.enqueue(messages)
         yield* repo.setStatus(round.id, "matched", "feedback_at", now)

@@ -687,6 +687,65 @@ layer(Harness.layer(), { excludeTestServices: true, timeout: 60_000 })("bot flow
   )
 })
 
+// -- the language remembered for proactive messages --------------------------------------------
+
+/** The employee's stored language, and the row's version: any UPDATE of it, even a no-op, moves `xmin`. */
+const storedLocale = (employeeId: EmployeeId) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql<{ locale: string | null; version: string }>`
+      SELECT locale, xmin::text AS version FROM employees WHERE id = ${employeeId}`.pipe(
+      Effect.map(([row]) => row),
+    ),
+  )
+
+layer(Harness.layer(), { excludeTestServices: true, timeout: 60_000 })(
+  "the language the bot writes to people in",
+  (it) => {
+    it.effect("en-GB is stored once; the next updates write nothing", () =>
+      Effect.gen(function* () {
+        const { user, employeeId } = yield* Harness.employee({ languageCode: "en-GB" })
+        expect((yield* storedLocale(employeeId))?.locale).toBe(null)
+        yield* user.send("/menu")
+        const stored = yield* storedLocale(employeeId)
+        expect(stored?.locale).toBe("en")
+        yield* user.send("/menu")
+        yield* user.send("hello")
+        expect(yield* storedLocale(employeeId)).toEqual(stored)
+      }),
+    )
+
+    it.effect("a stored language changes when they write in the other one", () =>
+      Effect.gen(function* () {
+        const { user, employeeId } = yield* Harness.employee({ languageCode: "en" })
+        const sql = yield* SqlClient.SqlClient
+        yield* sql`UPDATE employees SET locale = 'ru' WHERE id = ${employeeId}`
+        yield* user.send("/menu")
+        expect((yield* storedLocale(employeeId))?.locale).toBe("en")
+      }),
+    )
+
+    it.effect("a language the bot does not speak, or none, is not stored: nothing is written", () =>
+      Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const german = yield* Harness.employee({ languageCode: "de" })
+        const silent = yield* Harness.employee({})
+        yield* sql`UPDATE employees SET locale = 'en' WHERE id = ${silent.employeeId}`
+        const before = [
+          yield* storedLocale(german.employeeId),
+          yield* storedLocale(silent.employeeId),
+        ]
+        yield* german.user.send("/menu")
+        yield* silent.user.send("/menu")
+        expect([
+          yield* storedLocale(german.employeeId),
+          yield* storedLocale(silent.employeeId),
+        ]).toEqual(before)
+        expect(before.map((row) => row?.locale)).toEqual([null, "en"])
+      }),
+    )
+  },
+)
+
 // -- a bot whose default locale is English ------------------------------------------------------
 
 layer(Harness.layer({ defaultLocale: "en" }), { excludeTestServices: true, timeout: 60_000 })(

@@ -14,6 +14,7 @@ import * as MemoryCache from "../../src/cache/MemoryCache"
 import * as RedisCache from "../../src/cache/RedisCache"
 import { seed } from "../../src/db/Seed"
 import type { ActivityId, EmployeeId, TelegramId } from "../../src/domain/Ids"
+import { Employee } from "../../src/domain/Models"
 import * as ChangeFeed from "../../src/employees/ChangeFeed"
 import { EmployeeRepo } from "../../src/employees/EmployeeRepo"
 import { InterestRepo } from "../../src/interests/InterestRepo"
@@ -163,6 +164,47 @@ for (const [backend, cacheLayer] of Object.entries(backends)) {
           expect(yield* cached(InterestsEntry.key(employeeId), InterestsEntry.schema)).toBe(false)
           const settings = yield* interestRepo.notificationSettings(employeeId)
           expect(settings.map((setting) => setting.receiveNotifications)).toEqual([false])
+        }),
+      )
+
+      it.effect("an employee cached before they had a language still decodes, as never told", () =>
+        Effect.gen(function* () {
+          const employeeRepo = yield* EmployeeRepo
+          const cache = yield* Cache
+          const { telegramId } = yield* linkedEmployee({ fullName: "Stored Name" })
+          const recognized = yield* employeeRepo.recognize({ telegramId })
+          if (recognized._tag !== "Recognized") return yield* Effect.dieMessage("not recognised")
+          // The value as the bot cached it before `locale` existed; its name tells a hit from a
+          // reload from the database.
+          const { locale: _, ...before } = Schema.encodeSync(Employee)(recognized.employee)
+          const OldShape = Schema.Record({ key: Schema.String, value: Schema.Unknown })
+          yield* cache.set(
+            EmployeeEntry.key(telegramId),
+            OldShape,
+            { ...before, fullName: "Cached Name" },
+            EmployeeEntry.ttl,
+          )
+          const hit = yield* employeeRepo.recognize({ telegramId })
+          expect(hit._tag === "Recognized" && [hit.employee.fullName, hit.employee.locale]).toEqual(
+            ["Cached Name", null],
+          )
+        }),
+      )
+
+      it.effect("remembering a language stores it and drops emp:, so the next update has it", () =>
+        Effect.gen(function* () {
+          const employeeRepo = yield* EmployeeRepo
+          const sql = yield* SqlClient.SqlClient
+          const { telegramId, employeeId } = yield* linkedEmployee()
+          const first = yield* employeeRepo.recognize({ telegramId })
+          expect(first._tag === "Recognized" && first.employee.locale).toBe(null)
+          yield* employeeRepo.rememberLocale({ id: employeeId, telegramId }, "en")
+          expect(yield* cached(EmployeeEntry.key(telegramId), EmployeeEntry.schema)).toBe(false)
+          const next = yield* employeeRepo.recognize({ telegramId })
+          expect(next._tag === "Recognized" && next.employee.locale).toBe("en")
+          const [row] = yield* sql<{ locale: string | null }>`
+            SELECT locale FROM employees WHERE id = ${employeeId}`
+          expect(row?.locale).toBe("en")
         }),
       )
 

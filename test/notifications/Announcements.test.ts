@@ -171,3 +171,32 @@ describe("announce", () => {
     }),
   )
 })
+
+describe("languages", () => {
+  it.scoped(
+    "each subscriber reads the announcement and the digest in the language they last wrote in; someone who never did, in BOT_DEFAULT_LOCALE",
+    () =>
+      Effect.gen(function* () {
+        const w = yield* world({ locale: "ru" })
+        const english = yield* w.person({ frequency: "immediate" })
+        const russian = yield* w.person({ frequency: "immediate" })
+        const englishDaily = yield* w.person({ frequency: "daily" })
+        yield* w.sql`UPDATE employees SET locale = 'en' WHERE id IN ${w.sql.in([english, englishDaily])}`
+        const activity = yield* w.activity({ inHours: 24 * 10 })
+
+        yield* w.publish(activity)
+        const announced = new Map(
+          (yield* w.outbox("activity.announce")).map((row) => [row.employeeId, row.text]),
+        )
+        expect(announced.get(english)).toMatch(/^📢 New activity\n/)
+        expect(announced.get(english)).toContain("♟️ Chess")
+        expect(announced.get(russian)).toMatch(/^📢 Новое мероприятие\n/)
+        expect(announced.get(russian)).toContain("♟️ Шахматы")
+
+        yield* runAt(w, nextDaily)
+        const [digest] = yield* w.outbox("activity.digest")
+        expect(digest?.employeeId).toBe(englishDaily)
+        expect(digest?.text).toMatch(/^📬 New activities for your interests:/)
+      }),
+  )
+})

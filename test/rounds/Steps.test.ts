@@ -8,20 +8,25 @@ import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Exit, Fiber, Layer, Option, TestClock } from "effect"
 import { Action, decodeAction } from "../../src/bot/CallbackData"
+import { formatWhen, interestName } from "../../src/bot/Views"
+import { defaultInterests } from "../../src/db/migrations/0004_reference_data"
 import type { EmployeeId, RoundId } from "../../src/domain/Ids"
 import { place } from "../../src/rounds/Matching"
 import { ROUNDS_LOCK } from "../../src/rounds/RoundRepo"
 import { Rounds } from "../../src/rounds/Rounds"
+import { roundTexts } from "../../src/rounds/RoundTexts"
 import {
   allIn,
   databaseAt,
   firstMonday,
   minuteAfter,
+  type OutboxRow,
   plusDays,
   roundsOver,
   type World,
   week,
   world,
+  zone,
 } from "../support/Rounds"
 
 const at = (date: Date) => TestClock.setTime(date.getTime())
@@ -593,6 +598,52 @@ describe("after the match", () => {
         const all = yield* w.outbox()
         expect(all.length).toBeGreaterThan(0)
         for (const row of all) expect(row.payload).not.toContain("secret remark")
+      }),
+  )
+})
+
+describe("languages", () => {
+  it.scoped(
+    "each person is written to in the language they last wrote to the bot in; someone who never did, in BOT_DEFAULT_LOCALE",
+    () =>
+      Effect.gen(function* () {
+        const w = yield* world({ locale: "ru" })
+        const emma = yield* w.person({ name: "Emma" })
+        const ivan = yield* w.person({ name: "Ivan" })
+        yield* w.sql`UPDATE employees SET locale = 'en' WHERE id = ${emma}`
+        const coffee = defaultInterests.find((interest) => interest.code === "coffee")
+        if (coffee === undefined) return yield* Effect.dieMessage("no coffee interest")
+
+        yield* runAt(w, first.invite)
+        const round = yield* w.round("coffee", firstMonday)
+        const invites = (yield* w.outbox("round.invite")).filter((row) =>
+          row.dedupeKey.startsWith(`round:${round.id}:`),
+        )
+        const textTo = (rows: ReadonlyArray<OutboxRow>, id: EmployeeId) =>
+          rows.find((row) => row.employeeId === id)?.text
+        expect(textTo(invites, emma)).toBe(
+          roundTexts("en").invite(interestName(coffee, "en"), formatWhen(first.match, "en", zone)),
+        )
+        expect(textTo(invites, ivan)).toBe(
+          roundTexts("ru").invite(interestName(coffee, "ru"), formatWhen(first.match, "ru", zone)),
+        )
+
+        yield* allIn(w, round.id, [emma, ivan])
+        yield* runAt(w, first.match)
+        const intros = yield* w.outbox("round.intro")
+        expect(textTo(intros, emma)).toMatch(
+          new RegExp(`^${interestName(coffee, "en")}: your partner this time is`),
+        )
+        expect(textTo(intros, ivan)).toMatch(new RegExp(`^${interestName(coffee, "ru")}: `))
+        expect(textTo(intros, ivan)).not.toContain("your partner")
+
+        // Ivan cannot meet: Emma hears of it in English.
+        const [match] = yield* w.groups(round.id)
+        if (match === undefined) return yield* Effect.dieMessage("no match")
+        yield* w.rounds.respond(match.matchId, ivan, "declined")
+        expect(
+          (yield* w.outbox("round.declined")).map((row) => [row.employeeId, row.text]),
+        ).toEqual([[emma, roundTexts("en").partnerDeclined(interestName(coffee, "en"), "Ivan")]])
       }),
   )
 })

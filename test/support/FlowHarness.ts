@@ -11,6 +11,7 @@ import { Effect, Layer, Option, Redacted, TestClock } from "effect"
 import type { Roles } from "../../src/admins/Roles"
 import { type Incoming, makeFlows } from "../../src/bot/Flows"
 import { commands } from "../../src/bot/Input"
+import { spokenLocaleOf } from "../../src/bot/Messages"
 import type { View } from "../../src/bot/Views"
 import type { Reply } from "../../src/bot/Visit"
 import * as MemoryCache from "../../src/cache/MemoryCache"
@@ -199,6 +200,8 @@ export const make = (options: { readonly defaultLocale?: Locale } = {}) =>
       employeeOptions: {
         readonly fullName?: string
         readonly languageCode?: string
+        /** The language stored for them; default: the one `languageCode` names. */
+        readonly storedLocale?: Locale | null
         readonly linked?: boolean
         readonly departmentName?: string
         readonly businessCenterName?: string
@@ -213,6 +216,12 @@ export const make = (options: { readonly defaultLocale?: Locale } = {}) =>
         const employeeId: EmployeeId = yield* InMemory.addEmployee(world, {
           fullName,
           username,
+          // Someone who has used the bot in their language before: the flows' tests are not
+          // about the first time the bot hears of it (test/bot/Flows.e2e.test.ts is).
+          locale:
+            employeeOptions.storedLocale === undefined
+              ? spokenLocaleOf(employeeOptions.languageCode)
+              : employeeOptions.storedLocale,
           telegramId: employeeOptions.linked === false ? null : telegramId,
           ...(employeeOptions.departmentName === undefined
             ? {}

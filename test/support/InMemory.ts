@@ -18,6 +18,7 @@
  */
 import { Array as Arr, Clock, Effect, Layer, Option, Stream } from "effect"
 import { ActivityRepo, type ActivityRepoService } from "../../src/activities/ActivityRepo"
+import type { Locale } from "../../src/config"
 import { defaultInterests } from "../../src/db/migrations/0004_reference_data"
 import { defaultMatching } from "../../src/db/migrations/0006_rounds"
 import { Participation } from "../../src/domain/Achievements"
@@ -140,6 +141,7 @@ export const addEmployee = (
     readonly isActive?: boolean
     readonly departmentName?: string
     readonly businessCenterName?: string
+    readonly locale?: Locale | null
   },
 ) =>
   Effect.map(now, (at) => {
@@ -166,6 +168,7 @@ export const addEmployee = (
         lastActivity: null,
         createdAt: at,
         updatedAt: at,
+        locale: fields.locale ?? null,
       }),
     )
     world.workplaces.set(id, {
@@ -330,6 +333,12 @@ export const employeeRepo = (world: World): EmployeeRepoService => {
     getEmployee,
     getProfile,
     importEmployees: () => Effect.dieMessage(notInFake("EmployeeRepo.importEmployees")),
+    rememberLocale: (employee, locale) =>
+      Effect.sync(() => {
+        const known = world.employees.get(employee.id)
+        if (known !== undefined)
+          world.employees.set(employee.id, new Employee({ ...known, locale }))
+      }),
     linkedEmployees: () => Stream.dieMessage(notInFake("EmployeeRepo.linkedEmployees")),
     linkedEmployeeCount: Effect.dieMessage(notInFake("EmployeeRepo.linkedEmployeeCount")),
   }

@@ -10,7 +10,7 @@ import { Effect } from "effect"
  * connection catches up from where it was, and the embedded database, whose socket server
  * cannot deliver NOTIFY between connections, is read by polling.
  */
-const employeeColumns = [
+export const employeeColumns = [
   "full_name",
   "position",
   "department_id",
