@@ -66,6 +66,7 @@ const bench = (options: PipelineOptions, startedAt: number) =>
       profiled: harness.profileDir !== undefined,
       processes: options.processes,
       routing: options.routing,
+      apiLatencyMs: options.apiLatencyMs,
     })
     yield* publish(report, options.write, withSection)
   })

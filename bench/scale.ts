@@ -73,6 +73,7 @@ const bench = (options: PipelineOptions, startedAt: number) =>
       runs,
       processes: options.processes,
       routing: options.routing,
+      apiLatencyMs: options.apiLatencyMs,
     })
     yield* publish(report, options.write, withScaleSection)
   })

@@ -106,7 +106,11 @@ const textOf = (params: Params): string => {
 /** Keep this many of the bot's messages per chat: older ones are never pressed again. */
 const keptMessages = 3
 
-const start = async () => {
+/**
+ * `latencyMs`: how long each answer waits before it is written, as Telegram's own round trip from
+ * the bot's server would (0: at once, the loopback's own speed).
+ */
+const start = async (latencyMs: number) => {
   const chats = new Map<number, ChatState>()
   const answers = new Map<string, boolean>()
   let byMethod = new Map<string, number>()
@@ -243,8 +247,12 @@ const start = async () => {
   const server = Http.createServer((request, response) => {
     void answer(request).then(
       ({ status, body }) => {
-        response.writeHead(status, { "content-type": "application/json" })
-        response.end(JSON.stringify(body))
+        const write = () => {
+          response.writeHead(status, { "content-type": "application/json" })
+          response.end(JSON.stringify(body))
+        }
+        if (latencyMs > 0) setTimeout(write, latencyMs)
+        else write()
       },
       () => {
         if (!response.headersSent) response.writeHead(500).end()
@@ -321,7 +329,8 @@ const start = async () => {
 }
 
 /** The fake on a free loopback port, closed with the scope. */
-export const makeFakeBotApi: Effect.Effect<FakeBotApi, never, Scope.Scope> = Effect.acquireRelease(
-  Effect.promise(start),
-  (running) => Effect.promise(running.close),
-).pipe(Effect.map((running) => running.fake))
+export const makeFakeBotApi = (latencyMs = 0): Effect.Effect<FakeBotApi, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.promise(() => start(latencyMs)),
+    (running) => Effect.promise(running.close),
+  ).pipe(Effect.map((running) => running.fake))

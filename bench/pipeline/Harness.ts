@@ -114,6 +114,8 @@ export interface HarnessOptions {
   readonly seed: number
   readonly cpuProfileDir: string | undefined
   readonly botLog: string | undefined
+  /** How long the fake Bot API takes to answer each call, in ms (0: at once). */
+  readonly apiLatencyMs: number
 }
 
 export const setUp = (options: HarnessOptions, startedAt: number) =>
@@ -147,7 +149,7 @@ export const setUp = (options: HarnessOptions, startedAt: number) =>
     )
 
     // ---- the fake Telegram ----
-    const fake = yield* makeFakeBotApi
+    const fake = yield* makeFakeBotApi(options.apiLatencyMs)
     for (const user of users) fake.openChat({ id: user.telegramId, ...user })
     const cwd = yield* tempDir
     const secret = randomBytes(24).toString("hex")

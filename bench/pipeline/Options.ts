@@ -28,6 +28,8 @@ export interface PipelineOptions {
   readonly processes: number
   /** How the proxy spreads updates over several processes. */
   readonly routing: Routing
+  /** How long the fake Bot API takes to answer each call, in ms: Telegram's round trip. */
+  readonly apiLatencyMs: number
 }
 
 export class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
@@ -51,6 +53,9 @@ Options (environment variable in brackets):
   --processes N        N processes of each bot, behind a local proxy that routes each update by
                        its sender (default 1: no proxy) [BENCH_PIPELINE_PROCESSES]
   --routing MODE       with N > 1: sticky (by sender, the default) or round-robin [BENCH_PIPELINE_ROUTING]
+  --api-latency MS     the fake Bot API answers each call after MS ms, as the real one does from
+                       a server some way from Telegram's (default 0: the loopback's own speed,
+                       where only CPU counts) [BENCH_PIPELINE_API_LATENCY]
   -h, --help           this text
 
 Environment only:
@@ -85,6 +90,7 @@ Interleaved rounds (1 and N alternate), medians; writes the scale section of ben
 Options (environment variable in brackets):
   --processes N        the processes measured against one (default 2) [BENCH_SCALE_PROCESSES]
   --routing MODE       sticky (by sender, the default) or round-robin [BENCH_PIPELINE_ROUTING]
+  --api-latency MS     the fake Bot API answers each call after MS ms (default 0) [BENCH_PIPELINE_API_LATENCY]
   --users N            simulated users (default 300; --quick: 48) [BENCH_PIPELINE_USERS]
   --rounds R           measured rounds (default 3; --quick: 1) [BENCH_PIPELINE_ROUNDS]
   --concurrency LIST   users in flight, comma-separated (default 1,16,64) [BENCH_PIPELINE_CONCURRENCY]
@@ -121,6 +127,7 @@ export const parseOptions = (
             deadline: { type: "string" },
             processes: { type: "string" },
             routing: { type: "string" },
+            "api-latency": { type: "string" },
             help: { type: "boolean", short: "h" },
           },
         }),
@@ -169,6 +176,13 @@ export const parseOptions = (
         message: `--routing takes ${routings.join(" or ")}, not '${rawRouting}'`,
       })
     }
+    const rawLatency = (values["api-latency"] ?? env.BENCH_PIPELINE_API_LATENCY ?? "0").trim()
+    const apiLatencyMs = Number(rawLatency)
+    if (!/^\d+$/.test(rawLatency) || !Number.isSafeInteger(apiLatencyMs) || apiLatencyMs > 10_000) {
+      return yield* new UsageError({
+        message: `--api-latency takes a whole number of milliseconds from 0 to 10000, not '${rawLatency}'`,
+      })
+    }
     const cpuProfileDir = env.BENCH_CPU_PROF?.trim()
     const botLog = env.BENCH_BOT_LOG?.trim()
     const options: PipelineOptions = {
@@ -183,6 +197,7 @@ export const parseOptions = (
       botLog: botLog === "" ? undefined : botLog,
       processes,
       routing,
+      apiLatencyMs,
     }
     return options
   })

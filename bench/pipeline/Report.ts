@@ -163,6 +163,8 @@ export interface PipelineRun {
   /** Processes of each bot; several sit behind the proxy (bench/pipeline/Proxy.ts). */
   readonly processes: number
   readonly routing: Routing
+  /** How long the fake Bot API took to answer each call, in ms (0: at once). */
+  readonly apiLatencyMs: number
 }
 
 /** Statements (or commands) summed over runs, per update, most frequent first. */
@@ -387,8 +389,10 @@ export const render = (run: PipelineRun) => {
   const processesText = several
     ? `${run.processes} processes of each bot, each bot's behind a local proxy (${run.routing} routing)`
     : "one process of each bot"
+  const latencyText =
+    run.apiLatencyMs > 0 ? `; the Bot API answers after ${run.apiLatencyMs} ms` : ""
   const stdout = [
-    `Pipeline benchmark: ${run.users} users × 6 updates, ${run.rounds} round(s), medians; ${processesText}; ${env.cores} cores, load ${loadText}; ${env.commit}`,
+    `Pipeline benchmark: ${run.users} users × 6 updates, ${run.rounds} round(s), medians; ${processesText}${latencyText}; ${env.cores} cores, load ${loadText}; ${env.commit}`,
     "",
     throughput,
     "",
@@ -407,6 +411,11 @@ Written by \`${run.command}\` (bench/pipeline.ts) on ${env.date}; measured ${env
 
 - Machine: ${env.cpu}, ${env.cores} cores, ${env.os}; Node ${env.node}; 1-minute load average ${loadText} during the run (sampled every 2 s)${busy ? " — busier than its cores: the tails mostly measure waiting for a CPU" : ""}
 - Postgres ${env.postgres} and Redis ${env.redis}, private servers of the benchmark on 127.0.0.1 (Postgres with \`fsync=off\` as the tests start it, Redis without persistence); the bots, the fake Bot API and the load driver share the same cores
+- ${
+    run.apiLatencyMs > 0
+      ? `The fake Bot API answers each call ${run.apiLatencyMs} ms after it arrives, as Telegram's own round trip from a bot's server takes: a call the bot waits for costs it that time, one it sends back in its webhook response does not`
+      : "The fake Bot API answers at once (loopback): only CPU and the local round trips count, which is the peer's best case; `--api-latency MS` adds Telegram's round trip"
+  }
 - ${
     several
       ? `Each bot as ${run.processes} processes sharing its database and Redis, behind a local proxy in the benchmark's process (bench/pipeline/Proxy.ts) that ${run.routing === "sticky" ? "sends each update to the process picked by a stable hash of its sender's id" : "hands the updates to the processes in turn"}; bot CPU is the sum over its processes, and the proxy's CPU is in "driver + fake"`

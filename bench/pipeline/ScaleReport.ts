@@ -32,6 +32,8 @@ export interface ScaleRun {
   /** The processes compared with one. */
   readonly processes: number
   readonly routing: Routing
+  /** How long the fake Bot API took to answer each call, in ms (0: at once). */
+  readonly apiLatencyMs: number
 }
 
 /** CPU of everything on the machine that took part, as a share of all its cores. */
@@ -153,7 +155,7 @@ export const renderScale = (run: ScaleRun) => {
       : "hands the updates to the processes in turn (round-robin, for comparison: one user's updates land on different processes)"
 
   const stdout = [
-    `Scale benchmark: ConnectBot as 1 and as ${n} processes behind the same proxy (${run.routing}); ${run.users} users × 6 updates, ${run.rounds} round(s), medians; ${env.cores} cores, load ${loadText}; ${env.commit}`,
+    `Scale benchmark: ConnectBot as 1 and as ${n} processes behind the same proxy (${run.routing}); ${run.users} users × 6 updates, ${run.rounds} round(s), medians${run.apiLatencyMs > 0 ? `; the Bot API answers after ${run.apiLatencyMs} ms` : ""}; ${env.cores} cores, load ${loadText}; ${env.commit}`,
     "",
     scale,
     "",
@@ -166,6 +168,7 @@ Written by \`${run.command}\` (bench/scale.ts) on ${env.date}; measured ${env.co
 
 - Machine: ${env.cpu}, ${env.cores} cores, ${env.os}; Node ${env.node}; 1-minute load average ${loadText} during the run (sampled every 2 s). The bot processes, Postgres, Redis, the load driver, the fake Bot API and the proxy all share these ${env.cores} cores: ${n} processes can only go faster than one where one left cores idle
 - Postgres ${env.postgres} and Redis ${env.redis}, private servers of the benchmark on 127.0.0.1 (Postgres with \`fsync=off\`, Redis without persistence), shared by every process
+- The fake Bot API answers each call ${run.apiLatencyMs > 0 ? `${run.apiLatencyMs} ms after it arrives (Telegram's round trip)` : "at once (loopback)"}
 - ConnectBot: ${n} processes of \`src/main.ts\` (\`node --import tsx\`, \`BOT_MODE=webhook\`), each with a \`PORT\` of its own and the same \`DATABASE_URL\`, \`REDIS_URL\`, \`CACHE_PREFIX\`, bot token, \`WEBHOOK_SECRET\` and \`WEBHOOK_URL\` (the proxy's: each registers it with the fake Bot API at start, as each replica of a deployment would). "1 process" is the first of them alone behind a proxy of its own, the others paused (SIGSTOP); "${n} processes" is all of them behind another — the same proxy code either way, so both pay the same hop
 - The proxy (bench/pipeline/Proxy.ts, node:http in the benchmark's process) ${routingText}; a body without a sender goes round-robin. The driver posts each user's next update only after the previous one's 200, so order holds here with any routing; sticky routing is what keeps it with real Telegram, which may deliver a user's next update while the previous one is still being handled
 - Flow of each user as in the pipeline benchmark: \`/start\` → 🎯 Interests → toggle A → toggle B → toggle A → 💾 Save, 6 updates (${updatesPerRun.toLocaleString("en-US")} per run). The driver checks every screen and that every press was answered once, and the database after every run (B flipped, A as it was): sessions and caches shared through Redis and the change feed must stay coherent across processes, or the run fails
