@@ -18,7 +18,13 @@ import {
   playgroundDatabaseConfig,
   startModeConfig,
 } from "../src/config"
-import { projectRoot, runCliInProcess, type ScriptRun, tempDir } from "./support/Scripts"
+import {
+  projectRoot,
+  runCliInProcess,
+  type ScriptRun,
+  startNodeFlags,
+  tempDir,
+} from "./support/Scripts"
 
 const token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 const webhookSecret = "wh_Secret-value-42"
@@ -471,7 +477,7 @@ describe("an entry point reads the sections it needs together", () => {
   )
 })
 
-/** `node --import tsx` as the Dockerfile runs it: one process, no test runner around it. */
+/** `node --import tsx` as `npm start` runs it: one process, no test runner around it. */
 const tsxLoader = pathToFileURL(Path.join(projectRoot, "node_modules/tsx/dist/loader.mjs")).href
 
 /**
@@ -646,6 +652,18 @@ describe("secrets never show when settings are printed", () => {
       })
       for (const text of renderings(database)) expect(text).not.toContain("dbSecretPw")
       for (const text of renderings(cache)) expect(text).not.toContain("redisSecretPw")
+    }),
+  )
+})
+
+describe("how the bot is started", () => {
+  it.effect("the Dockerfile runs what npm start runs, node flags and all, with node as PID 1", () =>
+    Effect.promise(async () => {
+      const dockerfile = await Fs.readFile(Path.join(projectRoot, "Dockerfile"), "utf8")
+      const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1]
+      const flags = await startNodeFlags()
+      expect(flags).toContain("--max-semi-space-size=64")
+      expect(JSON.parse(cmd ?? "[]")).toEqual(["node", ...flags, "--import", "tsx", "src/main.ts"])
     }),
   )
 })

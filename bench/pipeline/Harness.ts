@@ -14,7 +14,7 @@ import { rawRedis } from "../../test/support/CacheSettings"
 import { freePort } from "../../test/support/Ports"
 import { privatePostgres } from "../../test/support/PrivatePostgres"
 import { privateRedis } from "../../test/support/PrivateRedis"
-import { projectRoot, tempDir } from "../../test/support/Scripts"
+import { projectRoot, startNodeFlags, tempDir } from "../../test/support/Scripts"
 import { machine } from "../Report"
 import { type BotProcesses, type ChildProcessHandle, processGroup, startChild } from "./Child"
 import {
@@ -150,6 +150,7 @@ export const setUp = (options: HarnessOptions, startedAt: number) =>
 
     // ---- the fake Telegram ----
     const fake = yield* makeFakeBotApi(options.apiLatencyMs)
+    const startFlags = yield* Effect.promise(startNodeFlags)
     for (const user of users) fake.openChat({ id: user.telegramId, ...user })
     const cwd = yield* tempDir
     const secret = randomBytes(24).toString("hex")
@@ -185,8 +186,13 @@ export const setUp = (options: HarnessOptions, startedAt: number) =>
             ? startChild({
                 name,
                 entry: Path.join(projectRoot, "src/main.ts"),
-                nodeArgs:
-                  profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profileDir}`],
+                // As `npm start` runs it (package.json), and under the profiler when asked.
+                nodeArgs: [
+                  ...startFlags,
+                  ...(profileDir === undefined
+                    ? []
+                    : ["--cpu-prof", `--cpu-prof-dir=${profileDir}`]),
+                ],
                 env: {
                   ...common,
                   DATABASE_URL: urlFor(postgres.url, ours.role, ours.role),

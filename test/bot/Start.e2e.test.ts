@@ -2,7 +2,8 @@
  * `npm start` as someone trying the bot runs it: the real entry point `src/main.ts` in a child
  * process, with nothing but a token, the Bot API root, a port and a directory for the embedded
  * database (no DATABASE_URL, no REDIS_URL), against a local Telegram Bot API server. The child
- * runs as the Dockerfile runs it (`node --import tsx`: one process, which gets the signals), in
+ * runs as `npm start` and the Dockerfile run it (`node FLAGS --import tsx`: one process, which
+ * gets the signals), in
  * a directory of its own so that a `.env` of the project cannot leak in. Judged by what it
  * prints, what users see, what lands in the database, and how it stops.
  */
@@ -16,7 +17,7 @@ import Pg from "pg"
 import { messagesFor } from "../../src/bot/Messages"
 import { initialisedDataDir } from "../support/EmbeddedTemplate"
 import { freePort } from "../support/Ports"
-import { projectRoot, tempDir } from "../support/Scripts"
+import { projectRoot, startNodeFlags, tempDir } from "../support/Scripts"
 import { botInfo, makeTelegramServer, type TelegramServer } from "../support/TelegramServer"
 
 const en = messagesFor("en")
@@ -41,20 +42,22 @@ interface Child {
 }
 
 /**
- * `node --import tsx <project>/<entry> ...args` in `cwd` with exactly `settings` (and PATH, HOME):
- * nothing of the test runner's environment. Killed when the scope closes, if still running.
+ * `node [nodeFlags] --import tsx <project>/<entry> ...args` in `cwd` with exactly `settings` (and
+ * PATH, HOME): nothing of the test runner's environment. Killed when the scope closes, if still
+ * running.
  */
 const run = (
   entry: string,
   args: ReadonlyArray<string>,
   settings: Record<string, string>,
   cwd: string,
+  nodeFlags: ReadonlyArray<string> = [],
 ) =>
   Effect.acquireRelease(
     Effect.sync(() => {
       const child: ChildProcess = spawn(
         process.execPath,
-        ["--import", tsxLoader, Path.join(projectRoot, entry), ...args],
+        [...nodeFlags, "--import", tsxLoader, Path.join(projectRoot, entry), ...args],
         {
           cwd,
           env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? cwd, ...settings },
@@ -156,18 +159,21 @@ interface BotSettings {
   readonly token?: string
 }
 
-/** `npm start` with only the settings a first trial needs. */
+/** `npm start` (its node flags from package.json) with only the settings a first trial needs. */
 const startBot = (settings: BotSettings) =>
-  run(
-    "src/main.ts",
-    [],
-    {
-      BOT_TOKEN: settings.token ?? settings.server.token,
-      TELEGRAM_API_ROOT: settings.server.apiRoot,
-      PORT: String(settings.port),
-      EMBEDDED_DATABASE_DIR: settings.dataDir,
-    },
-    settings.cwd,
+  Effect.flatMap(Effect.promise(startNodeFlags), (flags) =>
+    run(
+      "src/main.ts",
+      [],
+      {
+        BOT_TOKEN: settings.token ?? settings.server.token,
+        TELEGRAM_API_ROOT: settings.server.apiRoot,
+        PORT: String(settings.port),
+        EMBEDDED_DATABASE_DIR: settings.dataDir,
+      },
+      settings.cwd,
+      flags,
+    ),
   )
 
 const errorLines = (child: Child) =>

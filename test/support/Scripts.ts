@@ -20,6 +20,24 @@ import { describeFailure } from "../../src/cli/Cli"
 export const projectRoot = Path.resolve(Path.dirname(fileURLToPath(import.meta.url)), "../..")
 const tsx = Path.join(projectRoot, "node_modules/.bin/tsx")
 
+/**
+ * The node flags `npm start` runs the bot with (package.json: `node FLAGS --import tsx
+ * src/main.ts`), so that what tests and benchmarks start is what operators start.
+ */
+export const startNodeFlags = async (): Promise<ReadonlyArray<string>> => {
+  const manifest = JSON.parse(
+    await Fs.readFile(Path.join(projectRoot, "package.json"), "utf8"),
+  ) as { readonly scripts: { readonly start: string } }
+  const words = manifest.scripts.start.trim().split(/\s+/)
+  const tsxAt = words.indexOf("--import")
+  if (words[0] !== "node" || tsxAt === -1 || words[tsxAt + 1] !== "tsx") {
+    throw new Error(
+      `package.json's start is not 'node [flags] --import tsx ENTRY': ${manifest.scripts.start}`,
+    )
+  }
+  return words.slice(1, tsxAt)
+}
+
 export interface ScriptRun {
   /** `null` when the child was killed by the timeout: it fails every expectation. */
   readonly code: number | null
