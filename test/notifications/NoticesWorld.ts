@@ -9,7 +9,8 @@ import type { SqlClient } from "@effect/sql"
 import { Clock, Context, Cron, Duration, Effect, Layer, TestClock } from "effect"
 import { ActivityRepo } from "../../src/activities/ActivityRepo"
 import { ActivityId, type EmployeeId } from "../../src/domain/Ids"
-import type { NotificationFrequency } from "../../src/domain/Models"
+import type { Locale, NotificationFrequency } from "../../src/domain/Models"
+import { makeBriefs } from "../../src/notifications/Briefs"
 import { Notices, NoticeTimes } from "../../src/notifications/Notices"
 import {
   NotificationsConfig,
@@ -17,7 +18,7 @@ import {
 } from "../../src/notifications/NotificationsSettings"
 import { Outbox } from "../../src/outbox/Outbox"
 import { insertEmployee, newTelegramId, unique } from "../support/Fixtures"
-import { moscow, outboxOf, seededDatabase } from "../support/Rounds"
+import { moscow, type OutboxRow, outboxOf, seededDatabase } from "../support/Rounds"
 
 export const zone = "Europe/Moscow"
 
@@ -71,6 +72,8 @@ export const world = (overrides: Partial<NotificationsSettings> = {}) =>
         readonly linked?: boolean
         readonly unreachable?: boolean
         readonly interest?: string
+        /** The language they last wrote to the bot in; none by default. */
+        readonly locale?: Locale
       } = {},
     ) =>
       Effect.gen(function* () {
@@ -82,6 +85,9 @@ export const world = (overrides: Partial<NotificationsSettings> = {}) =>
         )
         if (fields.unreachable === true) {
           yield* sql`UPDATE employees SET unreachable_since = now() WHERE id = ${id}`
+        }
+        if (fields.locale !== undefined) {
+          yield* sql`UPDATE employees SET locale = ${fields.locale} WHERE id = ${id}`
         }
         yield* sql`
           INSERT INTO employee_interests
@@ -126,9 +132,37 @@ export const world = (overrides: Partial<NotificationsSettings> = {}) =>
         ),
       )
 
+    /** The activity as a notice describes it now: what the expected texts are built from. */
+    const briefs = makeBriefs(sql)
+    const brief = (activityId: ActivityId) =>
+      Effect.flatMap(briefs([activityId]), ([found]) =>
+        found === undefined
+          ? Effect.dieMessage(`no activity ${activityId}`)
+          : Effect.succeed(found),
+      )
+
     const outbox = outboxOf(sql)
-    return { url, db, sql, withSql, notices, times, activities, person, activity, publish, outbox }
+    return {
+      url,
+      db,
+      sql,
+      withSql,
+      notices,
+      times,
+      activities,
+      person,
+      activity,
+      publish,
+      brief,
+      outbox,
+    }
   })
+
+/** A row's message as `NoticeTexts` builds one: its text, and its buttons (labels included). */
+export const sent = (row: OutboxRow): { readonly text: string; readonly keyboard?: unknown } => {
+  const { text, replyMarkup } = JSON.parse(row.payload)
+  return replyMarkup === undefined ? { text } : { text, keyboard: replyMarkup }
+}
 
 export type World = Effect.Effect.Success<ReturnType<typeof world>>
 

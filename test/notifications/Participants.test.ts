@@ -3,8 +3,9 @@
  * TestClock: reminders in their windows, once each; changes and cancellations told once per edit.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, TestClock } from "effect"
-import { runAt, start, world } from "./NoticesWorld"
+import { Duration, Effect, TestClock } from "effect"
+import { noticeTextsFor } from "../../src/notifications/NoticeTexts"
+import { runAt, sent, start, world, zone } from "./NoticesWorld"
 
 const hour = 3_600_000
 const at = (hoursAfterStart: number) => new Date(start.getTime() + hoursAfterStart * hour)
@@ -136,6 +137,56 @@ describe("tellParticipants", () => {
         expect(cancelled[0]?.text).toContain("Reason: Room &lt;flooded&gt;")
         const line = yield* w.sql`SELECT 1 FROM activity_waitlist WHERE activity_id = ${activity}`
         expect(line).toHaveLength(0)
+      }),
+  )
+})
+
+describe("languages", () => {
+  it.scoped(
+    "reminders, changes and cancellations are in the language each participant last wrote in; someone who never did reads BOT_DEFAULT_LOCALE's",
+    () =>
+      Effect.gen(function* () {
+        const w = yield* world({ locale: "ru" })
+        const texts = noticeTextsFor("ru", zone)
+        const activity = yield* w.activity({ inHours: 30 })
+        const english = yield* w.person({ locale: "en" })
+        const russian = yield* w.person()
+        yield* w.activities.join(activity, english)
+        yield* w.activities.join(activity, russian)
+        const textsOf = (kind: string) =>
+          Effect.map(
+            w.outbox(kind),
+            (rows) => new Map(rows.map((row) => [row.employeeId, sent(row)])),
+          )
+
+        yield* runAt(w, at(6))
+        const brief = yield* w.brief(activity)
+        const day = Duration.hours(24)
+        // The languages' texts differ here, or the test could not tell one from the other.
+        expect(texts("en").reminder(brief, day).text).not.toBe(
+          texts(null).reminder(brief, day).text,
+        )
+        const reminders = yield* textsOf("activity.remind")
+        expect(reminders.get(english)).toEqual(texts("en").reminder(brief, day))
+        expect(reminders.get(russian)).toEqual(texts(null).reminder(brief, day))
+
+        for (const [edit, change] of [
+          [w.sql`scheduled_at = ${at(31)}`, "moved"],
+          [w.sql`location = 'Room <2>'`, "place"],
+          [w.sql`status = 'cancelled', cancel_reason = 'Room <flooded>'`, "cancelled"],
+        ] as const) {
+          yield* w.sql.withTransaction(
+            Effect.zipRight(
+              w.sql`UPDATE activities SET ${edit} WHERE id = ${activity}`,
+              w.notices.tellParticipants(activity, change),
+            ),
+          )
+          const changed = yield* w.brief(activity)
+          expect(texts("en").change(changed, change)).not.toBe(texts(null).change(changed, change))
+          const told = yield* textsOf(`activity.${change}`)
+          expect(told.get(english)).toEqual({ text: texts("en").change(changed, change) })
+          expect(told.get(russian)).toEqual({ text: texts(null).change(changed, change) })
+        }
       }),
   )
 })

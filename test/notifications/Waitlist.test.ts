@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
-import { runAt, start, world } from "./NoticesWorld"
+import { noticeTextsFor } from "../../src/notifications/NoticeTexts"
+import { runAt, sent, start, world, zone } from "./NoticesWorld"
 
 const minute = 60_000
 const later = (minutes: number) => new Date(start.getTime() + minutes * minute)
@@ -142,6 +143,48 @@ describe("waitlist", () => {
         expect((yield* w.notices.waitFor(activity, waiting))._tag).toBe("NotOpen")
         const line = yield* w.sql`SELECT 1 FROM activity_waitlist WHERE activity_id = ${activity}`
         expect(line).toHaveLength(0)
+      }),
+  )
+})
+
+describe("languages", () => {
+  it.scoped(
+    "an offer and its expiry are in the language the person last wrote in; someone who never did reads BOT_DEFAULT_LOCALE's",
+    () =>
+      Effect.gen(function* () {
+        const w = yield* world({ locale: "ru" })
+        const texts = noticeTextsFor("ru", zone)
+        const activity = yield* w.activity({ max: 2 })
+        const [a, b] = [yield* w.person(), yield* w.person()]
+        const english = yield* w.person({ locale: "en" })
+        const russian = yield* w.person()
+        yield* w.activities.join(activity, a)
+        yield* w.activities.join(activity, b)
+        yield* w.notices.waitFor(activity, english)
+        yield* w.notices.waitFor(activity, russian)
+
+        yield* TestClock.setTime(later(10).getTime())
+        yield* w.activities.leave(activity, a)
+        yield* w.activities.leave(activity, b)
+        const brief = yield* w.brief(activity)
+        const heldUntil = later(10 + 120)
+        const offers = new Map(
+          (yield* w.outbox("waitlist.offer")).map((row) => [row.employeeId, sent(row)]),
+        )
+        // The languages' texts differ here, or the test could not tell one from the other.
+        expect(texts("en").offer(brief, heldUntil).text).not.toBe(
+          texts(null).offer(brief, heldUntil).text,
+        )
+        expect(offers.get(english)).toEqual(texts("en").offer(brief, heldUntil))
+        expect(offers.get(russian)).toEqual(texts(null).offer(brief, heldUntil))
+
+        expect((yield* runAt(w, heldUntil)).offersExpired).toBe(2)
+        const expired = new Map(
+          (yield* w.outbox("waitlist.expired")).map((row) => [row.employeeId, sent(row)]),
+        )
+        expect(texts("en").offerExpired(brief).text).not.toBe(texts(null).offerExpired(brief).text)
+        expect(expired.get(english)).toEqual(texts("en").offerExpired(brief))
+        expect(expired.get(russian)).toEqual(texts(null).offerExpired(brief))
       }),
   )
 })
