@@ -5,15 +5,15 @@
  */
 import { randomBytes } from "node:crypto"
 import { SqlClient } from "@effect/sql"
-import { Data, Effect, Layer, Logger, LogLevel, Option, Redacted, Schema } from "effect"
+import { Data, Effect, Layer, Redacted, Schema } from "effect"
 import IORedis from "ioredis"
 import Pg from "pg"
 import * as RedisCache from "../src/cache/RedisCache"
-import { DatabaseConfig } from "../src/config"
 import * as Database from "../src/db/Database"
 import { seed } from "../src/db/Seed"
 import { EmployeeId, TelegramId } from "../src/domain/Ids"
 import { deleteKeysUnder } from "../test/support/CacheSettings"
+import { databaseAt } from "../test/support/DatabaseAt"
 
 /** The bench could not set up or reach what it measures. */
 export class BenchSetupError extends Data.TaggedError("BenchSetupError")<{
@@ -54,20 +54,7 @@ const throwawayDatabase = (adminUrl: string) =>
 
 /** The app's own Database layer over a throwaway database. */
 const throwawayDatabaseLayer = (adminUrl: string) =>
-  Layer.unwrapScoped(
-    Effect.map(throwawayDatabase(adminUrl), ({ url }) =>
-      Database.layer.pipe(
-        Layer.provide(
-          Layer.succeed(DatabaseConfig, {
-            url: Option.some(Redacted.make(url)),
-            embeddedDir: "./.data/unused",
-          }),
-        ),
-        // Its "Database: Postgres at …" line would only interrupt the bench's own output.
-        Layer.provide(Logger.minimumLogLevel(LogLevel.Warning)),
-      ),
-    ),
-  )
+  Layer.unwrapScoped(Effect.map(throwawayDatabase(adminUrl), ({ url }) => databaseAt(url)))
 
 /** A throwaway database, migrated and seeded as the app does it. */
 export const database = (adminUrl: string) =>

@@ -5,24 +5,14 @@
  * what the database holds, never what the bot says about it.
  */
 import { SqlClient } from "@effect/sql"
-import { Effect, Layer, Logger, LogLevel, Option, Redacted } from "effect"
+import { Effect } from "effect"
 import { seededRandom } from "../bench/Report"
-import { DatabaseConfig } from "../src/config"
 import * as Database from "../src/db/Database"
 import { seed } from "../src/db/Seed"
+import { databaseAt } from "../test/support/DatabaseAt"
 
 /** The app's own Database layer (PgClient + SqlClient) over the private Postgres. */
-export const databaseLayer = (url: string) =>
-  Database.layer.pipe(
-    Layer.provide(
-      Layer.succeed(DatabaseConfig, {
-        url: Option.some(Redacted.make(url)),
-        embeddedDir: "./.data/unused",
-      }),
-    ),
-    // Its "Database: Postgres at …" line would only interrupt the drill's own output.
-    Layer.provide(Logger.minimumLogLevel(LogLevel.Warning)),
-  )
+export const databaseLayer = databaseAt
 
 export type Db = SqlClient.SqlClient
 

@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto"
 import type { SqlClient } from "@effect/sql"
 import type { PgClient } from "@effect/sql-pg"
-import { Effect, Layer, Logger, LogLevel, Option, Redacted } from "effect"
+import { Effect, Layer } from "effect"
 import Pg from "pg"
 import { inject } from "vitest"
-import { DatabaseConfig } from "../../src/config"
 import * as Database from "../../src/db/Database"
 import type { DatabaseError } from "../../src/domain/Errors"
+import { databaseAt } from "./DatabaseAt"
 
 /** The Postgres this machine runs (trust auth); tests create their own databases on it. */
 export const adminUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"
@@ -91,21 +91,7 @@ export const migratedDatabase = ownDatabase((name) =>
   ),
 )
 
-/**
- * The app's own Database layer over a database at `url` (each build is a pool of its own: another
- * process, as Postgres sees it).
- */
-export const databaseAt = (url: string) =>
-  Database.layer.pipe(
-    Layer.provide(
-      Layer.succeed(DatabaseConfig, {
-        url: Option.some(Redacted.make(url)),
-        embeddedDir: "./.data/unused",
-      }),
-    ),
-    // "Database: Postgres at …" once per test file is noise in the test output.
-    Layer.provide(Logger.minimumLogLevel(LogLevel.Warning)),
-  )
+export { databaseAt }
 
 const migratedAt = (url: string) =>
   Layer.effectDiscard(Database.migrate).pipe(Layer.provideMerge(databaseAt(url)))
