@@ -28,6 +28,10 @@ export type MatchingMode = typeof MatchingMode.Type
 export const RoundStatus = Schema.Literal("inviting", "matching", "matched", "closed", "cancelled")
 export type RoundStatus = typeof RoundStatus.Type
 
+/** A round closed or called off: no step is left to run on it (`openRounds` are the others). */
+export const isOver = (round: { readonly status: RoundStatus }): boolean =>
+  round.status === "closed" || round.status === "cancelled"
+
 export class MatchingInterest extends Schema.Class<MatchingInterest>("MatchingInterest")({
   id: InterestId,
   code: Schema.String,

@@ -5,7 +5,7 @@
 import { Clock, Effect, Option } from "effect"
 import { orDatabaseError } from "../db/SqlErrors"
 import { cycleAfter, cycleOf, dueAt, type Step } from "./Cycle"
-import type { MatchingInterest, Round, RoundRepo } from "./RoundRepo"
+import { isOver, type MatchingInterest, type Round, type RoundRepo } from "./RoundRepo"
 import type { RoundsSettings } from "./RoundsSettings"
 import { nextStepOf } from "./Steps"
 
@@ -104,10 +104,7 @@ export const makeRoundStats = (repo: RoundRepo, settings: RoundsSettings) => {
         const [latest] = yield* orDatabaseError(
           repo.roundsOf({ interestId: interest.id, limit: 1 }),
         )
-        const running =
-          latest !== undefined && latest.status !== "closed" && latest.status !== "cancelled"
-            ? latest
-            : undefined
+        const running = latest !== undefined && !isOver(latest) ? latest : undefined
         const coming = cycleAfter(settings, interest.scheduleFrequency, now, latest?.startsOn)
         const next =
           running === undefined

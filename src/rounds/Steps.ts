@@ -20,7 +20,7 @@ import { htmlMessage, type Outbox, type OutboxMessage } from "../outbox/Outbox"
 import { type CycleTimes, cycleAfter, cycleOf, nextCycle, type Step, steps } from "./Cycle"
 import { place } from "./Matching"
 import * as RoundMetrics from "./RoundMetrics"
-import type { MatchingInterest, Person, Round, RoundRepo } from "./RoundRepo"
+import { isOver, type MatchingInterest, type Person, type Round, type RoundRepo } from "./RoundRepo"
 import type { RoundsSettings } from "./RoundsSettings"
 import { type PartnerCard, type RoundTexts, roundTexts } from "./RoundTexts"
 
@@ -57,7 +57,7 @@ export const cardOf = (person: Person): PartnerCard => ({
 
 /** The step of the round that comes next in order (whatever the time); none when it is over. */
 export const nextStepOf = (round: Round, cycle: CycleTimes): Option.Option<Step> => {
-  if (round.status === "closed" || round.status === "cancelled") return Option.none()
+  if (isOver(round)) return Option.none()
   if (round.status === "inviting") return Option.some(round.invitedAt === null ? "invite" : "match")
   if (round.feedbackAt !== null) return Option.some("close")
   if (round.remindedAt === null && Option.isSome(cycle.remind)) return Option.some("remind")
@@ -335,7 +335,7 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
   const close = (interest: MatchingInterest, round: Round) =>
     inStep(interest, round, "close", (round, now) =>
       Effect.gen(function* () {
-        if (round.status === "closed" || round.status === "cancelled") return doneBefore
+        if (isOver(round)) return doneBefore
         yield* repo.setStatus(round.id, "closed", "closed_at", now)
         return { outcome: "done" as const, messages: 0 }
       }),
@@ -437,7 +437,7 @@ export const makeSteps = (repo: RoundRepo, outbox: Outbox["Type"], settings: Rou
         const [latest] = yield* orDatabaseError(
           repo.roundsOf({ interestId: interest.id, limit: 1 }),
         )
-        if (latest !== undefined && latest.status !== "closed" && latest.status !== "cancelled") {
+        if (latest !== undefined && !isOver(latest)) {
           // Another process made it since the read above: its round, not the cycle after it.
           round = latest
         } else {
