@@ -23,6 +23,7 @@ import {
   type Redacted,
   Schema,
 } from "effect"
+import type { Locale } from "./domain/Models"
 import { matching, secret, secretUrl, setting, text, urlOf } from "./settings/Readers"
 
 // ---------------------------------------------------------------------------------------------
@@ -84,8 +85,6 @@ export class CacheConfig extends Context.Tag("connectbot/CacheConfig")<
 
 // ---------------------------------------------------------------------------------------------
 // Bot
-
-export type Locale = "ru" | "en"
 
 export type Transport =
   | { readonly _tag: "Polling" }

@@ -6,9 +6,8 @@
  * translator see, and the compiler check, that they match.
  */
 import { limits, type Problem } from "../activities/DraftInput"
-import type { Locale } from "../config"
 import type { InvalidActivity } from "../domain/Errors"
-import type { ParticipantStatus } from "../domain/Models"
+import type { Locale, ParticipantStatus } from "../domain/Models"
 import type { EditableField } from "../sessions/Sessions"
 
 /** How the admin list names an activity's state. */

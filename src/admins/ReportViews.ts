@@ -1,7 +1,7 @@
 /** What 📊 Reports shows: the months offered, and one month's figures as text lines. */
 import { AdminAction } from "../bot/CallbackData"
 import { actionKeyboard, cutAt, type View } from "../bot/Views"
-import type { Locale } from "../config"
+import type { Locale } from "../domain/Models"
 import type { AdminCatalogue } from "./AdminTexts"
 import { admin, messageLimit, type Row, toAdmin } from "./AdminViews"
 import type { Month, Report, ReportLine } from "./Reports"

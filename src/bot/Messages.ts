@@ -6,7 +6,7 @@
  * Over 400 lines on purpose: it is the texts, and keeping both languages side by side in one file
  * is what lets a translator see and the compiler check that they match.
  */
-import type { Locale } from "../config"
+import type { Locale } from "../domain/Models"
 import type { FrequencyChoice } from "./CallbackData"
 
 /** `ru…` → Russian, `en…` → English; null for any other language (or none). */

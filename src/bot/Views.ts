@@ -3,7 +3,6 @@
  * and these only draw.
  */
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types"
-import type { Locale } from "../config"
 import type { Achievement } from "../domain/Achievements"
 import type { InterestId } from "../domain/Ids"
 import type {
@@ -11,6 +10,7 @@ import type {
   ActivityCounts,
   EmployeeProfile,
   Interest,
+  Locale,
   NotificationSetting,
   UpcomingActivity,
 } from "../domain/Models"

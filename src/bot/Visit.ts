@@ -3,10 +3,9 @@
  * the update leaves it (`draft`, stored once at the end of the update by `Flows.respond`).
  */
 import { Effect, Option } from "effect"
-import type { Locale } from "../config"
 import type { DatabaseError } from "../domain/Errors"
 import type { TelegramId } from "../domain/Ids"
-import type { Employee } from "../domain/Models"
+import type { Employee, Locale } from "../domain/Models"
 import { noPendingInterests, Session, type SessionStep } from "../sessions/Sessions"
 import type { Catalogue } from "./Messages"
 import type { TelegramError } from "./Telegram"

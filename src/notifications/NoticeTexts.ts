@@ -9,9 +9,8 @@
 import { Duration } from "effect"
 import { Action } from "../bot/CallbackData"
 import { actionKeyboard, cutAt, formatWhen, interestName } from "../bot/Views"
-import type { Locale } from "../config"
 import type { ActivityId } from "../domain/Ids"
-import type { ActivityStatus } from "../domain/Models"
+import type { ActivityStatus, Locale } from "../domain/Models"
 import { htmlMessage } from "../outbox/Outbox"
 
 /** An activity as a notice describes it. */

@@ -5,7 +5,8 @@
  * point checks this section with the others (`checkSettings`).
  */
 import { Config, Context, Cron, Duration, Layer, Option } from "effect"
-import { defaultLocaleConfig, type Locale, timeZoneConfig } from "../config"
+import { defaultLocaleConfig, timeZoneConfig } from "../config"
+import type { Locale } from "../domain/Models"
 import { cronSetting, durationSetting, flag, parseDuration, setting } from "../settings/Readers"
 
 export interface NotificationsSettings {

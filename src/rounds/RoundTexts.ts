@@ -3,7 +3,7 @@
  * reminders, feedback) are written when they are put into the outbox, in the language the person
  * last wrote to the bot in (`employees.locale`), else the company's default (`BOT_DEFAULT_LOCALE`).
  */
-import type { Locale } from "../config"
+import type { Locale } from "../domain/Models"
 
 export type Answer = "in" | "skip" | "pause"
 

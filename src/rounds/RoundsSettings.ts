@@ -5,7 +5,8 @@
  * (`checkSettings`).
  */
 import { Config, Context, Cron, Layer, Option } from "effect"
-import { defaultLocaleConfig, type Locale, timeZoneConfig } from "../config"
+import { defaultLocaleConfig, timeZoneConfig } from "../config"
+import type { Locale } from "../domain/Models"
 import { cronSetting, flag, setting } from "../settings/Readers"
 
 export interface RoundsSettings {

@@ -9,7 +9,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Clock, Duration, Effect, Option, TestClock } from "effect"
 import { messagesFor } from "../../src/bot/Messages"
 import { formatWhen, type View } from "../../src/bot/Views"
-import type { Locale } from "../../src/config"
+import type { Locale } from "../../src/domain/Models"
 import * as Harness from "../support/FlowHarness"
 import * as InMemory from "../support/InMemory"
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import { type Catalogue, messagesFor } from "../../src/bot/Messages"
-import type { Locale } from "../../src/config"
+import type { Locale } from "../../src/domain/Models"
 import * as Harness from "../support/FlowHarness"
 import * as InMemory from "../support/InMemory"
 

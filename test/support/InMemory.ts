@@ -18,7 +18,6 @@
  */
 import { Array as Arr, Clock, Effect, Layer, Option, Stream } from "effect"
 import { ActivityRepo, type ActivityRepoService } from "../../src/activities/ActivityRepo"
-import type { Locale } from "../../src/config"
 import { defaultInterests } from "../../src/db/migrations/0004_reference_data"
 import { defaultMatching } from "../../src/db/migrations/0006_rounds"
 import { Participation } from "../../src/domain/Achievements"
@@ -30,6 +29,7 @@ import {
   NotSubscribed,
 } from "../../src/domain/Errors"
 import { ActivityId, EmployeeId, InterestId, type TelegramId } from "../../src/domain/Ids"
+import type { Locale } from "../../src/domain/Models"
 import {
   Activity,
   ActivityCounts,
