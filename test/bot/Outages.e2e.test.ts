@@ -146,7 +146,12 @@ it.live(
       )
       yield* Effect.gen(function* () {
         const cache = yield* Cache
-        const { user, employeeId } = yield* Harness.employee({ languageCode: "en" })
+        // Known already: a first update would store their language, and the change feed would
+        // then drop their cached interests at a moment of its own, racing the checks below.
+        const { user, employeeId } = yield* Harness.employee({
+          languageCode: "en",
+          knownLocale: "en",
+        })
         const interestsKey = `${cache.prefix}int:${employeeId}`
 
         const before = yield* user.send("/preferences")
