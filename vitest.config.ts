@@ -7,9 +7,12 @@ export default defineConfig({
     globalSetup: ["test/support/GlobalSetup.ts"],
     setupFiles: ["test/support/PristineIt.ts"],
     // Integration tests talk to real Postgres, PGlite and child processes: give them room,
-    // but a hung test still fails instead of stalling CI.
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // but a hung test still fails instead of stalling CI. These are hang guards, not speed
+    // checks: machines of the same kind here differ by 2× (PGlite's initdb takes 4–5 s of CPU on
+    // one, a `tsx` start 3 s on one and 6 s on another), and a test that fails for the machine
+    // tells nothing.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     pool: "forks",
     // Test files share a worker's modules instead of importing Effect, the app and its
     // dependencies anew for each: the whole run went from 276–309 s to 168 s on this 2-core

@@ -133,7 +133,6 @@ it.live(
         expect(shownOn(back)).toEqual([chess, coffee, lunch].sort())
       }).pipe(Effect.provide(context))
     }).pipe(Effect.scoped),
-  60_000,
 )
 
 it.live(
@@ -186,7 +185,6 @@ it.live(
         expect(cached).toEqual([expect.objectContaining({ code: "coffee" })])
       }).pipe(Effect.provide(context))
     }).pipe(Effect.scoped),
-  60_000,
 )
 
 it.live(
@@ -264,5 +262,4 @@ it.live(
         expect(newcomerBack.text).toBe(t.menuGreeting("Nina"))
       }).pipe(Effect.provide(context))
     }).pipe(Effect.scoped),
-  60_000,
 )

@@ -36,7 +36,7 @@ const interest = (code: string) => {
 
 const tsxLoader = pathToFileURL(Path.join(projectRoot, "node_modules/tsx/dist/loader.mjs")).href
 /** A cold start compiles with tsx and opens the embedded database. */
-const startTimeoutMs = 40_000
+const startTimeoutMs = 100_000
 /** How long a person waits for something to appear on the page. */
 const seeTimeoutMs = 10_000
 

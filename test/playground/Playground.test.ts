@@ -162,7 +162,7 @@ beforeAll(async () => {
   const scope = await Effect.runPromise(Scope.make())
   const base = await Effect.runPromise(Scope.extend(startPlayground, scope))
   playground = { base, scope }
-}, 60_000)
+})
 
 afterAll(async () => {
   if (playground !== undefined) await Effect.runPromise(Scope.close(playground.scope, Exit.void))
@@ -221,7 +221,7 @@ describe("the playground", () => {
           )
         }),
       ),
-    60_000,
+    120_000,
   )
 
   it.live(
@@ -274,7 +274,7 @@ describe("the playground", () => {
           expect(chat.messages.filter((entry) => entry.from === "bot").length).toBeGreaterThan(0)
         }),
       ),
-    60_000,
+    120_000,
   )
 
   it.live("a bad request is a 400 that says what was expected, and changes nothing", () =>
@@ -413,6 +413,6 @@ describe("the playground", () => {
           )
         }),
       ),
-    90_000,
+    180_000,
   )
 })

@@ -64,7 +64,7 @@ export const runScript = (
         execFile(
           tsx,
           [`scripts/${script}`, ...args],
-          { cwd: projectRoot, env: { ...env, NO_COLOR: "1", ...settings }, timeout: 45_000 },
+          { cwd: projectRoot, env: { ...env, NO_COLOR: "1", ...settings }, timeout: 100_000 },
           (error, stdout, stderr) =>
             resolve({
               code: error === null ? 0 : typeof error.code === "number" ? error.code : null,
