@@ -52,6 +52,16 @@ export class DatabaseConfig extends Context.Tag("connectbot/DatabaseConfig")<
   static readonly layer = Layer.effect(DatabaseConfig, databaseSettingsConfig)
 }
 
+/**
+ * Whether the app runs on the embedded database (no `DATABASE_URL`): one PGlite session that one
+ * process owns, with no NOTIFY between connections and no advisory lock worth taking. False where
+ * no database settings are provided (tests' own layers, which are Postgres).
+ */
+export const onEmbeddedDatabase: Effect.Effect<boolean> = Effect.map(
+  Effect.serviceOption(DatabaseConfig),
+  (settings) => Option.isSome(settings) && Option.isNone(settings.value.url),
+)
+
 // ---------------------------------------------------------------------------------------------
 // Cache
 

@@ -168,13 +168,23 @@ const claim = (fs: FileSystem.FileSystem, lockPath: string) =>
   )
 
 /** Waits, bounded, until the processes that joined our server have finished their statements. */
-const drain = (server: PGLiteSocketServer) =>
-  Effect.sync(() => server.getStats().activeConnections).pipe(
+const drain = (server: PGLiteSocketServer) => {
+  const active = Effect.sync(() => server.getStats().activeConnections)
+  return active.pipe(
     Effect.repeat({
       schedule: Schedule.spaced(DRAIN_POLL).pipe(Schedule.upTo(DRAIN_WAIT)),
-      while: (active) => active > 0,
+      while: (count) => count > 0,
     }),
+    Effect.zipRight(active),
+    Effect.tap((stillOpen) =>
+      stillOpen > 0
+        ? Effect.logWarning(
+            `Embedded database: closing with ${stillOpen} connection(s) still open after waiting ${Duration.format(DRAIN_WAIT)}`,
+          )
+        : Effect.void,
+    ),
   )
+}
 
 const open = (dataDir: string) =>
   Effect.gen(function* () {

@@ -28,6 +28,7 @@ import {
   InterestsEntry,
   ParticipantsEntry,
 } from "../cache/Keys"
+import { onEmbeddedDatabase } from "../config"
 import { orDatabaseError } from "../db/SqlErrors"
 import type { DatabaseError } from "../domain/Errors"
 import { ActivityId, EmployeeId, TelegramId } from "../domain/Ids"
@@ -240,11 +241,16 @@ export const make = (options: ChangeFeedOptions = {}) =>
     if (shared) yield* recordPosition(yield* Ref.get(position), true)
 
     const wake = yield* Queue.sliding<void>(1)
-    yield* pg.listen(channel).pipe(
-      Stream.runForEach(() => Queue.offer(wake, undefined)),
-      Effect.retry(Schedule.spaced(Duration.seconds(5))),
-      Effect.forkScoped,
-    )
+    // The embedded database's socket server passes no NOTIFY between connections: there the poll
+    // is the mechanism, and a listening connection would only be one more for the owner to wait
+    // for when it closes (a start that failed then took 10 s more to exit).
+    if (!(yield* onEmbeddedDatabase)) {
+      yield* pg.listen(channel).pipe(
+        Stream.runForEach(() => Queue.offer(wake, undefined)),
+        Effect.retry(Schedule.spaced(Duration.seconds(5))),
+        Effect.forkScoped,
+      )
+    }
 
     yield* Queue.take(wake).pipe(
       Effect.timeoutOption(pollInterval),

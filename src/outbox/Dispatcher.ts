@@ -55,7 +55,6 @@ import {
   Exit,
   Layer,
   Metric,
-  Option,
   Queue,
   RateLimiter,
   Redacted,
@@ -66,7 +65,7 @@ import {
 import { Api } from "grammy"
 import type { InlineKeyboardMarkup } from "grammy/types"
 import { callApiOnce, type TelegramError } from "../bot/Telegram"
-import { BotConfig, DatabaseConfig } from "../config"
+import { BotConfig, onEmbeddedDatabase } from "../config"
 import { orDatabaseError } from "../db/SqlErrors"
 import { describeCause } from "../domain/Errors"
 import { EmployeeId, TelegramId } from "../domain/Ids"
@@ -497,8 +496,7 @@ const make = Effect.gen(function* () {
   // The embedded database is one PGlite session, which one process owns: an advisory lock there
   // leads nothing (every connection is the same session), and holding a connection for it would
   // take the pool's only one (src/db/Database.ts). The owner dispatches; claims stay leased.
-  const settings = yield* Effect.serviceOption(DatabaseConfig)
-  if (Option.isSome(settings) && Option.isNone(settings.value.url)) {
+  if (yield* onEmbeddedDatabase) {
     yield* become("dispatching", "Outbox: this process dispatches the outbox (embedded database)")
     yield* dispatchLoop.pipe(
       Effect.catchAll((error) =>

@@ -368,6 +368,12 @@ describe("npm start", () => {
         ).toBe(true)
         expect(refused.output()).not.toContain(wrongToken)
         expect(refused.output()).not.toContain("WRONG-token")
+        // It closed all it had opened: the embedded database had no connection left to wait for.
+        expect(
+          linesMatching(refused, /level=WARN/).filter(
+            (line) => !/Cache: in-process memory/.test(line),
+          ),
+        ).toEqual([])
         expect(yield* fileExists(`${dataDir}.lock`)).toBe(false)
 
         // ---- the second start on the same directory: nothing to migrate or seed ----
