@@ -1,7 +1,7 @@
-import { ValidationError } from "@effect/cli"
 import { PlatformConfigProvider } from "@effect/platform"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Cause, ConfigError, Effect, FiberRef, HashSet, Layer, Logger, Option } from "effect"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Cause, ConfigError, Data, Effect, FiberRef, HashSet, Layer, Logger, Option } from "effect"
 import { configProblems, logLevelConfig } from "../config"
 
 /** Ops scripts print plain lines: log messages go to stderr, results to stdout. */
@@ -10,9 +10,12 @@ const plainLogger = Logger.make(({ message }) => {
   process.stderr.write(`${parts.map(String).join(" ")}\n`)
 })
 
+/** A command line that @effect/cli rejected: it printed why, with the usage (`CommandLine.ts`). */
+export class RejectedCommandLine extends Data.TaggedError("RejectedCommandLine") {}
+
 /** What an operator reads when a command fails: one line, or one per setting at fault. */
 export const describeFailure = (error: unknown): string | undefined => {
-  if (ValidationError.isValidationError(error)) return undefined // @effect/cli printed it with usage.
+  if (error instanceof RejectedCommandLine) return undefined
   if (ConfigError.isConfigError(error)) return configProblems(error).join("\n")
   if (typeof error === "object" && error !== null && "_tag" in error) {
     const message = (error as { message?: unknown }).message

@@ -14,7 +14,8 @@ import {
   HttpServerRequest,
   HttpServerResponse,
 } from "@effect/platform"
-import { NodeHttpServer, NodeHttpServerRequest } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import { SqlClient } from "@effect/sql"
 import { Cause, Context, Data, Duration, Effect, Exit, Layer, Option, Redacted } from "effect"
 import { Bot, decodeUpdate } from "../bot/Bot"

@@ -6,9 +6,6 @@
  *
  * The setting is read here rather than in `config.ts`: only this layer uses it.
  */
-import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"
-import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Config, ConfigError, Effect, Either, Layer, Option } from "effect"
 
 const serviceName = "connectbot"
@@ -51,17 +48,26 @@ export const tracesUrl = (endpoint: URL): string =>
  * `OTEL_*` exporter settings are read by the exporter itself.
  */
 export const layer: Layer.Layer<never, ConfigError.ConfigError> = Layer.unwrapEffect(
-  Effect.map(
+  Effect.flatMap(
     otlpEndpointConfig,
     Option.match({
-      onNone: () => Layer.empty,
+      onNone: () => Effect.succeed(Layer.empty),
+      // Loaded only when tracing is on: the SDK and the exporter are some 450 modules, which every
+      // start of the bot and of the scripts would otherwise load for nothing.
       onSome: (endpoint) =>
-        NodeSdk.layer(() => ({
-          resource: { serviceName },
-          spanProcessor: new BatchSpanProcessor(
-            new OTLPTraceExporter({ url: tracesUrl(endpoint) }),
-          ),
-        })).pipe(Layer.discard),
+        Effect.promise(async () => {
+          const [NodeSdk, { OTLPTraceExporter }, { BatchSpanProcessor }] = await Promise.all([
+            import("@effect/opentelemetry/NodeSdk"),
+            import("@opentelemetry/exporter-trace-otlp-http"),
+            import("@opentelemetry/sdk-trace-base"),
+          ])
+          return NodeSdk.layer(() => ({
+            resource: { serviceName },
+            spanProcessor: new BatchSpanProcessor(
+              new OTLPTraceExporter({ url: tracesUrl(endpoint) }),
+            ),
+          })).pipe(Layer.discard)
+        }),
     }),
   ),
 )

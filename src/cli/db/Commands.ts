@@ -10,6 +10,7 @@ import { AdminRepo } from "../../admins/AdminRepo"
 import { DatabaseConfig } from "../../config"
 import * as Database from "../../db/Database"
 import { EmployeeRepo } from "../../employees/EmployeeRepo"
+import { commandLine } from "../CommandLine"
 import * as GrantAdmin from "./GrantAdmin"
 import * as ImportEmployees from "./ImportEmployees"
 import * as Migrate from "./Migrate"
@@ -104,4 +105,4 @@ const db = Command.make("db").pipe(
  * The command line, parsed from `argv` as Node gives it (the first two are the runtime and the
  * script). Kept apart from the script so that tests run the very same parsing and help in-process.
  */
-export const cli = Command.run(db, { name: "tsx scripts/db.ts", version: "0.1.0" })
+export const cli = commandLine(db, { name: "tsx scripts/db.ts", version: "0.1.0" })

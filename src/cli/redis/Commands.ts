@@ -17,6 +17,7 @@ import * as Database from "../../db/Database"
 import { ActivityId, EmployeeId } from "../../domain/Ids"
 import { EmployeeRepo } from "../../employees/EmployeeRepo"
 import { InterestRepo } from "../../interests/InterestRepo"
+import { commandLine } from "../CommandLine"
 import * as Clear from "./Clear"
 import * as SelfTest from "./SelfTest"
 import * as Status from "./Status"
@@ -157,4 +158,4 @@ const redis = Command.make("redis").pipe(
  * The command line, parsed from `argv` as Node gives it (the first two are the runtime and the
  * script). Kept apart from the script so that tests run the very same parsing and help in-process.
  */
-export const cli = Command.run(redis, { name: "tsx scripts/redis.ts", version: "0.1.0" })
+export const cli = commandLine(redis, { name: "tsx scripts/redis.ts", version: "0.1.0" })

@@ -5,6 +5,7 @@
  */
 import { Command, Options } from "@effect/cli"
 import { steps } from "../../rounds/Cycle"
+import { commandLine } from "../CommandLine"
 import { withRounds } from "./Live"
 import * as Preview from "./Preview"
 import * as Run from "./Run"
@@ -104,4 +105,4 @@ const rounds = Command.make("rounds").pipe(
  * The command line, parsed from `argv` as Node gives it (the first two are the runtime and the
  * script). Kept apart from the script so that tests run the very same parsing and help in-process.
  */
-export const cli = Command.run(rounds, { name: "tsx scripts/rounds.ts", version: "0.1.0" })
+export const cli = commandLine(rounds, { name: "tsx scripts/rounds.ts", version: "0.1.0" })
