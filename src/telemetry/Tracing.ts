@@ -4,9 +4,11 @@
  * service `connectbot`. Without the setting there is no tracing layer at all: Effect keeps its
  * own tracer and nothing is exported.
  *
- * The setting is read here rather than in `config.ts`: only this layer uses it.
+ * The setting is read here rather than in `config.ts`: only this layer uses it; it is read as
+ * every other setting is (`src/settings/Readers.ts`).
  */
-import { Config, ConfigError, Effect, Either, Layer, Option } from "effect"
+import { Config, type ConfigError, Effect, Layer, Option } from "effect"
+import { setting, urlOf } from "../settings/Readers"
 
 const serviceName = "connectbot"
 
@@ -16,26 +18,11 @@ const serviceName = "connectbot"
  * URL may carry a password.
  */
 export const otlpEndpointConfig: Config.Config<Option.Option<URL>> = Config.option(
-  Config.string("OTEL_EXPORTER_OTLP_ENDPOINT"),
-).pipe(
-  Config.mapOrFail((raw) => {
-    const value = Option.filter(
-      Option.map(raw, (text) => text.trim()),
-      (text) => text !== "",
-    )
-    if (Option.isNone(value)) return Either.right(Option.none())
-    const invalid = ConfigError.InvalidData(
-      ["OTEL_EXPORTER_OTLP_ENDPOINT"],
-      "expected an http(s) URL, e.g. http://otel-collector:4318",
-    )
-    return Either.try({ try: () => new URL(value.value), catch: () => invalid }).pipe(
-      Either.filterOrLeft(
-        (url) => url.protocol === "http:" || url.protocol === "https:",
-        () => invalid,
-      ),
-      Either.map(Option.some),
-    )
-  }),
+  setting(
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "expected an http(s) URL, e.g. http://otel-collector:4318",
+    urlOf("http:", "https:"),
+  ),
 )
 
 /** Where spans go: `v1/traces` under the base URL, as the specification says for this setting. */
