@@ -15,6 +15,7 @@ import rounds from "./migrations/0006_rounds"
 import organisers from "./migrations/0007_organisers"
 import notifications from "./migrations/0008_notifications"
 import employeeLocale from "./migrations/0009_employee_locale"
+import employeeInvalidationScope from "./migrations/0010_employee_invalidation_scope"
 
 const DATE_OID = 1082
 
@@ -105,6 +106,7 @@ export const migrations = Migrator.fromRecord({
   "0007_organisers": organisers,
   "0008_notifications": notifications,
   "0009_employee_locale": employeeLocale,
+  "0010_employee_invalidation_scope": employeeInvalidationScope,
 })
 
 /** Applies every pending migration; returns the ones applied now (none when up to date). */

@@ -145,12 +145,7 @@ it.live(
       )
       yield* Effect.gen(function* () {
         const cache = yield* Cache
-        // Known already: a first update would store their language, and the change feed would
-        // then drop their cached interests at a moment of its own, racing the checks below.
-        const { user, employeeId } = yield* Harness.employee({
-          languageCode: "en",
-          knownLocale: "en",
-        })
+        const { user, employeeId } = yield* Harness.employee({ languageCode: "en" })
         const interestsKey = `${cache.prefix}int:${employeeId}`
 
         const before = yield* user.send("/preferences")

@@ -288,6 +288,27 @@ for (const [backend, cacheLayer] of Object.entries(backends)) {
           }),
       )
 
+      it.effect(
+        "a change of an employee's row (a rename, their language) drops their cached employee, not their interests",
+        () =>
+          Effect.gen(function* () {
+            const sql = yield* SqlClient.SqlClient
+            const { telegramId, employeeId } = yield* linkedEmployee({ fullName: "Before" })
+            expect(yield* recognizedName(telegramId)).toBe("Before")
+            expect(yield* interestCodes(employeeId)).toEqual([])
+            const interestsCached = cached(InterestsEntry.key(employeeId), InterestsEntry.schema)
+            expect(yield* interestsCached).toBe(true)
+
+            yield* sql`UPDATE employees SET full_name = 'After', locale = 'en' WHERE id = ${employeeId}`
+            // The feed has applied the change once the new name is read; it drops what a change
+            // touched in one go, so the interests would be gone by now if it touched them.
+            expect(
+              yield* withinASecond(Effect.map(recognizedName(telegramId), (n) => n === "After")),
+            ).toBe(true)
+            expect(yield* interestsCached).toBe(true)
+          }),
+      )
+
       it.effect("changes made with plain SQL reach the cache within a second", () =>
         Effect.gen(function* () {
           const sql = yield* SqlClient.SqlClient

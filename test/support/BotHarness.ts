@@ -177,11 +177,6 @@ export const employee = (
     readonly departmentCode?: string
     readonly businessCenter?: string
     readonly linked?: boolean
-    /**
-     * A returning user: the bot already stored their language, so their first update here
-     * writes nothing (and the change feed has nothing of theirs to drop from the cache).
-     */
-    readonly knownLocale?: Locale
   } = {},
 ) =>
   Effect.gen(function* () {
@@ -194,7 +189,6 @@ export const employee = (
       ...(options.fullName === undefined ? {} : { fullName: options.fullName }),
       ...(options.departmentCode === undefined ? {} : { departmentCode: options.departmentCode }),
       ...(options.businessCenter === undefined ? {} : { businessCenter: options.businessCenter }),
-      ...(options.knownLocale === undefined ? {} : { locale: options.knownLocale }),
     })
     const user: TelegramUser = yield* server.user({
       id: telegramId,

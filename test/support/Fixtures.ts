@@ -5,7 +5,7 @@ import { ActivityRepo } from "../../src/activities/ActivityRepo"
 import { Cache } from "../../src/cache/Cache"
 import { seed } from "../../src/db/Seed"
 import { ActivityId, EmployeeId, InterestId, TelegramId } from "../../src/domain/Ids"
-import type { ActivityStatus, Locale } from "../../src/domain/Models"
+import type { ActivityStatus } from "../../src/domain/Models"
 import { employeeKeys } from "../../src/employees/EmployeeKeys"
 import { EmployeeRepo } from "../../src/employees/EmployeeRepo"
 import { InterestRepo } from "../../src/interests/InterestRepo"
@@ -34,21 +34,19 @@ export const insertEmployee = (fields: {
   readonly isActive?: boolean
   readonly departmentCode?: string
   readonly businessCenter?: string
-  /** The language the bot has stored for them (`employees.locale`); none by default. */
-  readonly locale?: Locale
 }) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const tag = unique()
     const [row] = yield* sql<{ id: number }>`
       INSERT INTO employees (full_name, email, telegram_username, telegram_id, is_active,
-                             department_id, business_center_id, position, locale)
+                             department_id, business_center_id, position)
       VALUES (
         ${fields.fullName ?? `Employee ${tag}`}, ${`e-${tag}@test.example`},
         ${fields.username ?? null}, ${fields.telegramId ?? null}, ${fields.isActive ?? true},
         (SELECT id FROM departments WHERE code = ${fields.departmentCode ?? null}),
         (SELECT id FROM business_centers WHERE name = ${fields.businessCenter ?? null}),
-        'Tester', ${fields.locale ?? null}
+        'Tester'
       )
       RETURNING id`
     return EmployeeId.make(row?.id as number)
