@@ -21,9 +21,9 @@ export default defineConfig({
     isolate: false,
     // One file per core, and one more: a file waiting on a child process, Postgres, Redis or a
     // real-time pause leaves its core to the third. On this 2-core AMD EPYC machine, all 654 tests
-    // green: two at once 165 s, three at once 151–156 s (four at once, earlier: start-ups pushed past
-    // their 40 s limits). All the workers start at once and stay: with fewer to begin with, tinypool
-    // ended a worker mid-run twice ("Terminating worker thread").
+    // green: two at once 165 s, three at once 151–156 s; on a slower one, 667 tests: three at once
+    // 182–202 s, four 186 s (no gain). All the workers start at once and stay: with fewer at the
+    // start, tinypool ended a worker mid-run twice ("Terminating worker thread").
     poolOptions: {
       forks: { maxForks: availableParallelism() + 1, minForks: availableParallelism() + 1 },
     },
